@@ -1,0 +1,98 @@
+"""Input validation shared by every public function.
+
+Each checker raises ``TypeError`` (wrong kind of object) or ``ValueError``
+(right kind, wrong value) with a message that names the argument and says what
+it must be.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def whole_number(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int`` if it is a whole number ``>= minimum``.
+
+    Integral floats (``3.0``) are accepted; ``bool`` is not.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a whole number >= {minimum}, got {type(value).__name__}")
+    if not np.isfinite(value) or float(value) != int(value):
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def depth(D, name: str = "D") -> int:
+    """The factorization depth: a whole number ``>= 1``."""
+    return whole_number(D, name, 1)
+
+
+def real_scalar(value, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
+    """Return a finite real scalar as ``float``; optionally bounded below.
+
+    ``strict=True`` requires ``value > minimum`` instead of ``>=``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        if isinstance(value, np.ndarray) and value.ndim == 0 and np.issubdtype(value.dtype, np.number):
+            value = value.item()
+        else:
+            raise TypeError(f"{name} must be a finite real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    if minimum is not None:
+        if strict and not value > minimum:
+            raise ValueError(f"{name} must be > {minimum}, got {value!r}")
+        if not strict and not value >= minimum:
+            raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return value
+
+
+def regularization(lam, name: str = "lam") -> float:
+    """The regularization strength: finite and ``>= 0``."""
+    return real_scalar(lam, name, minimum=0.0)
+
+
+def positive(value, name: str) -> float:
+    """A finite real number ``> 0``."""
+    return real_scalar(value, name, minimum=0.0, strict=True)
+
+
+def finite_array(x, name: str, *, ndim: int | None = None, min_ndim: int = 0) -> np.ndarray:
+    """Return ``x`` as a float64 array with no NaN or infinity.
+
+    Raises ``TypeError`` for non-numeric input, ``ValueError`` for a wrong
+    number of dimensions or a non-finite entry.
+    """
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - numpy raises many kinds here
+        raise TypeError(f"{name} must be a real numeric array: {exc}") from exc
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
+    if arr.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite numbers (no NaN or infinity)")
+    return arr
+
+
+def factor_array(factors, name: str = "factors", D: int | None = None) -> np.ndarray:
+    """Factors of shape ``(D, *w.shape)``: finite, at least one dimension, D >= 1."""
+    arr = finite_array(factors, name, min_ndim=1)
+    if arr.shape[0] < 1:
+        raise ValueError(f"{name} must have shape (D, *w.shape) with D >= 1, got shape {arr.shape}")
+    if D is not None and arr.shape[0] != D:
+        raise ValueError(f"{name} must have leading dimension D={D}, got shape {arr.shape}")
+    return arr

@@ -1,0 +1,109 @@
+"""``dwf-theory``: the command line. It only parses arguments and dispatches."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import runpy
+import sys
+from pathlib import Path
+
+
+def _report(args) -> int:
+    from . import claims
+
+    ids = args.only.split(",") if args.only else None
+    results = claims.run_claims(ids, progress=not args.json and sys.stderr.isatty())
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    elif args.markdown:
+        print("| id | claim | how it is checked | measured error | tolerance | status |")
+        print("|---|---|---|---|---|---|")
+        for r in results:
+            status = "pass" if r.passed else "FAIL"
+            print(f"| {r.id} | {r.title}: {r.statement} | {r.method} | {r.error:.2e} | {r.tolerance:.0e} | {status} |")
+    else:
+        width = max(len(r.title) for r in results) if results else 10
+        print(f"{'id':<4} {'claim':<{width}} {'error':>10} {'tolerance':>10} {'time':>7}  status")
+        for r in results:
+            status = "pass" if r.passed else "FAIL"
+            print(f"{r.id:<4} {r.title:<{width}} {r.error:>10.2e} {r.tolerance:>10.0e} {r.seconds:>6.1f}s  {status}")
+            if r.detail and not r.passed:
+                print(f"     {r.detail}")
+        n_fail = sum(not r.passed for r in results)
+        print(f"{len(results) - n_fail} passed, {n_fail} failed")
+    return 0 if all(r.passed for r in results) else 1
+
+
+def _figures(args) -> int:
+    from . import figures
+
+    names = args.only.split(",") if args.only else None
+    out = Path(args.out) if args.out else figures.default_out()
+    paths = figures.write_all(out, quick=args.quick, names=names, progress=True)
+    for p in paths:
+        print(p)
+    return 0
+
+
+def _bench(args) -> int:
+    folder = Path(__file__).resolve().parent.parent / "benchmarks"
+    scripts = sorted(folder.glob("bench_*.py")) if folder.is_dir() else []
+    if not scripts:
+        print("no benchmarks found: they live in benchmarks/ of a source checkout (pip install -e .)", file=sys.stderr)
+        return 2
+    if args.name:
+        scripts = [s for s in scripts if args.name in s.stem]
+        if not scripts:
+            print(f"no benchmark matches {args.name!r}", file=sys.stderr)
+            return 2
+    for s in scripts:
+        print(f"== {s.stem}", flush=True)
+        sys.argv = [str(s), *(["--quick"] if args.quick else [])]
+        runpy.run_path(str(s), run_name="__main__")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dwf-theory",
+        description="Deep Weight Factorization: check the L_{2/D} equivalence, simulate dynamics, draw phase diagrams.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("report", help="run every numbered claim and print the table (exit 1 if any fails)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
+    p.add_argument("--only", metavar="IDS", help="comma-separated claim ids, e.g. C1,C3")
+    p.set_defaults(func=_report)
+
+    p = sub.add_parser("figures", help="write every figure as PNG and PDF")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: figures/ of the checkout)")
+    p.add_argument("--quick", action="store_true", help="small grids (for tests)")
+    p.add_argument("--only", metavar="NAMES", help="comma-separated figure names")
+    p.set_defaults(func=_figures)
+
+    p = sub.add_parser("bench", help="run the speed comparisons in benchmarks/")
+    p.add_argument("name", nargs="?", help="run only benchmarks whose name contains this")
+    p.add_argument("--quick", action="store_true", help="small sizes")
+    p.set_defaults(func=_bench)
+
+    # (subcommands of the trainer issue: train, sweep — added here)
+
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError) as exc:
+        print(f"dwf-theory {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

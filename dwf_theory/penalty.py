@@ -1,0 +1,131 @@
+"""Collapse, balanced factorization, the factor and L_{2/D} penalties, imbalance.
+
+Conventions (THEORY.md §1): a depth-``D`` factorization of ``w`` is an array
+``factors`` of shape ``(D, *w.shape)`` with ``w = factors[0] * … * factors[D-1]``.
+The factorized objective is ``F = L(collapse(factors)) + lam * factor_penalty(factors)``
+and the collapsed one ``G = L(w) + lam * lq_penalty(w, D)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as v
+
+
+def collapse(factors) -> np.ndarray:
+    """Collapsed weight ``w = ω_1 ⊙ … ⊙ ω_D`` (elementwise product over axis 0).
+
+    Parameters
+    ----------
+    factors : array_like, shape (D, *w.shape)
+
+    Returns
+    -------
+    ndarray, shape w.shape
+    """
+    factors = v.factor_array(factors)
+    return np.prod(factors, axis=0)
+
+
+def balanced_factors(w, D, signs=None) -> np.ndarray:
+    """A balanced factorization of ``w``: ``|ω_d| = |w|^{1/D}`` and ``Π_d ω_d = w``.
+
+    These are exactly the minimizers of ``(1/D) Σ_d ‖ω_d‖²`` subject to
+    ``ω_1 ⊙ … ⊙ ω_D = w`` (THEORY.md §2).
+
+    Parameters
+    ----------
+    w : array_like
+        Collapsed weights.
+    D : int
+        Depth, a whole number >= 1.
+    signs : array_like of ±1, shape (D, *w.shape), optional
+        Signs of the factors. Their product must equal ``sign(w)`` wherever
+        ``w != 0``. Default: the first factor carries ``sign(w)``, the others are
+        positive.
+
+    Returns
+    -------
+    ndarray, shape (D, *w.shape)
+    """
+    w = v.finite_array(w, "w")
+    D = v.depth(D)
+    magnitude = np.abs(w) ** (1.0 / D)
+    if signs is None:
+        out = np.broadcast_to(magnitude, (D, *w.shape)).copy()
+        out[0] = np.sign(w) * magnitude
+        return out
+    signs = v.finite_array(signs, "signs")
+    if signs.shape != (D, *w.shape):
+        raise ValueError(f"signs must have shape {(D, *w.shape)}, got {signs.shape}")
+    if not np.all(np.abs(signs) == 1):
+        raise ValueError("signs must contain only +1 and -1")
+    nonzero = w != 0
+    if not np.all(np.prod(signs, axis=0)[nonzero] == np.sign(w)[nonzero]):
+        raise ValueError("signs must multiply to sign(w) wherever w != 0")
+    return signs * magnitude
+
+
+def factor_penalty(factors) -> float:
+    """Factor penalty ``(1/D) Σ_d ‖ω_d‖²`` (the weight decay of DWF, per unit λ)."""
+    factors = v.factor_array(factors)
+    return float(np.sum(factors * factors) / factors.shape[0])
+
+
+def lq_penalty(w, D) -> float:
+    """Collapsed penalty ``‖w‖_{2/D}^{2/D} = Σ_j |w_j|^{2/D}`` (THEORY.md §2)."""
+    w = v.finite_array(w, "w")
+    D = v.depth(D)
+    return float(np.sum(np.abs(w) ** (2.0 / D)))
+
+
+def imbalance(factors) -> np.ndarray:
+    """Per-coordinate imbalance ``max_d ω_d² − min_d ω_d²`` (zero iff balanced in magnitude)."""
+    factors = v.factor_array(factors)
+    sq = factors * factors
+    return np.max(sq, axis=0) - np.min(sq, axis=0)
+
+
+def leave_one_out_products(factors) -> np.ndarray:
+    """``P[d] = Π_{k≠d} ω_k`` for every ``d``, without division and without a loop over elements.
+
+    Computed from exclusive prefix and suffix products, so it is exact where a
+    factor is zero (unlike ``collapse(factors) / factors``).
+    """
+    factors = v.factor_array(factors)
+    return _loo(factors)
+
+
+def _loo(factors: np.ndarray) -> np.ndarray:
+    """Unchecked leave-one-out products (prefix · suffix), shape of ``factors``."""
+    D = factors.shape[0]
+    out = np.ones_like(factors)
+    if D == 1:
+        return out
+    prefix = np.cumprod(factors[:-1], axis=0)
+    suffix = np.cumprod(factors[:0:-1], axis=0)[::-1]
+    out[1:] = prefix
+    out[:-1] *= suffix
+    return out
+
+
+def factorized_objective(loss, factors, lam) -> float:
+    """``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` (THEORY.md §1)."""
+    factors = v.factor_array(factors)
+    lam = v.regularization(lam)
+    return float(loss.loss(np.prod(factors, axis=0)) + lam * np.sum(factors * factors) / factors.shape[0])
+
+
+def factorized_gradient(loss, factors, lam) -> np.ndarray:
+    """``∂F/∂ω_d = ∇L(w) ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d``, shape of ``factors``."""
+    factors = v.factor_array(factors)
+    lam = v.regularization(lam)
+    g = loss.grad(np.prod(factors, axis=0))
+    return g * _loo(factors) + (2.0 * lam / factors.shape[0]) * factors
+
+
+def lq_objective(loss, w, lam, D) -> float:
+    """``G(w) = L(w) + λ Σ_j |w_j|^{2/D}`` (THEORY.md §1)."""
+    lam = v.regularization(lam)
+    return float(loss.loss(v.finite_array(w, "w")) + lam * lq_penalty(w, D))
