@@ -51,7 +51,7 @@ def balanced_factors(w, D, signs=None) -> np.ndarray:
     """
     w = v.finite_array(w, "w")
     D = v.depth(D)
-    magnitude = np.abs(w) ** (1.0 / D)
+    magnitude = _root(np.abs(w), D)
     if signs is None:
         out = np.broadcast_to(magnitude, (D, *w.shape)).copy()
         out[0] = np.sign(w) * magnitude
@@ -65,6 +65,22 @@ def balanced_factors(w, D, signs=None) -> np.ndarray:
     if not np.all(np.prod(signs, axis=0)[nonzero] == np.sign(w)[nonzero]):
         raise ValueError("signs must multiply to sign(w) wherever w != 0")
     return signs * magnitude
+
+
+def _root(a: np.ndarray, D: int) -> np.ndarray:
+    """``a^{1/D}`` for ``a >= 0`` with one Newton correction.
+
+    ``a ** (1/D)`` alone carries the rounding of the exponent ``1/D``, a relative
+    error of about ``|ln a| · 1e-17`` (``2e-14`` at ``a = 1e-193``); one Newton
+    step on ``m^D = a`` brings ``m^D`` back to within a few ulp of ``a``.
+    """
+    m = a ** (1.0 / D)
+    if D == 1:
+        return m
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = m**D / a
+        corrected = m * (1.0 - (ratio - 1.0) / D)
+    return np.where((a > 0) & np.isfinite(corrected), corrected, m)
 
 
 def factor_penalty(factors) -> float:

@@ -132,17 +132,29 @@ def prox(z, lam, D) -> np.ndarray:
 
 
 def _larger_root(a: np.ndarray, c: float, q: float) -> np.ndarray:
-    """Larger root of ``w + c w^{q−1} = a`` for each ``a > τ`` (monotone Newton from ``w = a``)."""
+    """Larger root of ``w + c w^{q−1} = a`` for each ``a > τ`` (monotone Newton from ``w = a``).
+
+    The shrinkage ``t = c w^{q−1}`` is bounded above by ``q β / (2(1 − q))`` on the
+    iterates; it is formed as ``c · w^{q−1}`` (in log space where the power alone
+    would overflow, e.g. for subnormal λ), and the slope as ``1 + (q − 1) t / w``,
+    so no intermediate overflows and no ``0 · inf`` appears.
+    """
+    if c == 0.0:  # λ q underflowed: the penalty is below the smallest float
+        return a.copy()
     w = a.copy()
     active = np.arange(w.size)
     wf, af = w.reshape(-1), a.reshape(-1)
+    log_c = np.log(c)
     for _ in range(_NEWTON_MAX_ITER):
         if active.size == 0:
             break
         x = wf[active]
-        h = x + c * x ** (q - 1.0) - af[active]
-        slope = 1.0 + c * (q - 1.0) * x ** (q - 2.0)
-        step = h / slope
+        with np.errstate(over="ignore"):
+            t = c * x ** (q - 1.0)
+        big = ~np.isfinite(t)
+        if np.any(big):
+            t[big] = np.exp(log_c + (q - 1.0) * np.log(x[big]))
+        step = (x + t - af[active]) / (1.0 + (q - 1.0) * t / x)
         wf[active] = x - step
         # Monotone from above: stop an entry once its step is at rounding level.
         active = active[step > 4.0 * np.finfo(float).eps * x]
