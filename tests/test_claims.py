@@ -20,7 +20,8 @@ def test_registry_is_numbered_and_documented():
 @pytest.mark.parametrize("cid", IDS)
 def test_claim_passes(cid):
     (result,) = claims.run_claims([cid])
-    assert result.passed, f"{cid} {result.title}: error {result.error:.3e} > tolerance {result.tolerance:.0e} {result.detail}"
+    message = f"{cid} {result.title}: error {result.error:.3e} > tolerance {result.tolerance:.0e} {result.detail}"
+    assert result.passed, message
     assert math.isfinite(result.error) and result.error <= result.tolerance
 
 

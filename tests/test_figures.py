@@ -22,7 +22,8 @@ def test_output_is_deterministic(tmp_path):
     for sub in ("a", "b"):
         figures.write_all(tmp_path / sub, quick=True, names=["prox_curves"], progress=False)
     for ext in ("png", "pdf"):
-        assert (tmp_path / "a" / f"prox_curves.{ext}").read_bytes() == (tmp_path / "b" / f"prox_curves.{ext}").read_bytes()
+        first, second = (tmp_path / sub / f"prox_curves.{ext}" for sub in ("a", "b"))
+        assert first.read_bytes() == second.read_bytes()
 
 
 def test_unknown_figure_name_is_an_error(tmp_path):
