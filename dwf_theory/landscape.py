@@ -1,0 +1,326 @@
+"""Landscape of the factorized objective: Hessian, sharpness, stable learning rates, critical points.
+
+``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` (THEORY.md §1, §3). With
+``P_d = Π_{k≠d} ω_k`` and ``Q_{dk} = Π_{l≠d,k} ω_l`` (elementwise),
+
+* gradient  ``∂F/∂ω_{d,i} = ∂_i L · P_{d,i} + (2λ/D) ω_{d,i}`` (:func:`dwf_theory.factorized_gradient`);
+* Hessian   ``∂²F/∂ω_{d,i}∂ω_{k,j} = ∂²_{ij} L · P_{d,i} P_{k,j}
+  + δ_{ij} (1 − δ_{dk}) ∂_i L · Q_{dk,i} + δ_{dk} δ_{ij} 2λ/D`` (:func:`factorized_hessian`).
+
+At a balanced factorization ``|ω_d| = m = |w|^{1/D}`` of a scalar weight the
+Hessian is, up to a diagonal sign change, ``[L'' m^{2D−2} + σ L' m^{D−2}] 11ᵀ
++ (2λ/D − σ L' m^{D−2}) I`` with ``σ = sign(w)``: eigenvalue
+``D L'' m^{2D−2} + (D − 1) σ L' m^{D−2} + 2λ/D`` along the balanced direction
+``1`` and ``2λ/D − σ L' m^{D−2}`` (multiplicity ``D − 1``) across it. At a
+stationary point ``σ L' m^{D−2} = −2λ/D`` and these become
+``D L''|w|^{2−2/D} − 2λ(D−2)/D = D|w|^{2−2/D} G''(w)`` and ``4λ/D``
+(THEORY.md §3 — derived here, checked in the tests and claims C20–C21).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as v
+from .penalty import _loo, factorized_gradient
+from .prox import existence_threshold
+
+__all__ = [
+    "CriticalPoint",
+    "balanced_eigenvalues",
+    "balanced_sharpness",
+    "factorized_gradient",
+    "factorized_hessian",
+    "leave_two_out_products",
+    "max_stable_lr",
+    "scalar_critical_points",
+    "separable_hessian_blocks",
+]
+
+
+# --------------------------------------------------------------------------- #
+# Sharpness at balanced factorizations of scalar weights
+# --------------------------------------------------------------------------- #
+
+
+def balanced_eigenvalues(w, lam, D, curvature=1.0, grad=None):
+    """Hessian eigenvalues of ``F`` at a balanced factorization of the scalar weight(s) ``w``.
+
+    Parameters
+    ----------
+    w : array_like
+        Collapsed weights; each entry is an independent scalar problem.
+    lam : float, >= 0
+    D : int >= 1
+    curvature : array_like, optional
+        ``L''(w)``, broadcast against ``w`` (1 for the scalar loss ``½(w−z)²``).
+    grad : array_like, optional
+        ``L'(w)``. When omitted, ``w`` is assumed to be a stationary point of
+        ``G(w) = L(w) + λ|w|^{2/D}`` (so ``sign(w) L'(w) |w|^{1−2/D} = −2λ/D``);
+        it is then required for ``D = 2`` at ``w = 0``, where the spectrum
+        ``λ ± |L'(0)|`` depends on it.
+
+    Returns
+    -------
+    along, across : ndarray
+        Eigenvalue along the balanced direction ``(1, …, 1)`` (up to signs) and
+        the eigenvalue of multiplicity ``D − 1`` across it (NaN-free; for
+        ``D = 1`` ``across`` is returned as ``-inf``, there being no such direction).
+        For ``D = 2`` at ``w = 0`` they are ``λ + |L'|`` and ``λ − |L'|``.
+    """
+    w = v.finite_array(w, "w")
+    lam = v.regularization(lam)
+    D = v.depth(D)
+    c = v.finite_array(curvature, "curvature")
+    w, c = np.broadcast_arrays(w, c)
+    a = np.abs(w)
+    if grad is None:
+        if D == 2 and np.any(w == 0):
+            raise ValueError("grad (L'(w)) must be given for D = 2 at w = 0: the spectrum there is lam ± |L'(0)|")
+        # σ L' m^{D−2}: −2λ/D at stationary points (and the origin's off-diagonal vanishes for D ≥ 3)
+        s = np.where(w != 0, -2.0 * lam / D, 0.0)
+    else:
+        g = v.finite_array(grad, "grad")
+        g = np.broadcast_to(g, w.shape)
+        if D == 2:
+            s = np.where(w != 0, np.sign(w) * g, np.abs(g))  # at 0 the pair (λ+|g|, λ−|g|)
+        elif D == 1:
+            s = np.zeros_like(a)
+        else:
+            s = np.sign(w) * g * a ** ((D - 2.0) / D)
+    if D == 1:
+        return c + 2.0 * lam, np.full_like(a, -np.inf)
+    along = D * c * a ** (2.0 - 2.0 / D) + (D - 1) * s + 2.0 * lam / D
+    across = 2.0 * lam / D - s
+    if D == 2 and grad is not None:
+        zero = w == 0
+        along = np.where(zero, lam + np.abs(s), along)
+        across = np.where(zero, lam - np.abs(s), across)
+    return along, across
+
+
+def balanced_sharpness(w, lam, D, curvature=1.0, grad=None):
+    """Largest Hessian eigenvalue ``λ_max`` of ``F`` at the balanced factorization of ``w``.
+
+    For a stationary ``w ≠ 0`` (the default, ``grad=None``)
+    ``λ_max = max(D L''|w|^{2−2/D} − 2λ(D−2)/D, 4λ/D)`` (THEORY.md §3); for
+    ``D = 1`` it is ``L'' + 2λ``; at the origin ``2λ/D`` for ``D ≥ 3``.
+    See :func:`balanced_eigenvalues` for the parameters.
+
+    Returns
+    -------
+    float or ndarray (shape of ``w`` broadcast with ``curvature``)
+    """
+    along, across = balanced_eigenvalues(w, lam, D, curvature, grad)
+    out = np.maximum(along, across)
+    return float(out) if out.ndim == 0 else out
+
+
+def max_stable_lr(w, lam, D, curvature=1.0, grad=None):
+    """Largest learning rate ``2 / λ_max`` for which gradient descent on ``F`` is linearly stable.
+
+    Gradient descent converges to the balanced minimum over ``w`` for
+    ``η < 2/λ_max`` and not above (THEORY.md §4; claim C25). ``inf`` where
+    ``λ_max <= 0`` (a flat minimum: every rate is linearly stable).
+    """
+    lmax = np.asarray(balanced_sharpness(w, lam, D, curvature, grad), dtype=float)
+    with np.errstate(divide="ignore"):
+        out = np.where(lmax > 0, 2.0 / np.where(lmax > 0, lmax, 1.0), np.inf)
+    return float(out) if out.ndim == 0 else out
+
+
+# --------------------------------------------------------------------------- #
+# Hessian of F for a general loss
+# --------------------------------------------------------------------------- #
+
+
+def leave_two_out_products(factors) -> np.ndarray:
+    """``Q[d, k] = Π_{l≠d,k} ω_l`` for ``d ≠ k`` (zero on the diagonal ``d = k``), shape ``(D, D, *w.shape)``.
+
+    Formed without division (leave-one-out products of the factors with ``ω_d``
+    removed), so it is exact where factors vanish.
+    """
+    factors = v.factor_array(factors)
+    return _l2o(factors)
+
+
+def _l2o(factors: np.ndarray) -> np.ndarray:
+    D = factors.shape[0]
+    out = np.zeros((D, *factors.shape))
+    for d in range(D):  # D is small; each step is vectorized over the weights
+        if D == 1:
+            break
+        rest = np.delete(factors, d, axis=0)
+        out[d, np.arange(D) != d] = _loo(rest)
+    return out
+
+
+def separable_hessian_blocks(factors, grad, curvature, lam) -> np.ndarray:
+    """Per-coordinate ``D × D`` Hessian blocks of ``F`` for a separable loss, shape ``(*w.shape, D, D)``.
+
+    ``H_j[d, k] = L''_j P_{d,j} P_{k,j} + (1 − δ_{dk}) L'_j Q_{dk,j} + δ_{dk} 2λ/D``.
+    Unchecked inputs: ``factors`` ``(D, *shape)``, ``grad`` and ``curvature`` broadcastable to ``shape``.
+    """
+    D = factors.shape[0]
+    P = _loo(factors)
+    Q = _l2o(factors)
+    H = curvature * P[:, None] * P[None, :] + grad * Q
+    H = np.moveaxis(H, (0, 1), (-2, -1))
+    H = H + (2.0 * lam / D) * np.eye(D)
+    return H
+
+
+def factorized_hessian(loss, factors, lam) -> np.ndarray:
+    """Hessian of ``F`` at ``factors`` in closed form, shape ``(D·p, D·p)`` with ``p = w.size``.
+
+    The flat index of ``ω_{d,j}`` is ``d·p + j`` (``factors.reshape(D, p)`` in C
+    order). Uses ``loss.grad`` and ``loss.hessian`` with the leave-one-out and
+    leave-two-out products (module docstring).
+
+    Parameters
+    ----------
+    loss : Loss
+        With ``.grad`` and ``.hessian`` of the collapsed weight.
+    factors : array_like, shape (D, *loss.shape)
+    lam : float, >= 0
+    """
+    factors = v.factor_array(factors)
+    lam = v.regularization(lam)
+    D = factors.shape[0]
+    w = np.prod(factors, axis=0)
+    g = np.asarray(loss.grad(w), float).reshape(-1)
+    Hl = np.asarray(loss.hessian(w), float)
+    p = w.size
+    f = factors.reshape(D, p)
+    P = _loo(f)  # (D, p)
+    Q = _l2o(f)  # (D, D, p)
+    H = np.einsum("di,ij,kj->dikj", P, Hl, P)
+    idx = np.arange(p)
+    H[:, idx, :, idx] += np.moveaxis(g * Q, -1, 0)
+    H = H.reshape(D * p, D * p)
+    H[np.diag_indices(D * p)] += 2.0 * lam / D
+    return H
+
+
+# --------------------------------------------------------------------------- #
+# Critical points of the scalar problem F(ω) = ½(Πω − z)² + (λ/D)Σω²
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    """A critical point of the factorized scalar objective, up to the factor symmetries.
+
+    Attributes
+    ----------
+    w : float
+        Collapsed weight.
+    factors : ndarray, shape (D,)
+        A representative (balanced) factorization; all ``2^{D−1}`` sign patterns
+        multiplying to ``sign(w)`` are critical points with the same spectrum.
+    kind : str
+        ``"minimum"``, ``"saddle"``, ``"maximum"`` or ``"degenerate"`` (a zero eigenvalue).
+    eigenvalues : ndarray, shape (D,)
+        Hessian eigenvalues of ``F`` (ascending), from the closed form.
+    objective : float
+        ``F`` at the point.
+    """
+
+    w: float
+    factors: np.ndarray
+    kind: str
+    eigenvalues: np.ndarray
+    objective: float
+
+
+def _kind(eig: np.ndarray) -> str:
+    scale = max(1.0, float(np.max(np.abs(eig))))
+    tol = 1e-12 * scale
+    if np.any(np.abs(eig) <= tol):
+        return "degenerate"
+    if np.all(eig > 0):
+        return "minimum"
+    if np.all(eig < 0):
+        return "maximum"
+    return "saddle"
+
+
+def _stationary_magnitudes(a: float, lam: float, D: int) -> list[float]:
+    """Nonzero roots ``u > 0`` of ``u + λ q u^{q−1} = a`` (``a = |z|``), ascending."""
+    from scipy.optimize import brentq
+
+    if D == 1:
+        return [a / (1.0 + 2.0 * lam)] if a > 0 else []
+    if D == 2:
+        return [a - lam] if a > lam else []
+    if lam == 0.0:
+        return [a] if a > 0 else []
+    q = 2.0 / D
+    zex = existence_threshold(lam, D)
+    if a < zex:
+        return []
+    wm = (lam * q * (1.0 - q)) ** (1.0 / (2.0 - q))
+    if a == zex:
+        return [wm]
+
+    def h(u):
+        return u + lam * q * u ** (q - 1.0) - a
+
+    lo = wm
+    while h(lo) < 0:  # h(0+) = +inf: shrink towards 0 to bracket the smaller root
+        lo *= 0.5
+    small = brentq(h, lo, wm, xtol=1e-300, rtol=4 * np.finfo(float).eps)
+    large = brentq(h, wm, max(a, wm * 2), xtol=1e-300, rtol=4 * np.finfo(float).eps)
+    return [small, large]
+
+
+def scalar_critical_points(z, lam, D) -> tuple[CriticalPoint, ...]:
+    """All critical points of ``F(ω) = ½(ω_1⋯ω_D − z)² + (λ/D)Σω_d²``, classified.
+
+    For ``λ > 0`` every critical point is balanced (``ω_d² = −D L' w / (2λ)`` for
+    all ``d``), so the critical points are the origin and the balanced
+    factorizations of the nonzero stationary points of
+    ``G(w) = ½(w−z)² + λ|w|^{2/D}`` (which exist iff
+    ``|z| >= existence_threshold(λ, D)``). Classification (THEORY.md §3):
+
+    * origin: ``D ≥ 3`` Hessian ``(2λ/D) I`` — a minimum for every ``λ > 0``;
+      ``D = 2`` eigenvalues ``λ ± |z|`` — a saddle iff ``|z| > λ``;
+      ``D = 1`` the origin is critical only when ``z = 0``;
+    * nonzero points: eigenvalue ``D|w|^{2−2/D} G''(w)`` along the balanced
+      direction, ``4λ/D`` across — the larger root of ``G' = 0`` is a minimum,
+      the smaller (``D ≥ 3``) a saddle.
+
+    For ``λ = 0`` (``D ≥ 2``) the critical set is not isolated (every
+    factorization of ``z`` is a global minimum); the balanced one and the
+    origin are returned, with their (degenerate) spectra.
+
+    Returns
+    -------
+    tuple of CriticalPoint, ordered by ``w`` (origin first, then increasing ``|w|``).
+    """
+    z = v.real_scalar(z, "z")
+    lam = v.regularization(lam)
+    D = v.depth(D)
+    sign = 1.0 if z >= 0 else -1.0
+    points = []
+    if D >= 2 or z == 0.0:
+        if D == 1:
+            eig = np.array([1.0 + 2.0 * lam])
+        elif D == 2:
+            eig = np.array([lam - abs(z), lam + abs(z)])
+        else:
+            eig = np.full(D, 2.0 * lam / D)
+        f0 = np.zeros(D)
+        points.append(CriticalPoint(0.0, f0, _kind(eig), eig, 0.5 * z * z))
+    for u in _stationary_magnitudes(abs(z), lam, D):
+        w = sign * u
+        along, across = balanced_eigenvalues(w, lam, D, 1.0, grad=w - z)
+        eig = np.sort(np.concatenate([[float(along)], np.full(D - 1, float(across))]))
+        fac = np.full(D, u ** (1.0 / D))
+        fac[0] *= sign
+        obj = 0.5 * (w - z) ** 2 + lam * u ** (2.0 / D)
+        points.append(CriticalPoint(float(w), fac, _kind(eig), eig, float(obj)))
+    return tuple(points)
+
