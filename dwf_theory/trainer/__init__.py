@@ -1,0 +1,36 @@
+"""The reference trainer: NumPy + autograd DWF networks (THEORY.md §6).
+
+Dense layers whose weights are depth-``D`` factorizations, SGD with momentum on
+``mean loss + (λ/D) Σ‖ω_d‖²``, sparsity metrics on the collapsed weights, and
+the experiments of the paper's empirical side on scikit-learn's digits.
+
+>>> from dwf_theory.trainer import MLP, load_digits_split, train
+>>> data = load_digits_split(seed=0)
+>>> model = MLP([64, 300, 100, 10], D=3, rng=0)
+>>> history = train(model, data, lam=5e-4, lr=0.3, epochs=300, batch_size=64)  # doctest: +SKIP
+"""
+
+from .data import Split, load_digits_split, teacher_student
+from .experiments import (
+    PRESETS,
+    accuracy_vs_compression,
+    init_lr_grid,
+    layer_density,
+    learning_phases,
+    prune_finetune,
+    run,
+)
+from .layers import MLP, forward
+from .metrics import SparsityReport, magnitude_masks, prune, sparsity_report
+from .objective import objective, value_and_grad
+from .optim import SCHEDULES, learning_rates, sgd_momentum_step
+from .sweep import InlineExecutor, SweepResult, default_executor, run_sweep
+from .train import EpochRecord, History, train
+
+__all__ = [
+    "MLP", "forward", "value_and_grad", "objective", "train", "History", "EpochRecord",
+    "load_digits_split", "teacher_student", "Split", "sparsity_report", "SparsityReport", "prune",
+    "magnitude_masks", "learning_rates", "SCHEDULES", "sgd_momentum_step", "run_sweep", "SweepResult",
+    "InlineExecutor", "default_executor", "PRESETS", "run", "prune_finetune", "accuracy_vs_compression",
+    "learning_phases", "layer_density", "init_lr_grid",
+]

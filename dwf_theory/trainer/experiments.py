@@ -1,0 +1,251 @@
+"""The trainer's experiments (THEORY.md §6): presets, single runs and the four sweeps.
+
+(a) :func:`accuracy_vs_compression` — a λ sweep for D = 2, 3, 4 against D = 1
+    with global magnitude pruning and fine-tuning at matched compression;
+(b) :func:`learning_phases` — loss, accuracy and sparsity against epoch;
+(c) :func:`layer_density` — per-layer density at high compression;
+(d) :func:`init_lr_grid` — init scale × learning rate for the three
+    initialization schemes, classified into regimes.
+
+Every sweep takes ``executor`` (see :func:`dwf_theory.trainer.sweep.run_sweep`)
+and is deterministic given its seeds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _validate as v
+from .data import load_digits_split, teacher_student
+from .layers import MLP
+from .metrics import magnitude_masks
+from .sweep import run_sweep
+from .train import History, json_safe, train
+
+#: Hyperparameters of the named presets (all with batch 64, momentum 0.9, float32).
+#: ``sparse`` reaches test accuracy >= 0.95 at compression >= 50 on digits, 64-300-100-10, D = 3.
+PRESETS = {
+    "sparse": dict(lam=5e-4, lr=0.3, epochs=300, schedule="warmup-cosine", init="varmatch-truncated"),
+    "dense": dict(lam=0.0, lr=0.1, epochs=60, schedule="cosine", init="varmatch-truncated"),
+    "quick": dict(lam=1e-3, lr=0.3, epochs=20, schedule="warmup-cosine", init="varmatch-truncated"),
+}
+DATASETS = ("digits", "teacher-student")
+REGIMES = ("no learning", "dense fit", "sparse success", "divergence")
+
+
+def _dataset(name: str, seed: int):
+    if name == "digits":
+        return load_digits_split(seed), "cross_entropy"
+    if name == "teacher-student":
+        return teacher_student(seed=seed), "mse"
+    raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
+
+
+def run(dataset="digits", depth=3, preset="sparse", *, seed=0, hidden=(300, 100), tol=1e-3, batch_size=64,
+        momentum=0.9, dtype="float32", keep_history=False, **overrides) -> dict:
+    """Train one network from a preset; return a JSON-ready summary.
+
+    ``overrides`` replace preset entries (``lam``, ``lr``, ``epochs``,
+    ``schedule``, ``init``, ``init_scale``). The summary holds ``test_accuracy``
+    (after zeroing collapsed weights ``|w| <= tol``), ``test_accuracy_unpruned``,
+    ``compression_ratio`` (all weights / nonzero weights at ``tol``), ``sparsity``,
+    ``layer_density``, ``status``, the hyperparameters and the seconds taken;
+    with ``keep_history`` also ``history`` (:meth:`History.as_dict`).
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {preset!r}")
+    unknown = set(overrides) - {"lam", "lr", "epochs", "schedule", "init", "init_scale"}
+    if unknown:
+        raise ValueError(f"unknown overrides {sorted(unknown)}; allowed: lam, lr, epochs, schedule, init, init_scale")
+    cfg = {**PRESETS[preset], **{k: x for k, x in overrides.items() if x is not None}}
+    depth = v.depth(depth, "depth")
+    seed = v.whole_number(seed, "seed", 0)
+    data, loss = _dataset(dataset, seed)
+    hidden = tuple(v.whole_number(h, "hidden entries", 1) for h in hidden)
+    out_dim = 10 if loss == "cross_entropy" else 1
+    sizes = (data.X_train.shape[1], *hidden, out_dim)
+    model = MLP(sizes, depth, init=cfg["init"], rng=seed, init_scale=cfg.get("init_scale", 1.0), loss=loss,
+                dtype=np.dtype(dtype))
+    hist = train(model, data, lam=cfg["lam"], lr=cfg["lr"], epochs=cfg["epochs"], batch_size=batch_size,
+                 momentum=momentum, schedule=cfg["schedule"], seed=seed, tol=tol)
+    return summarize(hist, dataset=dataset, preset=preset, init_scale=cfg.get("init_scale", 1.0),
+                     keep_history=keep_history)
+
+
+def summarize(hist: History, keep_history: bool = False, **extra) -> dict:
+    """The JSON-ready summary of a run (see :func:`run`)."""
+    f = hist.final
+    out = {
+        **extra,
+        **{k: hist.config[k] for k in ("D", "sizes", "init", "lam", "lr", "epochs", "batch_size", "momentum",
+                                       "schedule", "seed")},
+        "tol": hist.tol,
+        "metric": hist.metric,
+        "test_accuracy": f.pruned_test_accuracy,
+        "test_accuracy_unpruned": f.test_accuracy,
+        "train_accuracy": f.train_accuracy,
+        "train_loss": f.train_loss,
+        "compression_ratio": f.compression_ratio,
+        "sparsity": f.sparsity,
+        "n_nonzero": f.n_nonzero,
+        "layer_density": list(f.layer_density),
+        "status": hist.status,
+        "epochs_run": f.epoch,
+        "steps": hist.steps,
+        "seconds": hist.seconds,
+    }
+    if keep_history:
+        out["history"] = hist.as_dict()["records"]
+    return json_safe(out)
+
+
+def _run_task(cfg: dict) -> dict:
+    return run(**cfg)
+
+
+def prune_finetune(compression, *, seed=0, hidden=(300, 100), tol=1e-3, dense_epochs=60, finetune_epochs=60,
+                   lr=0.1, finetune_lr=0.03, weight_decay=1e-4, dtype="float32") -> dict:
+    """The D = 1 baseline: train a plain MLP, keep the ``N / compression`` largest ``|w|``, fine-tune the rest.
+
+    Dense training uses L2 weight decay ``weight_decay·‖W‖²`` (the D = 1 case of the
+    factor penalty); pruning is global over layers; fine-tuning keeps pruned
+    weights at zero. Returns the summary of the fine-tuned network, with
+    ``method = 'D=1 prune+finetune'`` and ``dense_test_accuracy``.
+    """
+    compression = v.real_scalar(compression, "compression", minimum=1.0)
+    data = load_digits_split(seed)
+    sizes = (64, *hidden, 10)
+    model = MLP(sizes, 1, init="standard", rng=seed, dtype=np.dtype(dtype))
+    dense = train(model, data, lam=weight_decay, lr=lr, epochs=dense_epochs, batch_size=64, schedule="cosine",
+                  seed=seed, tol=tol)
+    n_keep = max(1, int(round(model.n_weights / compression)))
+    masks = magnitude_masks(model.weights(), n_keep)
+    tuned = train(model, data, lam=weight_decay, lr=finetune_lr, epochs=finetune_epochs, batch_size=64,
+                  schedule="cosine", seed=seed + 1, tol=tol, masks=masks)
+    return summarize(tuned, method="D=1 prune+finetune", target_compression=compression,
+                     dense_test_accuracy=dense.final.test_accuracy)
+
+
+def _prune_task(cfg: dict) -> dict:
+    return prune_finetune(**cfg)
+
+
+def _scale(quick: bool) -> dict:
+    """Network and epochs of the sweeps: full size, or a small network for quick runs."""
+    return dict(hidden=(32,), epochs=6) if quick else dict(hidden=(300, 100), epochs=200)
+
+
+def accuracy_vs_compression(depths=(2, 3, 4), lams=None, *, seed=0, quick=False, executor=None,
+                            progress=True) -> list:
+    """(a) Test accuracy against compression ratio on digits.
+
+    DWF networks (``depths``) over a λ grid, then the D = 1 baseline pruned and
+    fine-tuned to the compression ratio each D = 3 run reached
+    (:func:`prune_finetune`). Returns one summary dict per run (``method`` tells
+    which); an interrupted sweep returns the finished runs.
+    """
+    if lams is None:
+        lams = (3e-4, 1e-3) if quick else (1e-4, 2e-4, 5e-4, 1e-3, 2e-3)
+    sc = _scale(quick)
+    cfgs = [dict(depth=int(D), preset="sparse", seed=seed, hidden=sc["hidden"], epochs=sc["epochs"], lam=float(lam))
+            for D in depths for lam in lams]
+    first = run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="DWF λ sweep")
+    rows = [{**r, "method": f"DWF D={r['D']}"} for _, r in first.finished()]
+    targets = sorted({round(r["compression_ratio"], 1) for r in rows
+                      if r["D"] == (3 if 3 in depths else depths[0]) and r["compression_ratio"] is not None
+                      and r["compression_ratio"] > 1.0})
+    if not first.completed or not targets:
+        return rows
+    base = dict(seed=seed, hidden=sc["hidden"], dense_epochs=max(sc["epochs"] // 3, 2),
+                finetune_epochs=max(sc["epochs"] // 3, 2))
+    second = run_sweep(_prune_task, [dict(base, compression=t) for t in targets], executor=executor,
+                       progress=progress, desc="D=1 prune+finetune")
+    return rows + [r for _, r in second.finished()]
+
+
+def learning_phases(depth=3, *, lam=1e-3, lr=0.3, epochs=None, seed=0, quick=False) -> History:
+    """(b) The history of one digits run: fitting, sparsification, stable sparse phase.
+
+    The sparse preset's network and schedule with a stronger λ (default 1e-3)
+    so that the three phases are well separated.
+    """
+    sc = _scale(quick)
+    data = load_digits_split(seed)
+    model = MLP((64, *sc["hidden"], 10), depth, rng=seed, dtype=np.float32)
+    return train(model, data, lam=lam, lr=lr, epochs=epochs or sc["epochs"] + (0 if quick else 100),
+                 batch_size=64, schedule="warmup-cosine", seed=seed)
+
+
+def layer_density(depths=(2, 3, 4), *, lam=2e-3, seed=0, quick=False, executor=None, progress=True) -> list:
+    """(c) Per-layer density of DWF networks at high compression (strong λ); one summary per depth."""
+    sc = _scale(quick)
+    cfgs = [dict(depth=int(D), preset="sparse", seed=seed, hidden=sc["hidden"], epochs=sc["epochs"], lam=lam)
+            for D in depths]
+    return [r for _, r in run_sweep(_run_task, cfgs, executor=executor, progress=progress,
+                                    desc="layer density").finished()]
+
+
+def classify(summary: dict, *, chance: float = 0.2, success: float = 0.8, min_compression: float = 2.0) -> str:
+    """Regime of a run: 'divergence', 'no learning' (test accuracy < ``chance``),
+    'sparse success' (accuracy >= ``success`` at compression >= ``min_compression``) or 'dense fit'."""
+    if summary["status"] == "diverged":
+        return "divergence"
+    if summary["test_accuracy"] < chance:
+        return "no learning"
+    cr = summary["compression_ratio"]
+    if summary["test_accuracy"] >= success and (cr is None or cr >= min_compression):
+        return "sparse success"
+    if summary["test_accuracy"] >= success:
+        return "dense fit"
+    return "no learning"
+
+
+def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=None, lrs=None, *, depth=3,
+                 lam=1e-3, seed=0, quick=False, executor=None, progress=True) -> list:
+    """(d) Init scale × learning rate on digits for each initialization scheme.
+
+    ``scales`` multiply the He scale of every layer; each run is classified by
+    :func:`classify`. Returns one summary per run with ``regime`` added.
+    """
+    if scales is None:
+        scales = (0.5, 1.0, 2.0) if quick else (0.25, 0.5, 1.0, 2.0, 4.0)
+    if lrs is None:
+        lrs = (0.03, 0.3, 3.0) if quick else (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+    hidden, epochs = ((16,), 4) if quick else ((100,), 40)
+    cfgs = [dict(depth=depth, preset="sparse", seed=seed, hidden=hidden, epochs=epochs, lam=lam, lr=float(lr),
+                 init=s, init_scale=float(a), schedule="constant")
+            for s in schemes for a in scales for lr in lrs]
+    res = run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="init × lr grid")
+    return [{**r, "regime": classify(r)} for _, r in res.finished()]
+
+
+SWEEPS = ("accuracy-compression", "phases", "layer-density", "init-lr")
+
+
+def run_named_sweep(name: str, *, quick: bool = False, seed: int = 0, executor=None, progress: bool = True):
+    """Run the sweep ``name`` (one of ``SWEEPS``) and return JSON-ready results (for ``dwf-theory sweep``)."""
+    if name == "accuracy-compression":
+        return accuracy_vs_compression(seed=seed, quick=quick, executor=executor, progress=progress)
+    if name == "phases":
+        return learning_phases(seed=seed, quick=quick).as_dict()
+    if name == "layer-density":
+        return layer_density(seed=seed, quick=quick, executor=executor, progress=progress)
+    if name == "init-lr":
+        return init_lr_grid(seed=seed, quick=quick, executor=executor, progress=progress)
+    raise ValueError(f"name must be one of {SWEEPS}, got {name!r}")
+
+
+def format_summary(summary: dict) -> str:
+    """A few human-readable lines for one run's summary."""
+    cr = summary["compression_ratio"]
+    lines = [
+        f"{summary.get('dataset', 'digits')}  D={summary['D']}  sizes={'-'.join(map(str, summary['sizes']))}  "
+        f"init={summary['init']}  λ={summary['lam']:g}  lr={summary['lr']:g}  epochs={summary['epochs_run']}  "
+        f"status={summary['status']}",
+        f"test {summary['metric']} {summary['test_accuracy']:.4f} (weights |w| <= {summary['tol']:g} zeroed; "
+        f"{summary['test_accuracy_unpruned']:.4f} before)",
+        f"compression ratio {'inf' if cr is None else f'{cr:.1f}'}  ({summary['n_nonzero']} nonzero weights)  "
+        f"layer density {', '.join(f'{d:.4f}' for d in summary['layer_density'])}",
+        f"{summary['seconds']:.1f} s",
+    ]
+    return "\n".join(lines)

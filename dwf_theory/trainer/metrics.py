@@ -1,0 +1,88 @@
+"""Sparsity metrics on collapsed weights, at an explicit tolerance.
+
+A collapsed weight ``w = Π_d ω_d`` counts as zero when ``|w| <= tol``. Biases
+are not counted. With ``N`` weights of which ``N_nz`` are nonzero:
+
+* sparsity ``= 1 − N_nz / N``;
+* compression ratio ``= N / N_nz`` (``inf`` when every weight is zero);
+* per-layer density ``= N_nz,l / N_l``.
+
+Every report carries the tolerance it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .. import _validate as v
+
+
+@dataclass(frozen=True)
+class SparsityReport:
+    """Counts of nonzero collapsed weights at tolerance ``tol``."""
+
+    tol: float
+    n_weights: int
+    n_nonzero: int
+    sparsity: float
+    compression_ratio: float
+    layer_density: tuple
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["layer_density"] = list(self.layer_density)
+        return d
+
+
+def sparsity_report(weights, tol) -> SparsityReport:
+    """:class:`SparsityReport` of a list of collapsed weight matrices at tolerance ``tol >= 0``."""
+    tol = v.real_scalar(tol, "tol", minimum=0.0)
+    if not isinstance(weights, (list, tuple)) or not weights:
+        raise ValueError("weights must be a non-empty list of weight arrays")
+    sizes = [int(np.size(W)) for W in weights]
+    nnz = [int(np.count_nonzero(np.abs(W) > tol)) for W in weights]
+    N, N_nz = sum(sizes), sum(nnz)
+    return SparsityReport(
+        tol=tol,
+        n_weights=N,
+        n_nonzero=N_nz,
+        sparsity=1.0 - N_nz / N,
+        compression_ratio=N / N_nz if N_nz else float("inf"),
+        layer_density=tuple(k / n for k, n in zip(nnz, sizes)),
+    )
+
+
+def prune(weights, tol) -> list:
+    """Copies of ``weights`` with every entry of magnitude ``<= tol`` set to zero."""
+    tol = v.real_scalar(tol, "tol", minimum=0.0)
+    return [np.where(np.abs(W) > tol, W, 0.0).astype(np.asarray(W).dtype) for W in weights]
+
+
+def magnitude_masks(weights, n_keep) -> list:
+    """Global magnitude pruning: boolean masks keeping the ``n_keep`` largest ``|w|`` over all layers."""
+    n_keep = v.whole_number(n_keep, "n_keep", 0)
+    flat = np.concatenate([np.abs(np.ravel(W)) for W in weights])
+    if n_keep >= flat.size:
+        return [np.ones(np.shape(W), bool) for W in weights]
+    keep = np.zeros(flat.size, bool)
+    if n_keep:
+        keep[np.argpartition(-flat, n_keep - 1)[:n_keep]] = True
+    out, start = [], 0
+    for W in weights:
+        out.append(keep[start:start + np.size(W)].reshape(np.shape(W)))
+        start += np.size(W)
+    return out
+
+
+def accuracy(outputs, y) -> float:
+    """Fraction of rows whose arg-max output equals the integer label."""
+    return float(np.mean(np.argmax(outputs, axis=1) == np.asarray(y)))
+
+
+def r2_score(outputs, y) -> float:
+    """Coefficient of determination ``1 − ‖f − y‖² / ‖y − ȳ‖²`` (regression's accuracy column)."""
+    y = np.asarray(y, float).reshape(np.shape(outputs))
+    ss = float(np.sum((y - y.mean(axis=0)) ** 2))
+    return 1.0 - float(np.sum((outputs - y) ** 2)) / ss if ss > 0 else 0.0

@@ -1,0 +1,119 @@
+"""The training objective of a DWF network and its gradient.
+
+``F(ω, b) = ℓ(f(X; W(ω), b), y) + (λ/D) Σ_l Σ_d ‖ω_{l,d}‖²`` with
+``W_l = ω_{l,1} ⊙ … ⊙ ω_{l,D}`` (THEORY.md §1); biases are not penalized.
+
+The gradient comes from ``autograd``, taken once with respect to the
+*collapsed* weights ``W_l`` and biases, then chained to the factors with the
+leave-one-out products of :func:`dwf_theory.penalty.leave_one_out_products`:
+``∂F/∂ω_{l,d} = ∂ℓ/∂W_l ⊙ Π_{k≠d} ω_{l,k} + (2λ/D) ω_{l,d}``. This traces the
+network once per step whatever ``D`` is (claim C61 checks it against autograd
+through the factors directly).
+"""
+
+from __future__ import annotations
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+from autograd.scipy.special import logsumexp
+
+from .. import _validate as v
+from ..penalty import _loo
+from .layers import MLP, check_inputs, check_params, check_targets, forward
+
+
+def prepare_targets(model: MLP, y, n: int) -> np.ndarray:
+    """Validated targets in the form the loss uses: one-hot ``(n, n_out)`` or real ``(n, n_out)``."""
+    y = check_targets(model, y, n)
+    if model.loss == "cross_entropy":
+        T = np.zeros((n, model.sizes[-1]), model.dtype)
+        T[np.arange(n), y] = 1.0
+        return T
+    return y.astype(model.dtype)
+
+
+def data_loss(out, T, kind: str):
+    """Mean softmax cross-entropy (one-hot ``T``) or ``‖out − T‖² / (2n)`` (autograd-traceable)."""
+    n = out.shape[0]
+    if kind == "cross_entropy":
+        return anp.sum(logsumexp(out, axis=1)) / n - anp.sum(out * T) / n
+    r = out - T
+    return anp.sum(r * r) / (2.0 * n)
+
+
+def _network_loss(wb, X, T, activation, kind):
+    L = len(wb) // 2
+    return data_loss(forward(wb[:L], wb[L:], X, activation), T, kind)
+
+
+_network_value_and_grad = autograd.value_and_grad(_network_loss)
+
+
+def penalty_value(params, D: int) -> float:
+    """``(1/D) Σ_l Σ_d ‖ω_{l,d}‖²`` (multiply by λ for the penalty term)."""
+    return float(sum(np.vdot(p["factors"], p["factors"]) for p in params) / D)
+
+
+def fast_value_and_grad(model: MLP, params, X, T, lam: float):
+    """Unchecked :func:`value_and_grad` on prepared inputs (``T`` from :func:`prepare_targets`)."""
+    D = model.D
+    factors = [p["factors"] for p in params]
+    weights = [f[0] if D == 1 else np.prod(f, axis=0) for f in factors]
+    biases = [p["bias"] for p in params]
+    loss, g = _network_value_and_grad(weights + biases, X, T, model.activation, model.loss)
+    L = len(params)
+    c = 2.0 * lam / D
+    grads = []
+    for f, gW, gb in zip(factors, g[:L], g[L:]):
+        gf = gW[None] if D == 1 else gW * _loo(f)
+        if lam:
+            gf = gf + c * f
+        grads.append({"factors": np.asarray(gf, model.dtype), "bias": np.asarray(gb, model.dtype)})
+    if lam:
+        loss = loss + lam * penalty_value(params, D)
+    return float(loss), grads
+
+
+def value_and_grad(model: MLP, params, X, y, lam):
+    """Objective ``F`` and its gradient with respect to every factor and bias.
+
+    ``F = mean loss + (λ/D) Σ_l Σ_d ‖ω_{l,d}‖²`` (THEORY.md §1; the penalty is on
+    the factors only). The gradient is autograd's derivative with respect to
+    the collapsed weights chained to the factors with leave-one-out products
+    (module docstring; claims C60, C61).
+
+    Parameters
+    ----------
+    model : MLP
+    params : list of dict
+        Shaped like ``model.params``.
+    X : array_like, shape (n, n_in)
+    y : array_like
+        Integer labels ``(n,)`` in ``0..n_out−1`` (cross-entropy) or real targets
+        ``(n,)``/``(n, n_out)`` (MSE).
+    lam : float >= 0
+
+    Returns
+    -------
+    loss : float
+    grads : list of dict
+        Shaped like ``params``.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    params = check_params(model, params)
+    X = check_inputs(model, X).astype(model.dtype, copy=False)
+    T = prepare_targets(model, y, X.shape[0])
+    lam = v.regularization(lam)
+    return fast_value_and_grad(model, params, X, T, lam)
+
+
+def objective(model: MLP, params, X, y, lam) -> float:
+    """The objective value alone (same convention as :func:`value_and_grad`)."""
+    params = check_params(model, params)
+    X = check_inputs(model, X).astype(model.dtype, copy=False)
+    T = prepare_targets(model, y, X.shape[0])
+    lam = v.regularization(lam)
+    out = forward(model.weights(params), [p["bias"] for p in params], X, model.activation)
+    return float(data_loss(out, T, model.loss)) + lam * penalty_value(params, model.D)

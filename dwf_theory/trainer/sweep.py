@@ -1,0 +1,129 @@
+"""Run many independent training configurations on a ``concurrent.futures.Executor``.
+
+Any executor works: the default is a process pool on the local cores; a Dask
+distributed cluster works unchanged through ``client.get_executor()``::
+
+    from dask.distributed import Client
+    client = Client("scheduler-address:8786")
+    result = run_sweep(fn, configs, executor=client.get_executor())
+
+A tqdm bar shows progress; Ctrl-C (``KeyboardInterrupt``) cancels what has not
+started and returns the finished part with ``completed=False``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+
+class InlineExecutor(cf.Executor):
+    """An executor that runs each task at submission, in the calling thread (no processes)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+def _worker_init() -> None:
+    """Pool workers: one BLAS thread each, and Ctrl-C handled by the parent alone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        pass
+
+
+def default_executor(max_workers: int | None = None) -> cf.Executor:
+    """A process pool with one single-threaded worker per local core (``os.cpu_count()``)."""
+    return cf.ProcessPoolExecutor(max_workers=max_workers or os.cpu_count() or 1, initializer=_worker_init)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Configurations and their results, in the order given.
+
+    ``results[i]`` is ``None`` for a configuration that did not finish
+    (``completed`` is then ``False``: the sweep was interrupted).
+    """
+
+    configs: tuple
+    results: tuple
+    completed: bool
+
+    def finished(self) -> list:
+        """``(config, result)`` pairs of the configurations that finished."""
+        return [(c, r) for c, r in zip(self.configs, self.results) if r is not None]
+
+
+def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, progress: bool = True,
+              desc: str = "sweep") -> SweepResult:
+    """Evaluate ``fn(config)`` for every configuration on ``executor``.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level (picklable) function of one configuration.
+    configs : iterable
+        The configurations (picklable, e.g. dicts).
+    executor : concurrent.futures.Executor, optional
+        Default: :func:`default_executor` (a process pool, shut down afterwards).
+        Pass :class:`InlineExecutor` to run serially in this process, or a Dask
+        ``client.get_executor()`` to run on a cluster.
+    progress : bool
+        Show a tqdm bar.
+
+    Returns
+    -------
+    SweepResult
+        Ctrl-C returns the finished part (``completed=False``) instead of raising.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    configs = tuple(configs)
+    own = executor is None
+    if own:
+        executor = default_executor(min(len(configs), os.cpu_count() or 1) or 1)
+    elif not isinstance(executor, cf.Executor) and not hasattr(executor, "submit"):
+        raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
+    results: list = [None] * len(configs)
+    completed = True
+    bar = None
+    futures: dict = {}
+    try:
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(configs), desc=desc, unit="run")
+        for i, c in enumerate(configs):
+            futures[executor.submit(fn, c)] = i
+        for fut in cf.as_completed(futures):
+            results[futures[fut]] = fut.result()
+            if bar is not None:
+                bar.update(1)
+    except KeyboardInterrupt:
+        completed = False
+        for fut, i in futures.items():
+            if not fut.cancel() and fut.done() and not fut.cancelled() and fut.exception() is None:
+                results[i] = fut.result()
+    finally:
+        if bar is not None:
+            bar.close()
+        if own:
+            executor.shutdown(wait=completed, cancel_futures=True)
+    return SweepResult(configs, tuple(results), completed)

@@ -1,0 +1,266 @@
+"""The training loop: minibatch SGD with momentum on the DWF objective, with per-epoch metrics."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .. import _validate as v
+from ..penalty import imbalance
+from .layers import MLP, check_inputs, forward
+from .metrics import accuracy, prune, r2_score, sparsity_report
+from .objective import data_loss, fast_value_and_grad, penalty_value, prepare_targets
+from .optim import learning_rates, sgd_momentum_step, zeros_like_params
+
+STATUSES = ("ok", "diverged", "stopped")
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """Metrics at the end of one epoch (``epoch = 0`` is the initialization).
+
+    ``*_accuracy`` is the classification accuracy (cross-entropy models) or
+    R² (MSE models); ``pruned_test_accuracy`` is measured after zeroing every
+    collapsed weight of magnitude ``<= tol``; ``imbalance`` is the mean over
+    weights of ``max_d ω_d² − min_d ω_d²``.
+    """
+
+    epoch: int
+    lr: float
+    train_loss: float
+    train_objective: float
+    test_loss: float
+    train_accuracy: float
+    test_accuracy: float
+    pruned_test_accuracy: float
+    sparsity: float
+    compression_ratio: float
+    n_nonzero: int
+    layer_density: tuple
+    imbalance: float
+    status: str = "ok"
+
+
+@dataclass(frozen=True)
+class History:
+    """Per-epoch records of a run and how it ended.
+
+    Attributes
+    ----------
+    records : tuple of EpochRecord
+    status : {'ok', 'diverged', 'stopped'}
+        ``'diverged'``: a non-finite or exploding loss stopped the run (the last
+        record carries this status and the model keeps its last finite state);
+        ``'stopped'``: the callback asked to stop.
+    tol : float
+        The tolerance of every sparsity metric.
+    metric : {'accuracy', 'r2'}
+        What the accuracy columns hold.
+    steps : int
+        Optimizer steps taken.
+    seconds : float
+        Wall-clock time of the run.
+    config : dict
+        The arguments of :func:`train`.
+    """
+
+    records: tuple
+    status: str
+    tol: float
+    metric: str
+    steps: int
+    seconds: float
+    config: dict = field(default_factory=dict)
+
+    def column(self, name: str) -> np.ndarray:
+        """One field of every record as an array (``layer_density`` gives shape ``(epochs, layers)``)."""
+        if name not in EpochRecord.__dataclass_fields__:
+            raise ValueError(f"name must be a field of EpochRecord, got {name!r}")
+        return np.array([getattr(r, name) for r in self.records])
+
+    @property
+    def final(self) -> EpochRecord:
+        """The last record."""
+        return self.records[-1]
+
+    def as_dict(self) -> dict:
+        """Plain-Python form (JSON-ready after :func:`json_safe`)."""
+        return json_safe(asdict(self))
+
+
+def json_safe(obj):
+    """Replace non-finite floats by ``None`` and tuples by lists, recursively (for strict JSON)."""
+    if isinstance(obj, dict):
+        return {k: json_safe(x) for k, x in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(x) for x in obj]
+    if isinstance(obj, (np.floating, float)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def check_data(model: MLP, data):
+    """Validated ``(X_train, y_train, X_test, y_test)`` cast to the model's dtype, targets prepared."""
+    if not isinstance(data, (tuple, list)) or len(data) != 4:
+        raise ValueError("data must be a tuple (X_train, y_train, X_test, y_test)")
+    Xtr, ytr, Xte, yte = data
+    Xtr = check_inputs(model, Xtr).astype(model.dtype)
+    Xte = check_inputs(model, Xte).astype(model.dtype)
+    Ttr = prepare_targets(model, ytr, Xtr.shape[0])
+    Tte = prepare_targets(model, yte, Xte.shape[0])
+    return Xtr, Ttr, Xte, Tte
+
+
+def _score(model, out, T) -> float:
+    if model.loss == "cross_entropy":
+        return accuracy(out, np.argmax(T, axis=1))
+    return r2_score(out, T)
+
+
+def evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, tol: float, epoch: int, lr: float,
+             status: str = "ok") -> EpochRecord:
+    """The :class:`EpochRecord` of ``params`` on prepared data."""
+    W = [np.prod(p["factors"], axis=0) for p in params]
+    b = [p["bias"] for p in params]
+    with np.errstate(all="ignore"):
+        out_tr = forward(W, b, Xtr, model.activation)
+        out_te = forward(W, b, Xte, model.activation)
+        out_pr = forward(prune(W, tol), b, Xte, model.activation)
+        train_loss = float(data_loss(out_tr, Ttr, model.loss))
+    rep = sparsity_report(W, tol)
+    imb = float(np.mean(np.concatenate([imbalance(p["factors"]).ravel() for p in params])))
+    return EpochRecord(
+        epoch=epoch,
+        lr=float(lr),
+        train_loss=train_loss,
+        train_objective=train_loss + lam * penalty_value(params, model.D),
+        test_loss=float(data_loss(out_te, Tte, model.loss)),
+        train_accuracy=_score(model, out_tr, Ttr),
+        test_accuracy=_score(model, out_te, Tte),
+        pruned_test_accuracy=_score(model, out_pr, Tte),
+        sparsity=rep.sparsity,
+        compression_ratio=rep.compression_ratio,
+        n_nonzero=rep.n_nonzero,
+        layer_density=rep.layer_density,
+        imbalance=imb,
+        status=status,
+    )
+
+
+def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedule="cosine", seed=0,
+          callback=None, tol=1e-3, warmup=0.05, masks=None, diverge_factor=1e4) -> History:
+    """Train ``model`` by minibatch SGD with momentum on ``F = mean loss + (λ/D) Σ‖ω‖²``.
+
+    Each epoch visits the training set once in a random order (``seed``), in
+    batches of ``batch_size`` (the last one may be smaller); the learning rate of
+    every step follows ``schedule`` (:func:`dwf_theory.trainer.optim.learning_rates`).
+    ``model.params`` is updated in place. BLAS runs single-threaded during the
+    loop: for matrices this small, threads cost more than they save.
+
+    Parameters
+    ----------
+    model : MLP
+    data : tuple
+        ``(X_train, y_train, X_test, y_test)``, e.g. from :func:`load_digits_split`.
+    lam : float >= 0
+        Weight decay on the factors (the penalty ``(λ/D) Σ‖ω_d‖²``; biases are free).
+    lr : float > 0
+        Peak learning rate.
+    epochs : int >= 1
+    batch_size : int >= 1
+    momentum : float in [0, 1)
+    schedule : {'constant', 'cosine', 'warmup', 'warmup-cosine'}
+    seed : int >= 0
+        Seeds the order of the minibatches.
+    callback : callable, optional
+        Called as ``callback(record)`` after every epoch; a truthy return stops
+        the run with status ``'stopped'``.
+    tol : float >= 0
+        Tolerance of the sparsity metrics (a collapsed weight counts as zero when ``|w| <= tol``).
+    warmup : float in [0, 1)
+        Warm-up fraction of the ``'warmup'`` schedules.
+    masks : list of bool arrays, optional
+        Per-layer ``(n_in, n_out)`` masks; masked weights are held at zero (fine-tuning after pruning).
+    diverge_factor : float > 1
+        The run is declared diverged when a minibatch objective is non-finite or
+        exceeds ``diverge_factor · (1 + initial objective)``.
+
+    Returns
+    -------
+    History
+        Epoch 0 (the initialization) and one record per epoch run. A diverged run
+        ends with a record of status ``'diverged'`` (metrics of the last finite
+        parameters, which ``model.params`` keeps); it does not raise.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    lam = v.regularization(lam)
+    lr = v.positive(lr, "lr")
+    epochs = v.whole_number(epochs, "epochs", 1)
+    batch_size = v.whole_number(batch_size, "batch_size", 1)
+    momentum = v.real_scalar(momentum, "momentum", minimum=0.0)
+    if momentum >= 1:
+        raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
+    seed = v.whole_number(seed, "seed", 0)
+    tol = v.real_scalar(tol, "tol", minimum=0.0)
+    diverge_factor = v.real_scalar(diverge_factor, "diverge_factor", minimum=1.0, strict=True)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    Xtr, Ttr, Xte, Tte = check_data(model, data)
+    if masks is not None:
+        if len(masks) != len(model.params) or any(
+            np.shape(m) != p["factors"].shape[1:] for m, p in zip(masks, model.params)
+        ):
+            raise ValueError("masks must hold one (n_in, n_out) array per layer")
+        masks = [np.asarray(m, bool).astype(model.dtype) for m in masks]
+        for p, m in zip(model.params, masks):
+            p["factors"] *= m
+    config = dict(lam=lam, lr=lr, epochs=epochs, batch_size=batch_size, momentum=momentum, schedule=schedule,
+                  seed=seed, tol=tol, warmup=warmup, D=model.D, sizes=list(model.sizes), init=model.init,
+                  loss=model.loss, masked=masks is not None)
+    n = Xtr.shape[0]
+    per_epoch = math.ceil(n / batch_size)
+    rates = learning_rates(schedule, lr, epochs * per_epoch, warmup)
+    rng = np.random.default_rng(seed)
+    params = model.params
+    velocity = zeros_like_params(params)
+    start = time.perf_counter()
+    records = [evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, tol, 0, rates[0])]
+    limit = diverge_factor * (1.0 + abs(records[0].train_objective))
+    status, step = "ok", 0
+    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
+        for epoch in range(1, epochs + 1):
+            snapshot = copy.deepcopy(params)
+            perm = rng.permutation(n)
+            for b in range(0, n, batch_size):
+                idx = perm[b:b + batch_size]
+                loss, grads = fast_value_and_grad(model, params, Xtr[idx], Ttr[idx], lam)
+                if not (math.isfinite(loss) and loss <= limit):
+                    status = "diverged"
+                    break
+                sgd_momentum_step(params, grads, velocity, rates[step], momentum, masks)
+                step += 1
+            if status == "ok" and not all(np.all(np.isfinite(a)) for p in params for a in p.values()):
+                status = "diverged"
+            if status == "diverged":
+                for p, s in zip(params, snapshot):
+                    p["factors"][...] = s["factors"]
+                    p["bias"][...] = s["bias"]
+                records.append(evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, tol, epoch,
+                                        rates[min(step, rates.size - 1)], "diverged"))
+                break
+            rec = evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, tol, epoch, rates[step - 1])
+            records.append(rec)
+            if callback is not None and callback(rec):
+                status = "stopped"
+                records[-1] = EpochRecord(**{**asdict(rec), "status": "stopped"})
+                break
+    return History(tuple(records), status, tol, "accuracy" if model.loss == "cross_entropy" else "r2",
+                   step, time.perf_counter() - start, config)
