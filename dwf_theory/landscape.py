@@ -323,4 +323,3 @@ def scalar_critical_points(z, lam, D) -> tuple[CriticalPoint, ...]:
         obj = 0.5 * (w - z) ** 2 + lam * u ** (2.0 / D)
         points.append(CriticalPoint(float(w), fac, _kind(eig), eig, float(obj)))
     return tuple(points)
-
