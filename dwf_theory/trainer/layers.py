@@ -11,6 +11,7 @@ import math
 
 import autograd.numpy as anp
 import numpy as np
+from autograd.tracer import getval
 
 from .. import _validate as v
 from ..initialization import SCHEMES, as_generator, init_factors
@@ -19,9 +20,15 @@ ACTIVATIONS = ("relu", "tanh", "identity")
 LOSSES = ("cross_entropy", "mse")
 
 
+def _relu(h):
+    # Multiplying by a constant 0/1 mask has the cheapest derivative under autograd
+    # (anp.maximum's VJP compares the arrays again); the value is exactly max(h, 0).
+    return h * (getval(h) > 0)
+
+
 def _activation(name: str):
     if name == "relu":
-        return lambda h: anp.maximum(h, 0.0)
+        return _relu
     if name == "tanh":
         return anp.tanh
     return lambda h: h
@@ -127,7 +134,7 @@ def forward(weights, biases, X, activation: str = "relu"):
     h = X
     last = len(weights) - 1
     for i, (W, b) in enumerate(zip(weights, biases)):
-        h = anp.dot(h, W) + b
+        h = anp.matmul(h, W) + b
         if i < last:
             h = act(h)
     return h

@@ -16,7 +16,7 @@ from __future__ import annotations
 import autograd
 import autograd.numpy as anp
 import numpy as np
-from autograd.scipy.special import logsumexp
+from autograd.tracer import getval
 
 from .. import _validate as v
 from ..penalty import _loo
@@ -37,7 +37,10 @@ def data_loss(out, T, kind: str):
     """Mean softmax cross-entropy (one-hot ``T``) or ``‖out − T‖² / (2n)`` (autograd-traceable)."""
     n = out.shape[0]
     if kind == "cross_entropy":
-        return anp.sum(logsumexp(out, axis=1)) / n - anp.sum(out * T) / n
+        # log Σ_k exp(out_k), shifted by the row maximum (a constant: no derivative needed through it)
+        c = np.max(getval(out), axis=1, keepdims=True)
+        lse = anp.log(anp.sum(anp.exp(out - c), axis=1))
+        return (anp.sum(lse) + np.sum(c) - anp.sum(out * T)) / n
     r = out - T
     return anp.sum(r * r) / (2.0 * n)
 

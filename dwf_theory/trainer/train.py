@@ -154,6 +154,24 @@ def evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, tol: float, epo
     )
 
 
+def train_epoch(model: MLP, params, velocity, X, T, perm, batch_size: int, rates, step: int, lam: float,
+                momentum: float, masks=None, limit: float = math.inf):
+    """One pass over ``X[perm]`` in minibatches: gradient (:func:`fast_value_and_grad`) and SGD step each.
+
+    Unchecked inner loop of :func:`train` (inputs prepared by :func:`check_data`).
+    Returns ``(step, finite)``: the step counter after the epoch, and ``False``
+    if a minibatch objective was non-finite or above ``limit`` (the epoch stops there).
+    """
+    for b in range(0, perm.size, batch_size):
+        idx = perm[b:b + batch_size]
+        loss, grads = fast_value_and_grad(model, params, X[idx], T[idx], lam)
+        if not (math.isfinite(loss) and loss <= limit):
+            return step, False
+        sgd_momentum_step(params, grads, velocity, rates[step], momentum, masks)
+        step += 1
+    return step, True
+
+
 def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedule="cosine", seed=0,
           callback=None, tol=1e-3, warmup=0.05, masks=None, diverge_factor=1e4) -> History:
     """Train ``model`` by minibatch SGD with momentum on ``F = mean loss + (λ/D) Σ‖ω‖²``.
@@ -238,16 +256,9 @@ def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedu
     with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
         for epoch in range(1, epochs + 1):
             snapshot = copy.deepcopy(params)
-            perm = rng.permutation(n)
-            for b in range(0, n, batch_size):
-                idx = perm[b:b + batch_size]
-                loss, grads = fast_value_and_grad(model, params, Xtr[idx], Ttr[idx], lam)
-                if not (math.isfinite(loss) and loss <= limit):
-                    status = "diverged"
-                    break
-                sgd_momentum_step(params, grads, velocity, rates[step], momentum, masks)
-                step += 1
-            if status == "ok" and not all(np.all(np.isfinite(a)) for p in params for a in p.values()):
+            step, finite = train_epoch(model, params, velocity, Xtr, Ttr, rng.permutation(n), batch_size, rates,
+                                       step, lam, momentum, masks, limit)
+            if not (finite and all(np.all(np.isfinite(a)) for p in params for a in p.values())):
                 status = "diverged"
             if status == "diverged":
                 for p, s in zip(params, snapshot):
