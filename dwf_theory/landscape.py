@@ -268,11 +268,20 @@ def _stationary_magnitudes(a: float, lam: float, D: int) -> list[float]:
     def h(u):
         return u + lam * q * u ** (q - 1.0) - a
 
-    lo = wm
-    while h(lo) < 0:  # h(0+) = +inf: shrink towards 0 to bracket the smaller root
-        lo *= 0.5
-    small = brentq(h, lo, wm, xtol=1e-300, rtol=4 * np.finfo(float).eps)
+    # The smaller root can be astronomically small (≈ (λq/a)^{1/(1−q)}): solve for s = log u,
+    # log(λq) + (q − 1)s = log(a − e^s), which is monotone on s < log w_m.
+    log_lq, s_hi = np.log(lam * q), np.log(wm)
+
+    def phi(s):
+        return log_lq + (q - 1.0) * s - np.log(a - np.exp(s))
+
+    s_lo = (log_lq - np.log(a)) / (1.0 - q) - 1.0
+    while phi(s_lo) <= 0:
+        s_lo -= 1.0 + abs(s_lo)
+    small = float(np.exp(brentq(phi, s_lo, s_hi, xtol=1e-14, rtol=4 * np.finfo(float).eps)))
     large = brentq(h, wm, max(a, wm * 2), xtol=1e-300, rtol=4 * np.finfo(float).eps)
+    if small == 0.0:  # below the smallest float: indistinguishable from the origin
+        return [large]
     return [small, large]
 
 
