@@ -147,8 +147,8 @@ def test_mse_objective_is_least_squares_plus_ridge(p, n, lam, seed):
 
 
 @settings(max_examples=30)
-@given(seed=st.integers(0, 2**16), tol=st.floats(0, 2), shapes_=st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)),
-                                                                          min_size=1, max_size=3))
+@given(seed=st.integers(0, 2**16), tol=st.floats(0, 2),
+       shapes_=st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), min_size=1, max_size=3))
 def test_metric_identities(seed, tol, shapes_):
     rng = np.random.default_rng(seed)
     W = [rng.normal(size=s) * (rng.random(s) < 0.5) for s in shapes_]
@@ -253,7 +253,8 @@ def test_callback_stops_the_run():
     data = _small_digits()
     model = MLP([64, 16, 10], 2, rng=0)
     seen = []
-    h = train(model, data, lam=0, lr=0.1, epochs=10, batch_size=64, callback=lambda r: seen.append(r.epoch) or r.epoch == 3)
+    h = train(model, data, lam=0, lr=0.1, epochs=10, batch_size=64,
+              callback=lambda r: seen.append(r.epoch) or r.epoch == 3)
     assert h.status == "stopped" and seen == [1, 2, 3] and h.final.epoch == 3
 
 

@@ -30,6 +30,16 @@ PRESETS = {
     "quick": dict(lam=1e-3, lr=0.3, epochs=20, schedule="warmup-cosine", init="varmatch-truncated"),
 }
 DATASETS = ("digits", "teacher-student")
+
+#: Learning rate and λ grid of the accuracy–compression sweep per depth (full mode). Deeper factorizations
+#: sparsify more abruptly in λ, and D = 4 diverges at the D = 2, 3 learning rate (measured; THEORY.md §4).
+SWEEP_GRID = {
+    2: dict(lr=0.3, lams=(1e-4, 2e-4, 5e-4, 1e-3, 2e-3)),
+    3: dict(lr=0.3, lams=(1e-4, 2e-4, 5e-4, 1e-3, 1.5e-3)),
+    4: dict(lr=0.1, lams=(5e-4, 1e-3, 1.2e-3, 1.3e-3, 1.5e-3)),
+}
+#: (λ, lr) per depth for the per-layer density at high compression.
+HIGH_COMPRESSION = {2: (2e-3, 0.3), 3: (1e-3, 0.3), 4: (1.3e-3, 0.1)}
 REGIMES = ("no learning", "dense fit", "sparse success", "divergence")
 
 
@@ -132,23 +142,26 @@ def _prune_task(cfg: dict) -> dict:
 
 def _scale(quick: bool) -> dict:
     """Network and epochs of the sweeps: full size, or a small network for quick runs."""
-    return dict(hidden=(32,), epochs=6) if quick else dict(hidden=(300, 100), epochs=200)
+    return dict(hidden=(32,), epochs=8) if quick else dict(hidden=(300, 100), epochs=200)
 
 
 def accuracy_vs_compression(depths=(2, 3, 4), lams=None, *, seed=0, quick=False, executor=None,
                             progress=True) -> list:
     """(a) Test accuracy against compression ratio on digits.
 
-    DWF networks (``depths``) over a λ grid, then the D = 1 baseline pruned and
+    DWF networks (``depths``) over a λ grid (default :data:`SWEEP_GRID`, whose
+    learning rate is used in any case), then the D = 1 baseline pruned and
     fine-tuned to the compression ratio each D = 3 run reached
     (:func:`prune_finetune`). Returns one summary dict per run (``method`` tells
     which); an interrupted sweep returns the finished runs.
     """
-    if lams is None:
-        lams = (3e-4, 1e-3) if quick else (1e-4, 2e-4, 5e-4, 1e-3, 2e-3)
     sc = _scale(quick)
-    cfgs = [dict(depth=int(D), preset="sparse", seed=seed, hidden=sc["hidden"], epochs=sc["epochs"], lam=float(lam))
-            for D in depths for lam in lams]
+    cfgs = []
+    for D in depths:
+        grid = SWEEP_GRID.get(int(D), SWEEP_GRID[3])
+        for lam in lams if lams is not None else ((3e-4, 1e-3) if quick else grid["lams"]):
+            cfgs.append(dict(depth=int(D), preset="sparse", seed=seed, hidden=sc["hidden"], epochs=sc["epochs"],
+                             lam=float(lam), lr=grid["lr"]))
     first = run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="DWF λ sweep")
     rows = [{**r, "method": f"DWF D={r['D']}"} for _, r in first.finished()]
     targets = sorted({round(r["compression_ratio"], 1) for r in rows
@@ -176,10 +189,15 @@ def learning_phases(depth=3, *, lam=1e-3, lr=0.3, epochs=None, seed=0, quick=Fal
                  batch_size=64, schedule="warmup-cosine", seed=seed)
 
 
-def layer_density(depths=(2, 3, 4), *, lam=2e-3, seed=0, quick=False, executor=None, progress=True) -> list:
-    """(c) Per-layer density of DWF networks at high compression (strong λ); one summary per depth."""
+def layer_density(depths=(2, 3, 4), *, seed=0, quick=False, executor=None, progress=True) -> list:
+    """(c) Per-layer density of DWF networks at high compression; one summary per depth.
+
+    λ and the learning rate of each depth come from :data:`HIGH_COMPRESSION`.
+    """
     sc = _scale(quick)
-    cfgs = [dict(depth=int(D), preset="sparse", seed=seed, hidden=sc["hidden"], epochs=sc["epochs"], lam=lam)
+    cfgs = [dict(depth=int(D), preset="sparse", seed=seed, hidden=sc["hidden"], epochs=sc["epochs"],
+                 lam=HIGH_COMPRESSION.get(int(D), HIGH_COMPRESSION[3])[0],
+                 lr=HIGH_COMPRESSION.get(int(D), HIGH_COMPRESSION[3])[1])
             for D in depths]
     return [r for _, r in run_sweep(_run_task, cfgs, executor=executor, progress=progress,
                                     desc="layer density").finished()]
@@ -211,7 +229,7 @@ def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=
         scales = (0.5, 1.0, 2.0) if quick else (0.25, 0.5, 1.0, 2.0, 4.0)
     if lrs is None:
         lrs = (0.03, 0.3, 3.0) if quick else (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-    hidden, epochs = ((16,), 4) if quick else ((100,), 40)
+    hidden, epochs = ((32,), 10) if quick else ((100,), 40)
     cfgs = [dict(depth=depth, preset="sparse", seed=seed, hidden=hidden, epochs=epochs, lam=lam, lr=float(lr),
                  init=s, init_scale=float(a), schedule="constant")
             for s in schemes for a in scales for lr in lrs]

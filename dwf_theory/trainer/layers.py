@@ -157,8 +157,8 @@ def check_targets(model: MLP, y, n: int) -> np.ndarray:
         arr = np.asarray(y)
         if arr.ndim != 1 or arr.shape[0] != n:
             raise ValueError(f"y must be a 1-d array of {n} integer labels, got shape {arr.shape}")
-        if not (np.issubdtype(arr.dtype, np.integer) or (np.issubdtype(arr.dtype, np.floating)
-                                                          and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))):
+        whole = np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
+        if not (np.issubdtype(arr.dtype, np.integer) or whole):
             raise TypeError(f"y must hold integer class labels, got dtype {arr.dtype}")
         arr = arr.astype(np.int64)
         if arr.size and (arr.min() < 0 or arr.max() >= n_out):
