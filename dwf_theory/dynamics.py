@@ -194,6 +194,15 @@ def _integrate(rhs, jac, y0, t, opts, bound, dense, jac_banded=None, band=None) 
     return sol, sol.status == 1
 
 
+def _records(sol, t: np.ndarray, y0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Record times and states of a solve, starting exactly at ``y0`` (also when the first step failed)."""
+    if sol.t.size == 0:
+        return t[:1].copy(), y0[:, None].copy()
+    ys = sol.y.copy()
+    ys[:, 0] = y0
+    return sol.t, ys
+
+
 def _dense(m):
     return m.toarray() if sp.issparse(m) else m
 
@@ -313,8 +322,8 @@ def factor_flow(loss, factors0, lam, t_eval, **solver_opts) -> Trajectory:
     D, shape = f0.shape[0], f0.shape[1:]
     rhs, jac, jac_banded, band, pack, unpack = _factor_system(loss, lam, D, shape)
     sol, diverged = _integrate(rhs, jac, pack(f0), t, opts, bound, dense, jac_banded, band)
-    n = sol.t.size
-    factors = np.stack([unpack(y) for y in sol.y.T]) if n else np.empty((0, D, *shape))
+    ts, ys = _records(sol, t, pack(f0))
+    factors = np.stack([unpack(y) for y in ys.T])
     w_at = None
     if dense and sol.sol is not None:
         ode = sol.sol
@@ -326,7 +335,7 @@ def factor_flow(loss, factors0, lam, t_eval, **solver_opts) -> Trajectory:
             return np.stack([np.prod(unpack(col), axis=0) for col in y.T], axis=-1)
 
     return Trajectory(
-        t=sol.t,
+        t=ts,
         w=np.prod(factors, axis=1),
         objective=_objectives(loss, factors, lam),
         factors=factors,
@@ -399,8 +408,9 @@ def collapsed_flow(loss, w0, lam, D, t_eval, **solver_opts) -> Trajectory:
     sol, diverged = _integrate(
         rhs, jac, w0.reshape(-1), t, opts, bound, dense, jac_banded if sep else None, 0 if sep else None
     )
-    n = sol.t.size
-    w = sol.y.T.reshape((n, *shape))
+    ts, ys = _records(sol, t, w0.reshape(-1))
+    n = ts.size
+    w = ys.T.reshape((n, *shape))
     obj = np.array([loss.loss(wi) for wi in w]) + lam * np.sum(np.abs(w.reshape(n, -1)) ** (2.0 / D), axis=1)
     w_at = None
     if dense and sol.sol is not None:
@@ -410,7 +420,7 @@ def collapsed_flow(loss, w0, lam, D, t_eval, **solver_opts) -> Trajectory:
             return ode(s).reshape((*shape, *np.shape(s)))
 
     return Trajectory(
-        t=sol.t,
+        t=ts,
         w=w,
         objective=obj,
         factors=None,
@@ -532,17 +542,21 @@ def logistic_flow(w0, z, t) -> np.ndarray:
     """Closed-form ``D = 2``, ``λ = 0`` scalar flow ``dw/dt = 2|w|(z − w)`` (balanced factors).
 
     With ``s = sign(w0)`` this is the logistic equation ``dw/dt = 2 s w (z − w)``:
-    ``w(t) = z w0 / (w0 + (z − w0) e^{−2 s z t})`` (``w`` never changes sign).
+    ``w(t) = z w0 / (w0 + (z − w0) e^{−2 s z t})`` (``w`` never changes sign),
+    evaluated as ``w0 / (e^{−2szt} + w0 (1 − e^{−2szt})/z)``: both terms of the
+    denominator are ``>= 0`` and the second tends to ``2 s w0 t`` as ``z → 0``
+    (``w = w0 / (1 + 2|w0| t)``), so there is no cancellation and no NaN.
     Broadcasts over ``w0``, ``z`` and ``t``.
     """
     w0 = v.finite_array(w0, "w0")
     z = v.finite_array(z, "z")
     t = v.finite_array(t, "t")
     s = np.sign(w0)
-    with np.errstate(over="ignore"):
-        e = np.exp(-2.0 * s * z * t)
-        den = w0 + (z - w0) * e
-        out = np.where(np.isfinite(e), z * w0 / np.where(den == 0, 1.0, den), 0.0)
+    x = -2.0 * s * z * t
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        e = np.exp(x)
+        phi = np.where(z == 0, 2.0 * s * t, np.expm1(x) / np.where(z == 0, 1.0, -z))
+        out = w0 / (e + w0 * phi)
     return np.where(w0 == 0, 0.0, out)
 
 
