@@ -41,11 +41,14 @@ from scipy.integrate import quad, solve_ivp
 
 from . import _validate as v
 from .landscape import _l2o, _stationary_magnitudes, factorized_hessian
-from .penalty import _loo
+from .losses import Scalar
+from .penalty import _loo, balanced_factors
 
 __all__ = [
     "Trajectory",
     "collapsed_flow",
+    "escape_exponent",
+    "escape_times",
     "factor_flow",
     "gradient_descent",
     "hitting_time",
@@ -689,3 +692,65 @@ def hitting_time(traj: Trajectory, level) -> np.ndarray:
 
         out[j] = brentq(gap, traj.t[k - 1], traj.t[k], xtol=1e-14, rtol=1e-13)
     return out.reshape(shape)
+
+
+def escape_times(w0, z, D, level=0.5, lam=0.0, **solver_opts) -> np.ndarray:
+    """Simulated time for the balanced scalar flow from each ``w0`` to reach ``level·z`` (THEORY.md §4).
+
+    One :func:`factor_flow` over all starts (``L = ½Σ(w_j − z)²`` with balanced
+    factors), then :func:`hitting_time` on its dense output. The record grid
+    runs to 1.5× the longest travel time from :func:`time_to_reach` (quad).
+
+    Parameters
+    ----------
+    w0 : array_like, 1-D
+        Starts, same sign as ``z``, ``|w0| < level·|z|``.
+    z : float, nonzero
+    D : int >= 1
+    level : float in (0, 1)
+    lam : float, >= 0
+    **solver_opts
+        Passed to :func:`factor_flow` (default ``atol=1e-30``: tiny starts need a pure relative tolerance).
+
+    Returns
+    -------
+    ndarray, shape of ``w0``: hitting times (``inf`` where not reached).
+    """
+    w0 = v.finite_array(w0, "w0", ndim=1)
+    z = v.real_scalar(z, "z")
+    if z == 0 or w0.size == 0 or np.any(w0 * z <= 0) or np.any(np.abs(w0) >= level * abs(z)):
+        raise ValueError("w0 must be a non-empty 1-D array of the sign of z (nonzero), with |w0| < level·|z|")
+    level = v.real_scalar(level, "level")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    D = v.depth(D)
+    T = time_to_reach(float(w0[np.argmin(np.abs(w0))]), level * z, z, D, lam, method="quad")
+    t = np.concatenate([[0.0], np.geomspace(min(1e-3, T / 10), 1.5 * T, 300)])
+    solver_opts.setdefault("atol", 1e-30)
+    tr = factor_flow(Scalar(np.full(w0.shape, z)), balanced_factors(w0, D), lam, t, dense_output=True, **solver_opts)
+    return hitting_time(tr, level * z)
+
+
+def escape_exponent(w0, times, D) -> float:
+    """Fitted growth law of escape times as ``w0 → 0`` (THEORY.md §4; claim C25).
+
+    ``w0`` should be geometrically spaced. Uses the differences
+    ``T(w0_{i+1}) − T(w0_i)`` of consecutive starts, which
+    cancel the constant term of ``T(w0) = A w0^{−(1−2/D)} + B + O(w0^{2/D})``:
+    for ``D ≥ 3`` the least-squares slope of ``log ΔT`` against ``log w0``
+    (theory ``−(1 − 2/D)``); for ``D = 2`` the slope of ``T`` against
+    ``log(1/w0)`` (theory ``1/(2z)``).
+    """
+    w0 = v.finite_array(w0, "w0", ndim=1)
+    times = v.finite_array(times, "times", ndim=1)
+    D = v.depth(D)
+    if w0.shape != times.shape or w0.size < 3:
+        raise ValueError("w0 and times must be 1-D of the same length >= 3")
+    order = np.argsort(-np.abs(w0))
+    a, T = np.abs(w0[order]), times[order]
+    dT = np.diff(T)
+    if D <= 2:
+        return float(np.sum(dT * np.diff(-np.log(a))) / np.sum(np.diff(-np.log(a)) ** 2))
+    if np.any(dT <= 0):
+        raise ValueError("times must grow as |w0| shrinks")
+    return float(np.polyfit(np.log(a[:-1]), np.log(dT), 1)[0])
