@@ -1,0 +1,711 @@
+"""Phase diagrams over (initialization, learning rate), (λ, z) and (D, λ) (THEORY.md §3–5).
+
+* :func:`init_lr_phase` — where gradient descent from the balanced start ``ω_d = α``
+  ends, over a grid of ``α`` and learning rates ``η``: diverged, at zero, at a
+  nonzero minimum, or not converged within the step budget; with the stability
+  edge ``2/λ_max`` and the edge of the origin's basin as overlays.
+* :func:`threshold_phase` — the three regions of the scalar problem in ``(λ, z)``:
+  zero only, zero global with a nonzero local minimum, nonzero global (analytic);
+  :func:`threshold_phase_gd` finds the same regions by gradient descent.
+* :func:`sparsity_phase` — the fraction of exact zeros of the fitted ``w`` on a
+  sparse regression, per depth ``D`` and ``λ``.
+
+For a scalar loss ``½(w − z)²`` (one or many independent coordinates) gradient
+descent from a balanced start stays balanced — every factor receives the same
+update — so the ``D`` factors are iterated exactly as the 1-D map on their common
+value ``a``:
+
+    a ← a − η g(a),   g(a) = L'(a^D) a^{D−1} + (2λ/D) a,   ‖∇F‖ = √D ‖g‖.
+
+Points that have diverged or are provably settled stop costing work (an active
+set, compacted as points leave); updates are in place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate as v
+from .initialization import as_generator
+from .losses import LeastSquares, Loss, Scalar
+from .penalty import _loo
+from .prox import existence_threshold, threshold
+
+#: Label names of :func:`init_lr_phase`, indexed by the integer codes in ``labels``.
+INIT_LR_NAMES = ("diverged", "zero", "nonzero", "not converged")
+DIVERGED, ZERO, NONZERO, NOT_CONVERGED = range(4)
+
+#: Label names of :func:`threshold_phase`.
+THRESHOLD_NAMES = ("zero only", "zero global, nonzero local", "nonzero global")
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """Integer labels on a 2-D grid, with their names and overlay curves.
+
+    Attributes
+    ----------
+    labels : ndarray of int, shape (len(y), len(x))
+        ``labels[i, j]`` is the code of the point ``(x[j], y[i])``; ``names[code]`` its name.
+    names : tuple of str
+    x, y : ndarray
+        Grid values along the columns and rows.
+    x_name, y_name : str
+        What ``x`` and ``y`` are (e.g. ``'alpha'`` and ``'lr'``).
+    overlays : dict of str to float or ndarray
+        Curves and levels to draw on the diagram (documented by the function that
+        made it). Arrays hold ``NaN`` only where documented (no curve there).
+    params : dict
+        The parameters the diagram was computed with.
+    """
+
+    labels: np.ndarray
+    names: tuple
+    x: np.ndarray
+    y: np.ndarray
+    x_name: str
+    y_name: str
+    overlays: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+    def label_names(self) -> np.ndarray:
+        """The labels as an array of strings, shape of ``labels``."""
+        return np.asarray(self.names, dtype=object)[self.labels]
+
+    def fraction(self, name: str) -> float:
+        """Fraction of grid points labelled ``name``."""
+        if name not in self.names:
+            raise ValueError(f"name must be one of {self.names}, got {name!r}")
+        return float(np.mean(self.labels == self.names.index(name)))
+
+
+@dataclass(frozen=True)
+class SparsityPhase:
+    """Fraction of exact zeros of the fitted weights per depth and λ (:func:`sparsity_phase`).
+
+    Attributes
+    ----------
+    Ds : ndarray of int, shape (m,)
+    lams : ndarray, shape (k,)
+    zero_fraction : ndarray, shape (m, k)
+        Fraction of coordinates of the fitted ``w`` that are exactly 0.
+    objective : ndarray, shape (m, k)
+        ``G(ŵ) = L(ŵ) + λ Σ|ŵ_j|^{2/D}`` at the fit.
+    converged : ndarray of bool, shape (m, k)
+    weights : ndarray, shape (m, k, p)
+        The fitted weights.
+    """
+
+    Ds: np.ndarray
+    lams: np.ndarray
+    zero_fraction: np.ndarray
+    objective: np.ndarray
+    converged: np.ndarray
+    weights: np.ndarray
+
+
+# --------------------------------------------------------------------------- #
+# validation
+# --------------------------------------------------------------------------- #
+
+
+def _positive_grid(values, name: str) -> np.ndarray:
+    """A non-empty 1-D grid of finite numbers ``> 0``."""
+    arr = v.finite_array(values, name)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D grid, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty grid")
+    if not np.all(arr > 0):
+        raise ValueError(f"{name} must contain only numbers > 0")
+    return arr
+
+
+def _check_loss(loss) -> Loss:
+    if not isinstance(loss, Loss):
+        raise TypeError(f"loss must be a dwf_theory Loss (e.g. Scalar, LeastSquares), got {type(loss).__name__}")
+    return loss
+
+
+# --------------------------------------------------------------------------- #
+# the balanced 1-D map of a scalar loss (the fast path) and the factor-level GD
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class _Run:
+    codes: np.ndarray  # (N,) label codes
+    state: np.ndarray  # (N, p) last factor value a (balanced) or (D, N, p) factors
+    steps: np.ndarray  # (N,) steps taken (a point stops early when settled or diverged)
+
+
+def _power(a: np.ndarray, k: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``a**k`` for a whole ``k >= 0`` by repeated multiplication (faster than ``np.power`` for small k)."""
+    if out is None:
+        out = np.empty_like(a)
+    if k == 0:
+        out[...] = 1.0
+        return out
+    np.copyto(out, a)
+    for _ in range(k - 1):
+        out *= a
+    return out
+
+
+def _balanced_g(a: np.ndarray, z: np.ndarray, c2: float, D: int) -> tuple[np.ndarray, np.ndarray]:
+    """``g(a) = (a^D − z) a^{D−1} + c2 a`` and ``a^D`` (for ``L = ½(w − z)²``)."""
+    pw = _power(a, D - 1)
+    w = pw * a
+    return (w - z) * pw + c2 * a, w
+
+
+def _classify(diverged, w_norm, grad_norm, zero_tol, grad_tol) -> np.ndarray:
+    """The label rule of :func:`init_lr_phase`, applied to final states."""
+    codes = np.full(w_norm.shape, NOT_CONVERGED, dtype=np.int8)
+    codes[grad_norm < grad_tol] = NONZERO
+    codes[w_norm < zero_tol] = ZERO
+    codes[diverged] = DIVERGED
+    return codes
+
+
+def _settled(a, z, abs_z, eta, c2, D, remaining, zero_tol, grad_tol) -> np.ndarray:
+    """Rows of the balanced map whose final label is already certain: the code, else −1 (``D ≥ 2``).
+
+    Write ``T(b) = b (1 − c2 η − η (b^D − z) b^{D−2})`` and, per coordinate,
+    ``e(a) = η (|a|^{2D−2} + |z||a|^{D−2})``, ``κ± = |1 − c2 η| ± e(a)``. If ``κ+ < 1`` in
+    every coordinate the row is *trapped*: for all ``|b| ≤ |a|``, ``κ−|b| ≤ |T(b)| ≤ κ+|b|``
+    (``e`` only shrinks as ``|b|`` does), so after the ``R`` remaining steps
+    ``‖w‖·min κ−^{RD} ≤ ‖w_end‖ ≤ ‖w‖·max κ+^{RD}`` and
+    ``‖∇F_end‖ ≥ √D max_j κ−^R |a_j| (c2 − |z_j||a_j|^{D−2})``. Then:
+
+    * ``'zero'`` if the upper bound on ``‖w_end‖`` is below ``zero_tol``;
+    * ``'not converged'`` if ``‖w_end‖ ≥ zero_tol`` and ``‖∇F_end‖ ≥ grad_tol`` are certain;
+    * ``'nonzero'`` (not trapped) if ``‖∇F‖ < grad_tol / 2``, ``‖w‖ ≥ 2 zero_tol`` and the map
+      contracts there, ``|1 − η g'(a)| < 1 − 10⁻⁶`` in every coordinate (``g'`` the derivative
+      of ``g``): the distance to the fixed point, hence ``‖∇F‖``, then only shrinks.
+    """
+    pw = _power(a, D - 1)
+    a_dm2 = _power(a, D - 2)
+    low = np.abs(a_dm2)
+    e_rate = pw * pw + abs_z * low
+    base = np.abs(1.0 - c2 * eta)
+    trapped = np.all(base + eta * e_rate < 1.0, axis=1)
+    codes = np.full(a.shape[0], -1, dtype=np.int8)
+    T = np.flatnonzero(trapped)
+    if T.size:  # bounds on where a trapped row ends (evaluated on those rows only)
+        eT, at, wt = eta[T], np.abs(a[T]), pw[T] * a[T]
+        w_norm = np.sqrt(np.sum(wt * wt, axis=1))
+        k_hi = base[T] + eT * e_rate[T]
+        k_lo = np.maximum(base[T] - eT * e_rate[T], 0.0)
+        with np.errstate(under="ignore", divide="ignore"):
+            w_hi = w_norm * np.max(k_hi, axis=1) ** (remaining * D)
+            w_lo = w_norm * np.min(k_lo, axis=1) ** (remaining * D)
+            g_lo = math.sqrt(D) * np.max(k_lo**remaining * at * (c2 - abs_z * low[T]), axis=1)
+        sub = np.full(T.size, -1, dtype=np.int8)
+        sub[(w_lo >= zero_tol) & (g_lo >= grad_tol)] = NOT_CONVERGED
+        sub[w_hi < zero_tol] = ZERO
+        codes[T] = sub
+    U = np.flatnonzero(~trapped)
+    if U.size:  # settled at a stable nonzero fixed point
+        aU, pU = a[U], pw[U]
+        w = pU * aU
+        g = (w - z) * pU + c2 * aU
+        grad_norm = math.sqrt(D) * np.sqrt(np.sum(g * g, axis=1))
+        C = np.flatnonzero(grad_norm < 0.5 * grad_tol)
+        if C.size:
+            pC = pU[C]
+            w_norm = np.sqrt(np.sum(w[C] * w[C], axis=1))
+            slope = (2 * D - 1) * pC * pC - (D - 1) * z * a_dm2[U][C] + c2
+            stable = np.all(np.abs(1.0 - eta[U][C] * slope) < 1.0 - 1e-6, axis=1)
+            codes[U[C[stable & (w_norm >= 2.0 * zero_tol)]]] = NONZERO
+    return codes
+
+
+def _balanced_scalar_run(a0, z, lr, lam, D, steps, *, bound, zero_tol, grad_tol, active_set=True,
+                         check_every=32) -> _Run:
+    """Iterate the balanced map ``a ← a − η g(a)`` for every row of ``a0`` (shape (N, p)).
+
+    ``z`` (p,), ``lr`` (N,). With ``active_set`` a row leaves the computation when it
+    diverges (a value non-finite or ``> bound``; checked every ``check_every`` steps — a
+    diverging run does not come back) or when its final label is certain (see
+    :func:`_settled`). Without ``active_set`` every row runs all ``steps`` (as the plain
+    reference loop of the benchmark does); both give the same labels.
+    """
+    N, p = a0.shape
+    c2 = 2.0 * lam / D
+    sqrtD = math.sqrt(D)
+    abs_z = np.abs(z)
+    final = a0.copy()
+    codes = np.full(N, NOT_CONVERGED, dtype=np.int8)
+    taken = np.full(N, steps, dtype=np.int64)
+    idx = np.arange(N)
+    a = a0.copy()
+    eta = lr[:, None].copy()
+    diverged_now = np.zeros(N, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = ~np.all(np.isfinite(a) & (np.abs(a) <= bound), axis=1)
+        if np.any(bad):
+            codes[bad] = DIVERGED
+            taken[bad] = 0
+            keep = ~bad
+            idx, a, eta = idx[keep], a[keep], eta[keep]
+        shrink = 1.0 - c2 * eta
+        pw = np.empty_like(a)
+        g = np.empty_like(a)
+        for step in range(1, steps + 1):
+            if a.shape[0] == 0:
+                break
+            if pw.shape != a.shape:
+                pw = np.empty_like(a)
+                g = np.empty_like(a)
+            # a ← (1 − η c2) a − η (a^D − z) a^{D−1}, in place
+            _power(a, D - 1, out=pw)
+            np.multiply(pw, a, out=g)
+            g -= z
+            g *= pw
+            g *= eta
+            a *= shrink
+            a -= g
+            # check often at first (most runs settle or diverge within a few steps), then every check_every
+            due = step % check_every == 0 or step == steps or (step < check_every and step & (step - 1) == 0)
+            if not active_set or not due:
+                if not active_set:
+                    diverged_now[idx] |= ~np.all(np.isfinite(a) & (np.abs(a) <= bound), axis=1)
+                continue
+            out = ~np.all(np.isfinite(a) & (np.abs(a) <= bound), axis=1)
+            stop = out.copy()
+            new_codes = np.where(out, DIVERGED, NOT_CONVERGED).astype(np.int8)
+            if D >= 2 and step != steps:
+                settled = _settled(a, z, abs_z, eta, c2, D, steps - step, zero_tol, grad_tol)
+                settled[out] = -1
+                for code in (ZERO, NONZERO, NOT_CONVERGED):
+                    new_codes[settled == code] = code
+                stop |= settled >= 0
+            if np.any(stop):
+                codes[idx[stop]] = new_codes[stop]
+                final[idx[stop]] = a[stop]
+                taken[idx[stop]] = step
+                keep = ~stop
+                idx, a, eta, shrink = idx[keep], a[keep], eta[keep], shrink[keep]
+        if a.shape[0]:
+            final[idx] = a
+            if active_set:
+                codes[idx] = NOT_CONVERGED
+            ga, w = _balanced_g(a, z, c2, D)
+            div = diverged_now[idx] | ~np.all(np.isfinite(a) & (np.abs(a) <= bound), axis=1)
+            codes[idx] = _classify(div, np.sqrt(np.sum(w * w, axis=1)), sqrtD * np.sqrt(np.sum(ga * ga, axis=1)),
+                                   zero_tol, grad_tol)
+    return _Run(codes, final, taken)
+
+
+def _batched_grad(loss: Loss, W: np.ndarray) -> np.ndarray:
+    """``∇L`` for each row of ``W`` (shape (N, p)); vectorized for Scalar and LeastSquares."""
+    if isinstance(loss, Scalar):
+        return W - loss.z.reshape(-1)
+    if isinstance(loss, LeastSquares):
+        return (W @ loss.X.T - loss.y) @ loss.X / loss.n
+    return np.stack([loss.grad(row.reshape(loss.shape)).reshape(-1) for row in W])
+
+
+def _factor_run(loss, alpha0, lr, lam, D, steps, *, bound, zero_tol, grad_tol, check_every=8) -> _Run:
+    """Gradient descent on all ``D`` factors from ``ω_d = α·1`` for a general loss (rows of ``alpha0``).
+
+    Active set: a run stops when it diverges, or when ``‖∇F‖ < grad_tol / 1000`` (then it is
+    labelled from its state; for a general loss this presumes GD does not leave a point
+    with a gradient that small, which holds at stable minima and at the origin).
+    """
+    N = alpha0.shape[0]
+    p = int(np.prod(loss.shape)) if loss.shape else 1
+    c2 = 2.0 * lam / D
+    F = np.broadcast_to(alpha0.reshape(1, N, 1), (D, N, p)).copy()
+    final = F.copy()
+    codes = np.full(N, NOT_CONVERGED, dtype=np.int8)
+    taken = np.full(N, steps, dtype=np.int64)
+    idx = np.arange(N)
+    eta = lr.reshape(1, N, 1).copy()
+    stop_tol = grad_tol * 1e-3
+
+    def state(F):
+        loo = _loo(F)
+        w = loo[0] * F[0]
+        grad = _batched_grad(loss, w) * loo + c2 * F
+        return w, grad
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(0, steps + 1):
+            if F.shape[1] == 0:
+                break
+            out = ~np.all(np.isfinite(F) & (np.abs(F) <= bound), axis=(0, 2))
+            if np.any(out):
+                F[:, out] = 0.0  # keep the arithmetic finite; the label is fixed
+            w, grad = state(F)
+            w_norm = np.sqrt(np.sum(w * w, axis=1))
+            grad_norm = np.sqrt(np.sum(grad * grad, axis=(0, 2)))
+            if step == steps:
+                codes[idx] = _classify(out, w_norm, grad_norm, zero_tol, grad_tol)
+                final[:, idx] = F
+                break
+            stop = out | (grad_norm < stop_tol) if step % check_every == 0 else out
+            if np.any(stop):
+                codes[idx[stop]] = _classify(out[stop], w_norm[stop], grad_norm[stop], zero_tol, grad_tol)
+                final[:, idx[stop]] = F[:, stop]
+                taken[idx[stop]] = step
+                keep = ~stop
+                idx, F, grad, eta = idx[keep], F[:, keep], grad[:, keep], eta[:, keep]
+            grad *= eta
+            F -= grad
+    return _Run(codes, final, taken)
+
+
+# --------------------------------------------------------------------------- #
+# the (α, η) phase diagram
+# --------------------------------------------------------------------------- #
+
+
+def _nonzero_minimum(loss: Loss, lam: float, D: int):
+    """Collapsed weight of the nonzero minimum (global if it is one, else local), or None."""
+    if isinstance(loss, Scalar):
+        from .landscape import scalar_critical_points
+
+        ws = []
+        for zj in loss.z.reshape(-1):
+            mins = [c.w for c in scalar_critical_points(float(zj), lam, D) if c.kind == "minimum" and c.w != 0]
+            ws.append(mins[-1] if mins else 0.0)
+        ws = np.asarray(ws)
+        return ws.reshape(loss.shape) if np.any(ws != 0) else None
+    from .equivalence import fit_lq
+
+    fit = fit_lq(loss, lam, D)
+    return fit.w if fit.converged and np.any(fit.w != 0) else None
+
+
+def _stability_overlays(loss: Loss, lam: float, D: int) -> dict:
+    """``2/λ_max`` of the full Hessian of F at the balanced nonzero minimum, and of the balanced map."""
+    from .landscape import balanced_eigenvalues, max_stable_lr
+
+    w_star = _nonzero_minimum(loss, lam, D)
+    if w_star is None:
+        return {"max_stable_lr": math.nan, "balanced_stable_lr": math.nan, "w_star": None}
+    if isinstance(loss, Scalar):
+        nz = w_star != 0
+        ws = np.asarray(w_star)[nz] if np.ndim(w_star) else np.asarray([w_star])
+        grads = ws - (loss.z[nz] if np.ndim(w_star) else loss.z.reshape(1))
+        full = float(np.min(max_stable_lr(ws, lam, D, 1.0, grad=grads)))
+        along, _ = balanced_eigenvalues(ws, lam, D, 1.0, grad=grads)
+        balanced = float(np.min(2.0 / along))
+        return {"max_stable_lr": full, "balanced_stable_lr": balanced, "w_star": w_star}
+    from .landscape import factorized_hessian
+    from .penalty import balanced_factors
+
+    H = factorized_hessian(loss, balanced_factors(w_star, D), lam)
+    lmax = float(np.max(np.linalg.eigvalsh(H)))
+    return {"max_stable_lr": 2.0 / lmax if lmax > 0 else math.inf, "balanced_stable_lr": math.nan, "w_star": w_star}
+
+
+def _basin_edge(z, lam, D, alphas, lrs, codes, steps, run_opts, rounds: int = 3, split: int = 16) -> np.ndarray:
+    """Per learning rate, the α where the origin's basin (label ``'zero'`` from the smallest α) ends.
+
+    Between the last ``'zero'`` α of the leading run of the row and the next α, the
+    edge is refined by ``rounds`` multi-section passes of ``split`` points each on the
+    balanced map. ``NaN`` where the smallest α is not labelled ``'zero'``; the largest α
+    where the whole row is.
+    """
+    order = np.argsort(alphas)
+    a_sorted = alphas[order]
+    c = codes[:, order]
+    edge = np.full(len(lrs), np.nan)
+    first_not = np.argmax(c != ZERO, axis=1)
+    all_zero = np.all(c == ZERO, axis=1)
+    rows = np.flatnonzero((c[:, 0] == ZERO) & ~all_zero)
+    edge[all_zero] = a_sorted[-1]
+    if rows.size == 0:
+        return edge
+    lo = a_sorted[first_not[rows] - 1].copy()
+    hi = a_sorted[first_not[rows]].copy()
+    frac = np.linspace(0.0, 1.0, split + 2)[1:-1]
+    for _ in range(rounds):
+        trial = lo[:, None] + (hi - lo)[:, None] * frac[None, :]
+        run = _balanced_scalar_run(trial.reshape(-1, 1) * np.ones((1, z.size)), z,
+                                   np.repeat(lrs[rows], split), lam, D, steps, **run_opts)
+        inside = (run.codes.reshape(rows.size, split) == ZERO)
+        n_in = np.argmin(inside, axis=1)  # leading run of 'zero'
+        n_in = np.where(np.all(inside, axis=1), split, n_in)
+        grid = np.concatenate([lo[:, None], trial, hi[:, None]], axis=1)
+        lo, hi = grid[np.arange(rows.size), n_in], grid[np.arange(rows.size), n_in + 1]
+    edge[rows] = 0.5 * (lo + hi)
+    return edge
+
+
+def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6, grad_tol=1e-8,
+                  active_set=True, basin=True, check_every=32) -> PhaseDiagram:
+    """Where gradient descent on F from the balanced start ``ω_d = α`` ends, over ``(α, η)``.
+
+    For every learning rate ``η`` in ``lrs`` and start ``α`` in ``alphas`` (every factor,
+    every coordinate equal to ``α``), run ``steps`` steps of gradient descent on
+    ``F(ω) = L(ω_1⋯ω_D) + (λ/D) Σ‖ω_d‖²`` and label the end point (THEORY.md §4–5):
+
+    * ``'diverged'`` — a factor became non-finite or exceeded ``bound`` in magnitude;
+    * else ``'zero'`` — ``‖w‖ < zero_tol``;
+    * else ``'nonzero'`` — ``‖∇F‖ < grad_tol``;
+    * else ``'not converged'``.
+
+    For a :class:`~dwf_theory.losses.Scalar` loss the balanced start stays balanced and
+    the run is the exact 1-D map on the common factor value (see the module docstring);
+    for other losses all ``D`` factors are iterated. Runs that diverge or settle stop
+    early (``active_set``; see ``_balanced_scalar_run`` for the exact stopping rules,
+    which do not change the labels).
+
+    Parameters
+    ----------
+    loss : Loss
+    lam : float >= 0
+    D : int >= 1
+    alphas, lrs : 1-D array_like of numbers > 0, non-empty
+    steps : int >= 1
+    bound, zero_tol, grad_tol : float > 0
+        The thresholds of the label rule (defaults 1e6, 1e-6, 1e-8).
+    active_set : bool
+        Stop settled and diverged runs early (same labels, faster).
+    basin : bool
+        Compute the ``'basin_edge'`` overlay (scalar losses with a 0-d ``z``).
+    check_every : int >= 1
+        Steps between the active-set checks.
+
+    Returns
+    -------
+    PhaseDiagram
+        ``labels`` of shape ``(len(lrs), len(alphas))`` with names ``INIT_LR_NAMES``;
+        ``x = alphas``, ``y = lrs``. ``overlays``:
+
+        * ``'max_stable_lr'`` — ``2/λ_max`` of the Hessian of F at the balanced
+          nonzero minimum (:func:`dwf_theory.landscape.max_stable_lr`); ``NaN`` if
+          there is no nonzero minimum.
+        * ``'balanced_stable_lr'`` — ``2/h`` with ``h`` the Hessian eigenvalue along the
+          balanced direction: the stability edge of the balanced map (scalar losses;
+          ``≥ max_stable_lr``, as balanced GD never leaves the balanced line).
+        * ``'saddle_alpha'`` — ``|w_s|^{1/D}`` for the nonzero saddle ``w_s`` between the
+          origin and the minimum (``D ≥ 3``, scalar 0-d ``z``): the origin's basin
+          boundary for gradient flow (small ``η``); ``NaN`` if there is none.
+        * ``'basin_edge'`` — array over ``lrs``: the α at which the leading run of
+          ``'zero'`` labels ends, refined on the balanced map (``NaN`` where the
+          smallest α is not ``'zero'``).
+        * ``'steps_taken'`` — array like ``labels``: steps each run took.
+    """
+    loss = _check_loss(loss)
+    lam = v.regularization(lam)
+    D = v.depth(D)
+    alphas = _positive_grid(alphas, "alphas")
+    lrs = _positive_grid(lrs, "lrs")
+    steps = v.whole_number(steps, "steps", 1)
+    bound = v.positive(bound, "bound")
+    zero_tol = v.positive(zero_tol, "zero_tol")
+    grad_tol = v.positive(grad_tol, "grad_tol")
+    check_every = v.whole_number(check_every, "check_every", 1)
+    n_lr, n_a = lrs.size, alphas.size
+    a0 = np.tile(alphas, n_lr)
+    lr = np.repeat(lrs, n_a)
+    run_opts = dict(bound=bound, zero_tol=zero_tol, grad_tol=grad_tol, check_every=check_every)
+    if isinstance(loss, Scalar):
+        z = loss.z.reshape(-1)
+        run = _balanced_scalar_run(a0[:, None] * np.ones((1, z.size)), z, lr, lam, D, steps,
+                                   active_set=bool(active_set), **run_opts)
+    else:
+        run = _factor_run(loss, a0, lr, lam, D, steps, **run_opts)
+    labels = run.codes.reshape(n_lr, n_a).astype(np.int64)
+    overlays = _stability_overlays(loss, lam, D)
+    overlays["saddle_alpha"] = math.nan
+    overlays["basin_edge"] = np.full(n_lr, np.nan)
+    if isinstance(loss, Scalar) and loss.z.size == 1:
+        from .landscape import scalar_critical_points
+
+        saddles = [c.w for c in scalar_critical_points(float(loss.z.reshape(-1)[0]), lam, D)
+                   if c.kind == "saddle" and c.w != 0]
+        if saddles and D >= 3:
+            overlays["saddle_alpha"] = abs(saddles[0]) ** (1.0 / D)
+        if basin:
+            overlays["basin_edge"] = _basin_edge(z, lam, D, alphas, lrs, labels, steps, run_opts)
+    overlays["steps_taken"] = run.steps.reshape(n_lr, n_a)
+    params = {"lam": lam, "D": D, "steps": steps, "bound": bound, "zero_tol": zero_tol, "grad_tol": grad_tol}
+    return PhaseDiagram(labels, INIT_LR_NAMES, alphas, lrs, "alpha", "lr", overlays, params)
+
+
+# --------------------------------------------------------------------------- #
+# the (λ, z) threshold diagram of the scalar problem
+# --------------------------------------------------------------------------- #
+
+
+def threshold_phase(D, lams, zs) -> PhaseDiagram:
+    """The three regions of ``½(w − z)² + λ|w|^{2/D}`` in the ``(z, λ)`` plane (THEORY.md §3).
+
+    * ``'zero only'`` — ``|z| < z_exist(λ)``: 0 is the only minimum;
+    * ``'zero global, nonzero local'`` — ``z_exist ≤ |z| ≤ τ(λ)`` (``D ≥ 3``);
+    * ``'nonzero global'`` — ``|z| > τ(λ)``.
+
+    ``τ`` = :func:`~dwf_theory.prox.threshold`, ``z_exist`` =
+    :func:`~dwf_theory.prox.existence_threshold`; for ``D ≤ 2`` they coincide and the
+    middle region is empty. (At ``|z| = τ`` the tie goes to 0, as in ``prox``.)
+    Confirmed by gradient descent from many starts in :func:`threshold_phase_gd` (claim C50).
+
+    Parameters
+    ----------
+    D : int >= 1
+    lams : 1-D array_like, numbers >= 0, non-empty
+    zs : 1-D array_like, finite numbers, non-empty
+
+    Returns
+    -------
+    PhaseDiagram
+        ``labels`` shape ``(len(lams), len(zs))``, names ``THRESHOLD_NAMES``; ``x = zs``,
+        ``y = lams``; overlays ``'tau'`` and ``'z_exist'`` (arrays over ``lams``).
+    """
+    D = v.depth(D)
+    lams = _grid(lams, "lams", minimum=0.0)
+    zs = _grid(zs, "zs")
+    tau = np.array([threshold(lam, D) for lam in lams])
+    zex = np.array([existence_threshold(lam, D) for lam in lams])
+    a = np.abs(zs)[None, :]
+    labels = np.where(a > tau[:, None], 2, np.where((a >= zex[:, None]) & (a > 0) & (D >= 3), 1, 0))
+    if D >= 3:  # λ = 0: no penalty, the nonzero point z is the global minimum for z ≠ 0
+        labels = np.where((lams[:, None] == 0) & (a > 0), 2, labels)
+    return PhaseDiagram(labels.astype(np.int64), THRESHOLD_NAMES, zs, lams, "z", "lam",
+                        {"tau": tau, "z_exist": zex}, {"D": D})
+
+
+def _grid(values, name: str, minimum: float | None = None) -> np.ndarray:
+    arr = v.finite_array(values, name)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D grid, got shape {arr.shape}")
+    if minimum is not None and not np.all(arr >= minimum):
+        raise ValueError(f"{name} must contain only numbers >= {minimum}")
+    return arr
+
+
+def threshold_phase_gd(D, lams, zs, *, starts=24, steps=4000, lr_scale=0.25, grad_tol=1e-9) -> PhaseDiagram:
+    """The regions of :func:`threshold_phase` found by gradient descent on F from many starts.
+
+    For each ``(λ, z)`` gradient descent on ``F(ω) = ½(ω_1⋯ω_D − z)² + (λ/D)Σω_d²`` runs
+    from ``starts`` balanced starts ``α`` log-spaced over ``(10⁻³, 1.5)·max(|z|,1)^{1/D}``
+    (all local minima of F are balanced, and balanced GD stays balanced, so these
+    starts reach every basin). Learning rate ``lr_scale / h`` with ``h`` a bound on the
+    curvature of the balanced map on the start range. A start ends at a nonzero
+    minimum if ``|w| > 10⁻³|z|`` and ``‖∇F‖ < grad_tol``. Region: ``'zero only'`` if no
+    start found a nonzero minimum, else ``'nonzero global'`` if the best nonzero minimum
+    has ``F < F(0) = ½z²``, else ``'zero global, nonzero local'``.
+
+    Returns
+    -------
+    PhaseDiagram like :func:`threshold_phase`, with overlays ``'found_nonzero'`` (bool
+    array) and ``'best_objective'`` (F at the best nonzero minimum found; ``NaN`` where
+    none was found).
+    """
+    D = v.depth(D)
+    lams = _grid(lams, "lams", minimum=0.0)
+    zs = _grid(zs, "zs")
+    starts = v.whole_number(starts, "starts", 1)
+    steps = v.whole_number(steps, "steps", 1)
+    lr_scale = v.positive(lr_scale, "lr_scale")
+    grad_tol = v.positive(grad_tol, "grad_tol")
+    L, Z = np.meshgrid(lams, zs, indexing="ij")
+    top = 1.5 * np.maximum(np.abs(Z), 1.0) ** (1.0 / D)
+    frac = np.logspace(-3, 0, starts)
+    a0 = (top[..., None] * frac).reshape(-1)
+    lam_b = np.repeat(L.reshape(-1), starts)
+    z_b = np.repeat(Z.reshape(-1), starts)
+    h = (2 * D - 1) * np.repeat(top.reshape(-1), starts) ** (2 * D - 2) + (D - 1) * np.abs(z_b) * np.repeat(
+        top.reshape(-1), starts) ** max(D - 2, 0) + 2.0 * lam_b / D
+    eta = lr_scale / h
+    a = a0.copy()
+    c2 = 2.0 * lam_b / D
+    for _ in range(steps):
+        pw = _power(a, D - 1)
+        a -= eta * ((pw * a - z_b) * pw + c2 * a)
+    pw = _power(a, D - 1)
+    w = pw * a
+    grad_norm = math.sqrt(D) * np.abs((w - z_b) * pw + c2 * a)
+    found = (np.abs(w) > 1e-3 * np.abs(z_b)) & (grad_norm < grad_tol) & (np.abs(z_b) > 0)
+    obj = 0.5 * (w - z_b) ** 2 + lam_b * a * a
+    obj = np.where(found, obj, np.inf).reshape(L.shape + (starts,))
+    best = np.min(obj, axis=-1)
+    any_found = np.isfinite(best)
+    labels = np.where(~any_found, 0, np.where(best < 0.5 * Z * Z, 2, 1))
+    tau = np.array([threshold(lam, D) for lam in lams])
+    zex = np.array([existence_threshold(lam, D) for lam in lams])
+    overlays = {"tau": tau, "z_exist": zex, "found_nonzero": any_found,
+                "best_objective": np.where(any_found, best, np.nan)}
+    return PhaseDiagram(labels.astype(np.int64), THRESHOLD_NAMES, zs, lams, "z", "lam", overlays,
+                        {"D": D, "starts": starts, "steps": steps})
+
+
+# --------------------------------------------------------------------------- #
+# the (D, λ) sparsity diagram
+# --------------------------------------------------------------------------- #
+
+
+def sparse_regression(n, p, k, *, noise=0.1, rng=None) -> tuple[LeastSquares, np.ndarray]:
+    """A random sparse regression: ``X`` (n, p) standard normal, ``k`` nonzero ±(1..2) coefficients.
+
+    Returns ``(LeastSquares(X, y), w_true)`` with ``y = X w_true + noise·N(0, 1)``.
+    """
+    n = v.whole_number(n, "n", 1)
+    p = v.whole_number(p, "p", 1)
+    k = v.whole_number(k, "k", 0)
+    if k > p:
+        raise ValueError(f"k must be <= p = {p}, got {k}")
+    noise = v.real_scalar(noise, "noise", minimum=0.0)
+    rng = as_generator(rng)
+    X = rng.standard_normal((n, p))
+    w = np.zeros(p)
+    support = rng.choice(p, size=k, replace=False)
+    w[support] = rng.choice((-1.0, 1.0), size=k) * rng.uniform(1.0, 2.0, size=k)
+    y = X @ w + noise * rng.standard_normal(n)
+    return LeastSquares(X, y), w
+
+
+def sparsity_phase(loss, Ds, lams, **fit_opts) -> SparsityPhase:
+    """Fraction of exact zeros of ``ŵ`` minimizing ``G = L(w) + λΣ|w_j|^{2/D}``, per ``D`` and ``λ``.
+
+    Each fit is :func:`dwf_theory.equivalence.fit_lq` (proximal gradient with the exact
+    prox, so zeros are exact) from its default start; by the penalty equivalence
+    (THEORY.md §2) ``ŵ`` is also a local minimum of the factorized problem. Depth
+    ``D ≥ 3`` gives more exact zeros than the lasso (``D = 2``) at the same λ, and
+    ``D = 1`` (ridge) none.
+
+    Parameters
+    ----------
+    loss : Loss (e.g. from :func:`sparse_regression`)
+    Ds : 1-D array_like of whole numbers >= 1, non-empty
+    lams : 1-D array_like of numbers > 0, non-empty
+    **fit_opts : passed to ``fit_lq`` (``tol``, ``max_iter``, ...)
+    """
+    from .equivalence import fit_lq
+
+    loss = _check_loss(loss)
+    Ds_arr = v.finite_array(Ds, "Ds")
+    if Ds_arr.ndim == 0:
+        Ds_arr = Ds_arr.reshape(1)
+    if Ds_arr.ndim != 1 or Ds_arr.size == 0:
+        raise ValueError(f"Ds must be a non-empty 1-D grid, got shape {Ds_arr.shape}")
+    Ds_int = np.array([v.depth(float(d), "Ds entries") for d in Ds_arr], dtype=np.int64)
+    lams = _positive_grid(lams, "lams")
+    m, k = Ds_int.size, lams.size
+    p = int(np.prod(loss.shape)) if loss.shape else 1
+    frac = np.zeros((m, k))
+    obj = np.zeros((m, k))
+    conv = np.zeros((m, k), dtype=bool)
+    weights = np.zeros((m, k, p))
+    for i, D in enumerate(Ds_int):
+        for j, lam in enumerate(lams):
+            fit = fit_lq(loss, float(lam), int(D), **fit_opts)
+            wj = np.asarray(fit.w).reshape(-1)
+            weights[i, j] = wj
+            frac[i, j] = float(np.mean(wj == 0.0))
+            obj[i, j] = fit.objective
+            conv[i, j] = fit.converged
+    return SparsityPhase(Ds_int, lams, frac, obj, conv, weights)
