@@ -587,13 +587,14 @@ def _grid(values, name: str, minimum: float | None = None) -> np.ndarray:
     return arr
 
 
-def threshold_phase_gd(D, lams, zs, *, starts=24, steps=4000, lr_scale=0.25, grad_tol=1e-9) -> PhaseDiagram:
+def threshold_phase_gd(D, lams, zs, *, starts=24, steps=4000, lr_scale=0.9, grad_tol=1e-8) -> PhaseDiagram:
     """The regions of :func:`threshold_phase` found by gradient descent on F from many starts.
 
     For each ``(λ, z)`` gradient descent on ``F(ω) = ½(ω_1⋯ω_D − z)² + (λ/D)Σω_d²`` runs
-    from ``starts`` balanced starts ``α`` log-spaced over ``(10⁻³, 1.5)·max(|z|,1)^{1/D}``
-    (all local minima of F are balanced, and balanced GD stays balanced, so these
-    starts reach every basin). Learning rate ``lr_scale / h`` with ``h`` a bound on the
+    from ``starts`` balanced starts ``α`` log-spaced over ``(10⁻³, 1.1)·|z|^{1/D}`` (all
+    local minima of F are balanced and balanced GD stays balanced; every nonzero
+    minimum ``a* < |z|^{1/D}`` has starts in its basin); ``z < 0`` is run as ``|z|``, the
+    sign flip ``ω_1 → −ω_1`` mapping one problem onto the other. Learning rate ``lr_scale / h`` with ``h`` a bound on the
     curvature of the balanced map on the start range. A start ends at a nonzero
     minimum if ``|w| > 10⁻³|z|`` and ``‖∇F‖ < grad_tol``. Region: ``'zero only'`` if no
     start found a nonzero minimum, else ``'nonzero global'`` if the best nonzero minimum
@@ -613,11 +614,11 @@ def threshold_phase_gd(D, lams, zs, *, starts=24, steps=4000, lr_scale=0.25, gra
     lr_scale = v.positive(lr_scale, "lr_scale")
     grad_tol = v.positive(grad_tol, "grad_tol")
     L, Z = np.meshgrid(lams, zs, indexing="ij")
-    top = 1.5 * np.maximum(np.abs(Z), 1.0) ** (1.0 / D)
+    top = 1.1 * np.abs(Z) ** (1.0 / D)
     frac = np.logspace(-3, 0, starts)
     a0 = (top[..., None] * frac).reshape(-1)
     lam_b = np.repeat(L.reshape(-1), starts)
-    z_b = np.repeat(Z.reshape(-1), starts)
+    z_b = np.repeat(np.abs(Z).reshape(-1), starts)  # ω_1 → −ω_1 maps the problem for −z onto z
     h = (2 * D - 1) * np.repeat(top.reshape(-1), starts) ** (2 * D - 2) + (D - 1) * np.abs(z_b) * np.repeat(
         top.reshape(-1), starts) ** max(D - 2, 0) + 2.0 * lam_b / D
     eta = lr_scale / h
