@@ -11,6 +11,8 @@ from dwf_theory import LeastSquares, Loss, Scalar, balanced_factors, factorized_
 from dwf_theory.dynamics import (
     Trajectory,
     collapsed_flow,
+    escape_exponent,
+    escape_times,
     factor_flow,
     gradient_descent,
     hitting_time,
@@ -247,6 +249,35 @@ def test_time_to_reach_bad_input():
     with pytest.raises(ValueError, match="sympy"):
         time_to_reach(0.5, 0.6, 1.0, 3, lam=0.01, method="sympy")
     assert time_to_reach(0.3, 0.3, 1.0, 3) == 0.0
+
+
+@given(A=st.floats(0.1, 10), B=st.floats(-5, 5), D=st.integers(3, 8))
+def test_escape_exponent_recovers_the_power_law_and_ignores_the_constant(A, B, D):
+    w0 = 10.0 ** -np.arange(3.0, 9.0)
+    a = 1 - 2 / D
+    T = A * w0**-a + B
+    assert escape_exponent(w0, T, D) == pytest.approx(-a, rel=1e-9)  # differences cancel B exactly
+    assert escape_exponent(w0[::-1], T[::-1], D) == pytest.approx(-a, rel=1e-9)  # order does not matter
+
+
+@given(c=st.floats(0.1, 10), B=st.floats(-5, 5))
+def test_escape_exponent_d2_is_the_log_slope(c, B):
+    w0 = np.geomspace(1e-2, 1e-9, 8)
+    assert escape_exponent(w0, c * np.log(1 / w0) + B, 2) == pytest.approx(c, rel=1e-9)
+
+
+def test_escape_times_match_the_travel_time_integral():
+    w0 = np.array([1e-2, 1e-4, 1e-6])
+    for D, lam in ((2, 0.0), (4, 0.0), (3, 0.01)):
+        T = escape_times(w0, 1.5, D, lam=lam)
+        ref = [time_to_reach(x, 0.75, 1.5, D, lam, method="quad") for x in w0]
+        assert np.allclose(T, ref, rtol=1e-7)  # ODE rtol 1e-10 over a stiff escape
+    with pytest.raises(ValueError, match="sign"):
+        escape_times(np.array([-1e-3]), 1.0, 3)
+    with pytest.raises(ValueError, match="level"):
+        escape_times(np.array([1e-3]), 1.0, 3, level=1.5)
+    with pytest.raises(ValueError, match="same length"):
+        escape_exponent(w0, np.ones(2), 3)
 
 
 # --------------------------------------------------------------------------- #
