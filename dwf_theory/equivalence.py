@@ -8,7 +8,8 @@ solvers so that these statements can be tested:
 
 * :func:`fit_factorized` — a local minimum of F on the factors (L-BFGS with the
   closed-form gradient :func:`~dwf_theory.penalty.factorized_gradient`, then
-  Newton polish with :func:`factorized_hessian`; or plain gradient descent).
+  Newton polish with :func:`~dwf_theory.landscape.factorized_hessian`; or
+  plain gradient descent).
 * :func:`fit_lq` — a local minimum of G by proximal gradient with
   :func:`~dwf_theory.prox.prox`, then Newton polish on the support.
 * :func:`global_fit_factorized` (best of many random starts of F) and
@@ -28,15 +29,15 @@ from scipy import linalg, optimize
 
 from . import _validate as v
 from .initialization import as_generator, init_factors
+from .landscape import factorized_hessian
 from .losses import LeastSquares, Loss
-from .penalty import _loo, factorized_gradient, factorized_objective, lq_objective
+from .penalty import factorized_gradient, factorized_objective, lq_objective
 from .prox import prox
 
 __all__ = [
     "Fit",
     "fit_factorized",
     "fit_lq",
-    "factorized_hessian",
     "global_fit_factorized",
     "multistart_factorized",
     "random_factors",
@@ -134,41 +135,6 @@ def _check_options(tol, max_iter) -> tuple[float, int]:
 # --------------------------------------------------------------------------- #
 
 
-def factorized_hessian(loss, factors, lam) -> np.ndarray:
-    """Hessian of ``F`` with respect to the flattened factors, shape ``(D·p, D·p)``.
-
-    With ``P_d = Π_{k≠d} ω_k``, ``g = ∇L(w)``, ``H = ∇²L(w)`` (``p = w.size``)::
-
-        ∂²F/∂ω_{d,i}∂ω_{e,j} = H_ij P_{d,i} P_{e,j} + δ_ij (1 − δ_de) g_i Π_{k≠d,e} ω_{k,i} + δ_de δ_ij 2λ/D.
-
-    Row/column ``d·p + i`` belongs to factor ``d``, entry ``i`` (C order of ``w``).
-    """
-    loss = _check_loss(loss)
-    factors = v.factor_array(factors)
-    if factors.shape[1:] != loss.shape:
-        raise ValueError(f"factors must have shape (D, *loss.shape) = (D, *{loss.shape}), got {factors.shape}")
-    lam = v.regularization(lam)
-    return _factor_hessian(loss, factors, lam)
-
-
-def _factor_hessian(loss: Loss, factors: np.ndarray, lam: float) -> np.ndarray:
-    D = factors.shape[0]
-    f = factors.reshape(D, -1)
-    p = f.shape[1]
-    w = np.prod(factors, axis=0)
-    g = loss.grad(w).reshape(-1)
-    P = _loo(f)
-    out = np.einsum("ij,di,ej->diej", loss.hessian(w), P, P)
-    diag = np.arange(p)
-    for d in range(D):  # loop over the depth only: Π_{k≠d,e} from the leave-one-out of the others
-        if D > 1:
-            others = _loo(np.delete(f, d, axis=0))  # row e' is Π over k ∉ {d, e}
-            for row, e in enumerate(e for e in range(D) if e != d):
-                out[d, diag, e, diag] += g * others[row]
-        out[d, diag, d, diag] += 2.0 * lam / D
-    return out.reshape(D * p, D * p)
-
-
 def _f_and_grad(loss: Loss, lam: float, shape: tuple):
     """Closures ``x -> (F, ∇F)`` on flat factors; non-finite points give ``(inf, 0)`` (line searches back off)."""
 
@@ -236,7 +202,7 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
     lr : float > 0, optional
         Step of ``'gd'``; default ``1 / (‖∇²F(ω0)‖₂ + 1)``.
     polish : bool
-        Finish with Newton steps on :func:`factorized_hessian` while it is
+        Finish with Newton steps on :func:`~dwf_theory.landscape.factorized_hessian` while it is
         positive definite and the gradient shrinks (reaches ``|∇F|`` at
         rounding level, which makes a local minimum balanced to ~1e-15).
 
@@ -265,10 +231,10 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
         )
         x, n_iter = res.x, int(res.nit)
     else:
-        x, n_iter, diverged = _gradient_descent(fg, x, lr, tol, max_iter, lambda y: _factor_hessian(
-            loss, y.reshape(shape), lam))
+        x, n_iter, diverged = _gradient_descent(
+            fg, x, lr, tol, max_iter, lambda y: factorized_hessian(loss, y.reshape(shape), lam))
     if polish and not diverged:
-        x = _newton_polish(fg, lambda y: _factor_hessian(loss, y.reshape(shape), lam), x)
+        x = _newton_polish(fg, lambda y: factorized_hessian(loss, y.reshape(shape), lam), x)
     factors = x.reshape(shape)
     val, grad = fg(x)
     residual = float(np.max(np.abs(grad))) if np.isfinite(val) else np.inf

@@ -216,9 +216,9 @@ def _lagrange_balanced(D: int, sign: int) -> Derivation:
     equations = tuple(sp.diff(lagrangian, o) for o in om) + (prod - w,)
 
     # Step 2: ω_d · (∂ℒ/∂ω_d), with the constraint Π ω = w substituted.
-    reduced = tuple(sp.expand(o * e).subs(prod, w) for o, e in zip(om, equations[:D]))
+    reduced = tuple(sp.expand(o * e).subs(prod, w) for o, e in zip(om, equations[:D], strict=True))
     squares = []
-    for o, r in zip(om, reduced):
+    for o, r in zip(om, reduced, strict=True):
         sol = sp.solve(r.subs(o**2, s), s, dict=True) if D > 1 else [{s: w**2}]
         if len(sol) != 1:
             raise ArithmeticError(f"reduced Lagrange equation {r} is not linear in {o}**2")
@@ -240,7 +240,7 @@ def _lagrange_balanced(D: int, sign: int) -> Derivation:
     root = sp.sqrt(s_val)
     kept, rejected, solutions = [], [], []
     for pattern in itertools.product((1, -1), repeat=D):
-        point = {o: p * root for o, p in zip(om, pattern)}
+        point = {o: p * root for o, p in zip(om, pattern, strict=True)}
         point[mu] = mu_val
         if all(_is_zero(e.xreplace(point)) for e in equations[::-1]):  # constraint first: cheapest rejection
             kept.append(pattern)
@@ -249,7 +249,7 @@ def _lagrange_balanced(D: int, sign: int) -> Derivation:
             rejected.append(pattern)
 
     # Step 5: the value of the objective at the solutions.
-    values = {sp.simplify(objective.subs(dict(zip(om, sol)))) for sol in solutions}
+    values = {sp.simplify(objective.subs(dict(zip(om, sol, strict=True)))) for sol in solutions}
     if len(values) != 1:
         raise ArithmeticError(f"the Lagrange points have different values {values}")
     value = values.pop()
