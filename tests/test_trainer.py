@@ -354,6 +354,7 @@ def test_sweep_keeps_order_and_returns_the_finished_part_on_interrupt():
     with ThreadPoolExecutor(2) as ex:
         res = run_sweep(_square, [3, 1, 2], executor=ex, progress=False)
     assert res.completed and res.results == (9, 1, 4)
-    res = run_sweep(_square, [3, 1, "stop", 2], executor=InlineExecutor(), progress=False)
+    with pytest.warns(UserWarning, match="interrupted: returning the 2 of 4"):
+        res = run_sweep(_square, [3, 1, "stop", 2], executor=InlineExecutor(), progress=False)
     assert not res.completed
     assert res.results == (9, 1, None, None) and res.finished() == [(3, 9), (1, 1)]

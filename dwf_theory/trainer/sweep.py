@@ -17,6 +17,7 @@ import concurrent.futures as cf
 import os
 import signal
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -121,6 +122,8 @@ def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, pro
         for fut, i in futures.items():
             if not fut.cancel() and fut.done() and not fut.cancelled() and fut.exception() is None:
                 results[i] = fut.result()
+        done = sum(r is not None for r in results)
+        warnings.warn(f"{desc} interrupted: returning the {done} of {len(configs)} runs that finished", stacklevel=2)
     finally:
         if bar is not None:
             bar.close()
