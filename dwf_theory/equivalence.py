@@ -140,9 +140,9 @@ def _f_and_grad(loss: Loss, lam: float, shape: tuple):
 
     def fg(x):
         factors = x.reshape(shape)
-        if not np.all(np.isfinite(factors)) or not np.all(np.isfinite(np.prod(factors, axis=0))):
-            return np.inf, np.zeros_like(x)
         with np.errstate(over="ignore", invalid="ignore"):
+            if not np.all(np.isfinite(factors)) or not np.all(np.isfinite(np.prod(factors, axis=0))):
+                return np.inf, np.zeros_like(x)
             try:
                 val = factorized_objective(loss, factors, lam)
                 grad = factorized_gradient(loss, factors, lam)
