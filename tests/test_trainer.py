@@ -99,10 +99,12 @@ def test_gradient_matches_autograd_through_factors(sizes, D, seed):
             np.testing.assert_allclose(g[k], r[k], rtol=1e-10, atol=1e-13)
 
 
-def test_gradient_matches_pytorch():
+@settings(max_examples=10)
+@given(sizes=shapes, D=st.integers(1, 4), lam=st.sampled_from([0.0, 0.1]), seed=st.integers(0, 2**16))
+def test_gradient_matches_pytorch(sizes, D, lam, seed):
     torch = pytest.importorskip("torch")
-    model, X, y, _ = _problem([6, 8, 5, 3], 3, "cross_entropy", 3, n=11, activation="relu")
-    lam = 0.1
+    sizes = [*sizes[:-1], max(sizes[-1], 2)]
+    model, X, y, _ = _problem(sizes, D, "cross_entropy", seed, n=11, activation="relu")
     loss, grads = value_and_grad(model, model.params, X, y, lam)
     fs = [torch.tensor(p["factors"], requires_grad=True) for p in model.params]
     bs = [torch.tensor(p["bias"], requires_grad=True) for p in model.params]
@@ -111,7 +113,7 @@ def test_gradient_matches_pytorch():
         h = h @ f.prod(dim=0) + b
         if i < len(fs) - 1:
             h = torch.relu(h)
-    t_loss = torch.nn.functional.cross_entropy(h, torch.tensor(y)) + lam / 3 * sum((f * f).sum() for f in fs)
+    t_loss = torch.nn.functional.cross_entropy(h, torch.tensor(y)) + lam / D * sum((f * f).sum() for f in fs)
     t_loss.backward()
     assert loss == pytest.approx(t_loss.item(), rel=1e-12)
     for g, f, b in zip(grads, fs, bs):

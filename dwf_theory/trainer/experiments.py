@@ -226,10 +226,10 @@ def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=
     :func:`classify`. Returns one summary per run with ``regime`` added.
     """
     if scales is None:
-        scales = (0.5, 1.0, 2.0) if quick else (0.25, 0.5, 1.0, 2.0, 4.0)
+        scales = (0.5, 2.0) if quick else (0.25, 0.5, 1.0, 2.0, 4.0)
     if lrs is None:
         lrs = (0.03, 0.3, 3.0) if quick else (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-    hidden, epochs = ((32,), 10) if quick else ((100,), 40)
+    hidden, epochs = ((16,), 6) if quick else ((100,), 40)
     cfgs = [dict(depth=depth, preset="sparse", seed=seed, hidden=hidden, epochs=epochs, lam=lam, lr=float(lr),
                  init=s, init_scale=float(a), schedule="constant")
             for s in schemes for a in scales for lr in lrs]
