@@ -407,24 +407,54 @@ def _stability_overlays(loss: Loss, lam: float, D: int) -> dict:
     return {"max_stable_lr": 2.0 / lmax if lmax > 0 else math.inf, "balanced_stable_lr": math.nan, "w_star": w_star}
 
 
-def _basin_edge(z, lam, D, alphas, lrs, codes, steps, run_opts, rounds: int = 3, split: int = 16) -> np.ndarray:
-    """Per learning rate, the α where the origin's basin (label ``'zero'`` from the smallest α) ends.
+def _trapped(a: np.ndarray, z: np.ndarray, eta: np.ndarray, c2: float, D: int) -> np.ndarray:
+    """Rows of the balanced map inside the origin's trap ``κ+ < 1`` (see :func:`_settled`): they tend to 0."""
+    if D < 2:
+        return np.zeros(a.shape[0], dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        pw = _power(a, D - 1)
+        e_rate = pw * pw + np.abs(z) * np.abs(_power(a, D - 2))
+        return np.all(np.abs(1.0 - c2 * eta) + eta * e_rate < 1.0, axis=1)
 
-    Between the last ``'zero'`` α of the leading run of the row and the next α, the
-    edge is refined by ``rounds`` multi-section passes of ``split`` points each on the
-    balanced map. ``NaN`` where the smallest α is not labelled ``'zero'``; the largest α
-    where the whole row is.
+
+def _in_basin(run: _Run, z, lr, lam, D) -> np.ndarray:
+    """Runs that end at zero or inside the origin's trap (so they converge to 0 given more steps)."""
+    trapped = _trapped(run.state, z, lr[:, None], 2.0 * lam / D, D)
+    return (run.codes == ZERO) | ((run.codes != DIVERGED) & trapped)
+
+
+def _basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts, rounds: int = 3, split: int = 16) -> np.ndarray:
+    """Per learning rate, the α where the origin's basin, entered from the smallest α, ends.
+
+    ``inside`` (shape (len(lrs), len(alphas))) marks the runs that end at zero or in the
+    origin's trap (:func:`_in_basin`). Between the last α of the leading run of such
+    points in a row and the next α, the edge is refined by ``rounds`` multi-section
+    passes of ``split`` points each on the balanced map. ``NaN`` where the smallest α is
+    not in the basin; the largest α where the whole row is.
     """
     order = np.argsort(alphas)
     a_sorted = alphas[order]
-    c = codes[:, order]
+    c = inside[:, order]
     edge = np.full(len(lrs), np.nan)
-    first_not = np.argmax(c != ZERO, axis=1)
-    all_zero = np.all(c == ZERO, axis=1)
-    rows = np.flatnonzero((c[:, 0] == ZERO) & ~all_zero)
-    edge[all_zero] = a_sorted[-1]
+    first_not = np.argmax(~c, axis=1)
+    all_in = np.all(c, axis=1)
+    rows = np.flatnonzero(c[:, 0] & ~all_in)
+    edge[all_in] = a_sorted[-1]
     if rows.size == 0:
         return edge
+    lo = a_sorted[first_not[rows] - 1].copy()
+    hi = a_sorted[first_not[rows]].copy()
+    frac = np.linspace(0.0, 1.0, split + 2)[1:-1]
+    lr_rows = np.repeat(lrs[rows], split)
+    for _ in range(rounds):
+        trial = lo[:, None] + (hi - lo)[:, None] * frac[None, :]
+        run = _balanced_scalar_run(trial.reshape(-1, 1) * np.ones((1, z.size)), z, lr_rows, lam, D, steps, **run_opts)
+        ok = _in_basin(run, z, lr_rows, lam, D).reshape(rows.size, split)
+        n_in = np.where(np.all(ok, axis=1), split, np.argmin(ok, axis=1))  # leading run inside
+        grid = np.concatenate([lo[:, None], trial, hi[:, None]], axis=1)
+        lo, hi = grid[np.arange(rows.size), n_in], grid[np.arange(rows.size), n_in + 1]
+    edge[rows] = 0.5 * (lo + hi)
+    return edge
     lo = a_sorted[first_not[rows] - 1].copy()
     hi = a_sorted[first_not[rows]].copy()
     frac = np.linspace(0.0, 1.0, split + 2)[1:-1]
@@ -491,9 +521,11 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
         * ``'saddle_alpha'`` — ``|w_s|^{1/D}`` for the nonzero saddle ``w_s`` between the
           origin and the minimum (``D ≥ 3``, scalar 0-d ``z``): the origin's basin
           boundary for gradient flow (small ``η``); ``NaN`` if there is none.
-        * ``'basin_edge'`` — array over ``lrs``: the α at which the leading run of
-          ``'zero'`` labels ends, refined on the balanced map (``NaN`` where the
-          smallest α is not ``'zero'``).
+        * ``'basin_edge'`` — array over ``lrs``: the α at which the origin's basin,
+          entered from the smallest α, ends — a run is in it when it ends at zero or
+          inside the trap ``κ+ < 1`` around the origin, from which it provably tends
+          to 0 — refined on the balanced map (``NaN`` where the smallest α is not
+          in the basin).
         * ``'steps_taken'`` — array like ``labels``: steps each run took.
     """
     loss = _check_loss(loss)
@@ -528,7 +560,8 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
         if saddles and D >= 3:
             overlays["saddle_alpha"] = abs(saddles[0]) ** (1.0 / D)
         if basin:
-            overlays["basin_edge"] = _basin_edge(z, lam, D, alphas, lrs, labels, steps, run_opts)
+            inside = _in_basin(run, z, lr, lam, D).reshape(n_lr, n_a)
+            overlays["basin_edge"] = _basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts)
     overlays["steps_taken"] = run.steps.reshape(n_lr, n_a)
     params = {"lam": lam, "D": D, "steps": steps, "bound": bound, "zero_tol": zero_tol, "grad_tol": grad_tol}
     return PhaseDiagram(labels, INIT_LR_NAMES, alphas, lrs, "alpha", "lr", overlays, params)
@@ -594,8 +627,9 @@ def threshold_phase_gd(D, lams, zs, *, starts=24, steps=4000, lr_scale=0.9, grad
     from ``starts`` balanced starts ``α`` log-spaced over ``(10⁻³, 1.1)·|z|^{1/D}`` (all
     local minima of F are balanced and balanced GD stays balanced; every nonzero
     minimum ``a* < |z|^{1/D}`` has starts in its basin); ``z < 0`` is run as ``|z|``, the
-    sign flip ``ω_1 → −ω_1`` mapping one problem onto the other. Learning rate ``lr_scale / h`` with ``h`` a bound on the
-    curvature of the balanced map on the start range. A start ends at a nonzero
+    sign flip ``ω_1 → −ω_1`` mapping one problem onto the other. Learning rate
+    ``lr_scale / h`` with ``h`` a bound on the curvature of the balanced map on the
+    start range. A start ends at a nonzero
     minimum if ``|w| > 10⁻³|z|`` and ``‖∇F‖ < grad_tol``. Region: ``'zero only'`` if no
     start found a nonzero minimum, else ``'nonzero global'`` if the best nonzero minimum
     has ``F < F(0) = ½z²``, else ``'zero global, nonzero local'``.
