@@ -360,3 +360,33 @@ def test_sweep_keeps_order_and_returns_the_finished_part_on_interrupt():
         res = run_sweep(_square, [3, 1, "stop", 2], executor=InlineExecutor(), progress=False)
     assert not res.completed
     assert res.results == (9, 1, None, None) and res.finished() == [(3, 9), (1, 1)]
+
+
+# ----------------------------------------------------------------------------- symmetries and data
+
+
+@settings(max_examples=25)
+@given(sizes=shapes, D=st.integers(2, 4), seed=st.integers(0, 2**16))
+def test_rescaling_symmetry_leaves_the_loss_unchanged(sizes, D, seed):
+    """ω_d → c_d ω_d with Π_d c_d = 1 (per weight) changes neither the output nor the λ = 0 objective (THEORY.md §2)."""
+    model, X, y, rng = _problem(sizes, D, "mse", seed)
+    scaled = []
+    for p in model.params:
+        c = np.exp(rng.normal(0, 0.5, p["factors"].shape))
+        c /= np.exp(np.mean(np.log(c), axis=0))  # Π_d c_d = 1 elementwise
+        scaled.append({"factors": c * p["factors"], "bias": p["bias"]})
+    np.testing.assert_allclose(model.predict(X, scaled), model.predict(X), rtol=1e-10, atol=1e-12)
+    assert objective(model, scaled, X, y, 0.0) == pytest.approx(objective(model, model.params, X, y, 0.0), rel=1e-10)
+
+
+@settings(max_examples=15)
+@given(n_train=st.integers(1, 30), n_test=st.integers(1, 30), p=st.integers(1, 12), data=st.data(),
+       seed=st.integers(0, 2**16))
+def test_teacher_student_shapes_and_sparsity(n_train, n_test, p, data, seed):
+    k = data.draw(st.integers(0, p))
+    split, w = teacher_student(n_train, n_test, p, k, seed=seed, return_teacher=True)
+    assert split.X_train.shape == (n_train, p) and split.X_test.shape == (n_test, p)
+    assert np.count_nonzero(w) == k and np.all((np.abs(w[w != 0]) >= 1) & (np.abs(w[w != 0]) <= 2))
+    np.testing.assert_allclose(split.y_test, split.X_test @ w, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="n_nonzero must be <= n_features"):
+        teacher_student(n_train, n_test, p, p + 1)
