@@ -366,7 +366,7 @@ def fit_lq(loss, lam, D, w0=None, *, step=None, tol=1e-10, max_iter=100000, poli
 
     f = objective(w)
     n_iter, diverged = 0, False
-    for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is reported
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is reported after the loop)
         new = prox(w - eta * loss.grad(w), eta * lam, D)
         f_new = objective(new)
         while not f_new <= f + 1e-14 * max(1.0, abs(f)) and eta > 1e-300:  # backtracking (never for η ≤ 1/Lip)
