@@ -22,5 +22,9 @@ from .penalty import (
 from .prox import existence_threshold, jump, prox, prox_objective, threshold
 
 # (re-exports of later modules are added below, one line per module)
+from .equivalence import Fit, brute_force_lq, fit_factorized, fit_lq, global_fit_factorized, lasso_reference, lq_stationarity  # noqa: E501
+from . import trainer  # the reference trainer: trainer.MLP, trainer.train, trainer.value_and_grad, …
+from .dynamics import Trajectory, collapsed_flow, factor_flow, gradient_descent, hitting_time, logistic_flow, time_to_reach  # noqa: E501
+from .landscape import CriticalPoint, balanced_eigenvalues, balanced_sharpness, factorized_hessian, max_stable_lr, scalar_critical_points  # noqa: E501
 
 __version__ = "0.1.0"

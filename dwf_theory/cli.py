@@ -89,6 +89,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_bench)
 
     # (subcommands of the trainer issue: train, sweep — added here)
+    def _trainer(name):
+        def dispatch(args):
+            from .trainer import commands
+
+            return getattr(commands, name)(args)
+
+        return dispatch
+
+    p = sub.add_parser("train", help="train a DWF network from a preset (reference trainer)")
+    p.add_argument("--dataset", choices=("digits", "teacher-student"), default="digits")
+    p.add_argument("--depth", type=int, default=3, help="factorization depth D (1 = plain network)")
+    p.add_argument("--preset", choices=("sparse", "dense", "quick"), default="sparse")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--hidden", metavar="SIZES", help="hidden widths, comma-separated (default 300,100; none: linear)")
+    p.add_argument("--lam", type=float, help="override the preset's λ")
+    p.add_argument("--lr", type=float, help="override the preset's learning rate")
+    p.add_argument("--epochs", type=int, help="override the preset's number of epochs")
+    p.add_argument("--schedule", choices=("constant", "cosine", "warmup", "warmup-cosine"))
+    p.add_argument("--init", choices=("standard", "varmatch", "varmatch-truncated"))
+    p.add_argument("--tol", type=float, default=1e-3, help="weights with |w| <= tol count as zero (default 1e-3)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_trainer("train_command"))
+
+    p = sub.add_parser("sweep", help="run a trainer sweep: accuracy-compression, phases, layer-density, init-lr")
+    p.add_argument("name", choices=("accuracy-compression", "phases", "layer-density", "init-lr"))
+    p.add_argument("--quick", action="store_true", help="small network, few epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_trainer("sweep_command"))
 
     return parser
 

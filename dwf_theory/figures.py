@@ -119,6 +119,90 @@ def penalty_shapes(quick: bool = False):
 # Dynamics (figures of the dynamics issue go here)
 # --------------------------------------------------------------------------- #
 
+from . import dynamics as _dyn  # noqa: E402
+from .landscape import max_stable_lr as _max_stable_lr  # noqa: E402
+from .losses import Scalar as _ScalarLoss  # noqa: E402
+from .penalty import balanced_factors as _balanced_factors  # noqa: E402
+
+
+@figure("dynamics_hyperbolas")
+def dynamics_hyperbolas(quick: bool = False):
+    """D = 2 factor-plane flows for ½(ω₁ω₂ − 1)²: on the conserved hyperbolas at λ = 0, collapsing under λ > 0 (§4)."""
+    z = 1.0
+    angles = np.linspace(0.05, 2 * np.pi - 0.05, 10 if quick else 16)
+    starts = np.stack([1.6 * np.cos(angles), 1.6 * np.sin(angles)])  # (2, n) factors
+    t = np.linspace(0, 6, 60 if quick else 400)
+    g = np.linspace(-2.2, 2.2, 201)
+    A, B = np.meshgrid(g, g)
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.3), sharey=True)
+    for ax, lam in zip(axes, (0.0, 0.4), strict=True):
+        tr = _dyn.factor_flow(_ScalarLoss(np.full(angles.size, z)), starts, lam, t)
+        ax.contour(A, B, A**2 - B**2, levels=np.linspace(-4, 4, 17), colors="0.8", linewidths=0.6)
+        ax.contour(A, B, A * B, levels=[z], colors="k", linewidths=1.2, linestyles="--")
+        ax.plot(g, g, color="0.5", lw=0.8, ls=":")
+        ax.plot(g, -g, color="0.5", lw=0.8, ls=":")
+        for j in range(angles.size):
+            ax.plot(tr.factors[:, 0, j], tr.factors[:, 1, j], lw=1.3)
+            ax.plot(*tr.factors[0, :, j], "o", ms=3, color="0.3")
+            ax.plot(*tr.factors[-1, :, j], "s", ms=3.5, color="k")
+        title = "λ = 0: ω₁² − ω₂² conserved" if lam == 0 else f"λ = {lam}: imbalance decays as e^(−2λt)"
+        ax.set(xlabel="ω₁", title=title, xlim=(-2.2, 2.2), ylim=(-2.2, 2.2), aspect="equal")
+    axes[0].set_ylabel("ω₂")
+    fig.suptitle("Gradient flow of ½(ω₁ω₂ − 1)² + (λ/2)(ω₁² + ω₂²); dashed: ω₁ω₂ = 1, dotted: balanced", fontsize=9)
+    return fig
+
+
+@figure("dynamics_depth")
+def dynamics_depth(quick: bool = False):
+    """w(t) of the balanced scalar flow for D = 1..6 from w0 = 0.001 to z = 1 (λ = 0): depth delays escape (§4)."""
+    t = np.concatenate([[0.0], np.geomspace(1e-2, 1e3, 80 if quick else 600)])
+    fig, ax = plt.subplots(figsize=(5.6, 4.0))
+    for D in range(1, 7):
+        tr = _dyn.collapsed_flow(_ScalarLoss(np.ones(1)), np.array([1e-3]), 0.0, D, t)
+        ax.plot(tr.t[1:], tr.w[1:, 0], label=f"D={D}", lw=1.5)
+    title = "Balanced flow dw/dt = D|w|^{2−2/D}(1 − w), w(0) = 0.001"
+    ax.set(xscale="log", xlabel="t", ylabel="w(t)", ylim=(0, 1.05), title=title)
+    ax.legend(frameon=False)
+    return fig
+
+
+@figure("escape_time")
+def escape_time(quick: bool = False):
+    """Time to reach z/2 from a balanced start w0 (λ = 0), log–log, with the fitted exponents (§4; claim C25)."""
+    w0 = 10.0 ** -np.arange(2.0, 9.0 if quick else 13.0, 1.0 if quick else 0.5)
+    fig, ax = plt.subplots(figsize=(5.6, 4.2))
+    for D in range(2, 7):
+        T = _dyn.escape_times(w0, 1.0, D)
+        slope = _dyn.escape_exponent(w0, T, D)
+        label = f"D=2: T ≈ {slope:.3f}·log(1/w0)" if D == 2 else f"D={D}: slope {slope:.4f} (theory {-(1 - 2 / D):.4f})"
+        ax.plot(w0, T, "o-", ms=3, lw=1.2, label=label)
+    ax.set(xscale="log", yscale="log", xlabel="initial weight w0", ylabel="time to reach 1/2")
+    ax.set_title("Escape from a small balanced start: log(1/w0) for D=2, w0^{−(1−2/D)} for D≥3")
+    ax.legend(frameon=False, fontsize=7)
+    return fig
+
+
+@figure("gd_stability_edge")
+def gd_stability_edge(quick: bool = False):
+    """Gradient descent near a balanced minimum just below and above η = 2/λ_max (D = 3; §4, claim C27)."""
+    z, lam, D = 2.0, 0.3, 3
+    w = float(prox(z, lam, D))
+    edge = _max_stable_lr(w, lam, D)
+    fr = np.array([0.9, 0.99, 1.01, 1.1])
+    f0 = _balanced_factors(np.full(fr.size, w), D) * (1 + 1e-3 * np.array([[1.0], [-0.5], [0.3]]))
+    steps = 300 if quick else 1500
+    tr = _dyn.gradient_descent(_ScalarLoss(np.full(fr.size, z)), f0, lam, edge * fr, steps)
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8))
+    for j, f in enumerate(fr):
+        axes[0].semilogy(tr.t, np.abs(tr.w[:, j] - w) + 1e-300, lw=1.0, label=f"η = {f:g}·2/λ_max")
+        axes[1].plot(tr.t[-60:], tr.w[-60:, j], ".-", ms=3, lw=0.6, label=f"η = {f:g}·2/λ_max")
+    axes[0].set(xlabel="step", ylabel="|w − w*|", ylim=(1e-17, 1e1), title=f"D={D}, λ={lam}, z={z}: distance to w*")
+    axes[1].axhline(w, color="k", lw=0.8, ls="--")
+    axes[1].set(xlabel="step", ylabel="w", title="last 60 steps: convergence vs period-2 oscillation")
+    axes[0].legend(frameon=False, fontsize=7)
+    return fig
+
+
 # --------------------------------------------------------------------------- #
 # Initialization and phase diagrams (figures of that issue go here)
 # --------------------------------------------------------------------------- #
@@ -126,3 +210,123 @@ def penalty_shapes(quick: bool = False):
 # --------------------------------------------------------------------------- #
 # Reference trainer (figures of the trainer issue go here)
 # --------------------------------------------------------------------------- #
+
+
+
+def _trainer_executor(quick: bool):
+    """Quick figures run in this process; full ones on the default process pool (None)."""
+    from .trainer import InlineExecutor
+
+    return InlineExecutor() if quick else None
+
+
+@figure("trainer_accuracy_compression")
+def trainer_accuracy_compression(quick: bool = False):
+    """(a) Test accuracy against compression ratio on digits: DWF D = 2, 3, 4 over λ vs D = 1 pruned + fine-tuned."""
+    from .trainer import accuracy_vs_compression
+
+    rows = accuracy_vs_compression(quick=quick, executor=_trainer_executor(quick), progress=False)
+    fig, ax = plt.subplots(figsize=(5.4, 4.0))
+    for method in sorted({r["method"] for r in rows}):
+        pts = sorted((r["compression_ratio"], r["test_accuracy"]) for r in rows
+                     if r["method"] == method and r["compression_ratio"] is not None)
+        if pts:
+            cr, acc = zip(*pts)
+            ax.plot(cr, acc, marker="o" if method.startswith("DWF") else "s", lw=1.4, label=method,
+                    ls="-" if method.startswith("DWF") else "--")
+    tol = rows[0]["tol"] if rows else 1e-3
+    ax.set(xscale="log", xlabel="compression ratio (all / nonzero weights)", ylabel="test accuracy",
+           title=f"Digits, MLP {'-'.join(map(str, rows[0]['sizes'])) if rows else ''}: accuracy vs compression")
+    ax.legend(frameon=False, fontsize=8, loc="lower left",
+              title=f"weights with |w| ≤ {tol:g} zeroed before testing", title_fontsize=7)
+    return fig
+
+
+@figure("trainer_learning_phases")
+def trainer_learning_phases(quick: bool = False):
+    """(b) Loss, accuracy and sparsity against epoch of one D = 3 run: fitting, sparsification, stable sparse phase."""
+    from .trainer import learning_phases
+
+    h = learning_phases(quick=quick)
+    ep = h.column("epoch")
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3))
+    axes[0].plot(ep, h.column("train_loss"), label="train loss")
+    axes[0].plot(ep, h.column("test_loss"), label="test loss")
+    axes[0].plot(ep, h.column("train_objective"), label="train objective (with penalty)", ls=":")
+    axes[0].set(yscale="log", xlabel="epoch", title="loss")
+    axes[1].plot(ep, h.column("train_accuracy"), label="train")
+    axes[1].plot(ep, h.column("test_accuracy"), label="test")
+    axes[1].plot(ep, h.column("pruned_test_accuracy"), label=f"test, |w| ≤ {h.tol:g} zeroed", ls="--")
+    axes[1].set(xlabel="epoch", ylim=(0, 1.02), title="accuracy")
+    axes[2].plot(ep, h.column("sparsity"), color="C3", label="sparsity")
+    axes[2].set(xlabel="epoch", ylim=(0, 1.02), title=f"sparsity at tol {h.tol:g}")
+    ax2 = axes[2].twinx()
+    ax2.plot(ep, h.column("compression_ratio"), color="C4", ls="--", label="compression ratio")
+    ax2.set(yscale="log", ylabel="compression ratio")
+    ax2.grid(False)
+    for ax in axes[:2]:
+        ax.legend(frameon=False, fontsize=7)
+    axes[2].legend(handles=axes[2].lines + ax2.lines, frameon=False, fontsize=7, loc="center right")
+    sizes = "-".join(map(str, h.config["sizes"]))
+    fig.suptitle(f"Learning phases, D={h.config['D']}, λ={h.config['lam']:g}, MLP {sizes}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+@figure("trainer_layer_density")
+def trainer_layer_density(quick: bool = False):
+    """(c) Per-layer density of DWF networks at high compression: every layer keeps some weights."""
+    from .trainer import layer_density
+
+    rows = layer_density(quick=quick, executor=_trainer_executor(quick), progress=False)
+    fig, ax = plt.subplots(figsize=(5.4, 3.8))
+    n_layers = len(rows[0]["layer_density"])
+    width = 0.8 / max(len(rows), 1)
+    for i, r in enumerate(rows):
+        x = np.arange(n_layers) + (i - (len(rows) - 1) / 2) * width
+        cr = r["compression_ratio"]
+        ax.bar(x, r["layer_density"], width, label=f"D={r['D']} (compression {'∞' if cr is None else f'{cr:.0f}'}×, "
+                                                   f"acc {r['test_accuracy']:.2f})")
+    sizes = rows[0]["sizes"]
+    ax.set_xticks(np.arange(n_layers), [f"layer {k + 1}\n{a}×{b}" for k, (a, b) in enumerate(zip(sizes, sizes[1:]))])
+    lams = ", ".join(f"D={r['D']}: {r['lam']:g}" for r in rows)
+    ax.set(yscale="log", ylabel=f"density (fraction |w| > {rows[0]['tol']:g})",
+           title=f"Per-layer density at high compression (λ: {lams})")
+    ax.legend(frameon=False, fontsize=7)
+    return fig
+
+
+@figure("trainer_init_lr_regimes")
+def trainer_init_lr_regimes(quick: bool = False):
+    """(d) Init scale × learning rate regimes (no learning / dense fit / sparse success / divergence) per scheme."""
+    from matplotlib.colors import ListedColormap
+
+    from .trainer import init_lr_grid
+    from .trainer.experiments import REGIMES
+
+    rows = init_lr_grid(quick=quick, executor=_trainer_executor(quick), progress=False)
+    schemes = list(dict.fromkeys(r["init"] for r in rows))
+    scales = sorted({r["init_scale"] for r in rows})
+    lrs = sorted({r["lr"] for r in rows})
+    cmap = ListedColormap(["#bbbbbb", "#9ecae1", "#31a354", "#de2d26"])
+    fig, axes = plt.subplots(1, len(schemes), figsize=(3.4 * len(schemes), 3.3), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, s in zip(axes, schemes):
+        grid = np.full((len(scales), len(lrs)), np.nan)
+        for r in rows:
+            if r["init"] == s:
+                grid[scales.index(r["init_scale"]), lrs.index(r["lr"])] = REGIMES.index(r["regime"])
+        ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=3.5, origin="lower", aspect="auto")
+        ax.set_xticks(range(len(lrs)), [f"{x:g}" for x in lrs])
+        ax.set_yticks(range(len(scales)), [f"{x:g}" for x in scales])
+        ax.set(xlabel="learning rate", title=s)
+        ax.grid(False)
+    axes[0].set_ylabel("init scale (× He σ_w)")
+    from matplotlib.patches import Patch
+
+    fig.legend(handles=[Patch(color=cmap(i), label=name) for i, name in enumerate(REGIMES)], loc="lower center",
+               ncol=4, frameon=False, fontsize=8)
+    fig.suptitle(f"D={rows[0]['D']}, λ={rows[0]['lam']:g}, MLP {'-'.join(map(str, rows[0]['sizes']))}, "
+                 f"{rows[0]['epochs']} epochs", fontsize=9)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
