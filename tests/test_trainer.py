@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -239,6 +240,7 @@ def test_training_reduces_the_loss_and_is_deterministic():
     assert h.final.test_accuracy > 0.5  # chance is 0.1
     np.testing.assert_array_equal(h.column("train_loss"), hists[1].column("train_loss"))
     assert h.column("layer_density").shape == (9, 2)
+    json.dumps(h.as_dict(), allow_nan=False)  # strict JSON: no NaN or infinity anywhere
 
 
 def test_diverging_run_is_reported_not_raised():
@@ -249,6 +251,7 @@ def test_diverging_run_is_reported_not_raised():
     values = np.array([[r.train_loss, r.test_loss, r.test_accuracy, r.imbalance] for r in h.records])
     assert np.all(np.isfinite(values))
     assert all(np.all(np.isfinite(a)) for p in model.params for a in p.values())
+    json.dumps(h.as_dict(), allow_nan=False)
 
 
 def test_callback_stops_the_run():

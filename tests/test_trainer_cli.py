@@ -26,3 +26,11 @@ def test_sweep_json_in_process(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert [r["D"] for r in rows] == [2, 3, 4]
     assert all(len(r["layer_density"]) == 2 for r in rows)
+
+
+def test_teacher_student_recovers_the_support(capsys):
+    """The linear least-squares student (D = 3) finds the teacher's 5 nonzero weights out of 50."""
+    assert main(["train", "--dataset", "teacher-student", "--depth", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["sizes"] == [50, 1] and out["metric"] == "r2"
+    assert out["n_nonzero"] == 5 and out["test_accuracy"] > 0.99  # R² on held-out data

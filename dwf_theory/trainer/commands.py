@@ -11,7 +11,12 @@ from .sweep import InlineExecutor, default_executor
 
 def train_command(args) -> int:
     """Run one preset (with overrides) and print its summary, as one JSON object with ``--json``."""
-    hidden = tuple(int(h) for h in args.hidden.split(",")) if args.hidden else (300, 100)
+    if args.hidden is None:
+        hidden = None  # the dataset's default: 300,100 for digits, linear for teacher-student
+    elif args.hidden.strip().lower() in ("", "none"):
+        hidden = ()  # a linear model, e.g. the factorized least-squares student
+    else:
+        hidden = tuple(int(h) for h in args.hidden.split(","))
     summary = run(args.dataset, args.depth, args.preset, seed=args.seed, hidden=hidden, tol=args.tol,
                   lam=args.lam, lr=args.lr, epochs=args.epochs, schedule=args.schedule, init=args.init)
     print(json.dumps(summary) if args.json else format_summary(summary))
