@@ -75,6 +75,8 @@ def test_init_bad_input():
         init_factors(3, 2, "varmatch-truncated", 0.5, eps=0.5)
     with pytest.raises(ValueError, match="eps"):
         init_factors(3, 2, "varmatch-truncated", 0.5, eps=0.0)
+    with pytest.raises(ValueError, match="eps"):  # factors are capped at 1: (ε, 1) would be empty
+        init_factors(3, 2, "varmatch-truncated", 5.0, eps=2.0)
     with pytest.raises(ValueError, match="D"):
         init_factors(3, 0, "varmatch", 0.5)
     with pytest.raises(TypeError, match="rng"):
