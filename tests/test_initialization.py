@@ -173,8 +173,14 @@ def test_mass_is_a_probability_and_scales(eps, D, sigma):
 @settings(max_examples=20)
 @given(eps=st.floats(1e-3, 3.0), D=st.integers(1, 5))
 def test_mass_is_integral_of_density(eps, D):
-    """P(|w| < ε) = 2∫_0^ε p, rel. 1e-9 (quad in u = ln x)."""
-    ref = 2 * integrate.quad(_in_log_x(D, 1.0), -np.inf, math.log(eps), limit=200, epsabs=1e-14, epsrel=1e-12)[0]
+    """P(|w| < ε) = P(|w| < x_s) + 2∫_{x_s}^ε p, rel. 1e-9: quad in u = ln x above x_s = 1e-6·2^{D/2}
+    (where x²/2^D = 1e-12), mpmath's Meijer G^{D,1}_{1,D+1} for the mass below."""
+    import mpmath
+
+    u_s = math.log(1e-6 * 2 ** (D / 2))
+    below = float(mpmath.meijerg([[1], []], [[0.5] * D, [0]], mpmath.mpf("1e-12")) / mpmath.pi ** (D / 2))
+    ref = below + 2 * integrate.quad(_in_log_x(D, 1.0), u_s, math.log(eps), limit=200, epsabs=1e-15,
+                                     epsrel=1e-12)[0]
     assert abs(float(small_mass(eps, D, 1.0)) / ref - 1) <= 1e-9
 
 
