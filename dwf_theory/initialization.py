@@ -140,19 +140,27 @@ def _log_y(x_abs: np.ndarray, D: int, sigma_w: float) -> np.ndarray:
         return 2.0 * np.log(x_abs) - D * math.log(2.0) - 2.0 * math.log(sigma_w)
 
 
+#: Beyond ln y / D = 600 (|x| > e^{300 D} σ_w) the leading asymptotics are exact in double precision.
+_FAR_LOG_Y_PER_D = 600.0
+
+
 def _saddle(log_y: np.ndarray, D: int) -> np.ndarray:
-    """Root ``c > 0`` of ``D ψ(c) = ln y`` (saddle of ``Γ(s)^D y^{−s}`` on the real axis), by Newton."""
+    """Root ``c > 0`` of ``D ψ(c) = ln y`` (saddle of ``Γ(s)^D y^{−s}`` on the real axis).
+
+    Newton's method in ``t = ln c`` (where ``ψ(e^t)`` is nearly linear for large ``c``), for
+    ``ln y / D <= 600``.
+    """
     r = log_y / D
-    c = np.where(r > 0.0, np.exp(np.minimum(r, 700.0)) + 0.5, -1.0 / np.minimum(r - 0.5772156649015329, -1e-3))
-    c = np.maximum(c, 1e-6)
+    c0 = np.where(r > 0.0, np.exp(np.minimum(r, _FAR_LOG_Y_PER_D)) + 0.5,
+                  -1.0 / np.minimum(r - 0.5772156649015329, -1e-3))
+    t = np.log(np.maximum(c0, 1e-300))
     for _ in range(100):
-        step = (special.digamma(c) - r) / special.polygamma(1, c)
-        c_new = np.maximum(c - step, 0.1 * c)
-        if np.all(np.abs(c_new - c) <= 1e-15 * c):
-            c = c_new
+        c = np.exp(t)
+        step = (special.digamma(c) - r) / (special.polygamma(1, c) * c)
+        t = t - np.clip(step, -2.0, 2.0)
+        if np.all(np.abs(step) <= 1e-15 * np.maximum(1.0, np.abs(t))):
             break
-        c = c_new
-    return c
+    return np.exp(t)
 
 
 def _mellin_barnes(log_y: np.ndarray, D: int, c: np.ndarray, pole: int = 0) -> np.ndarray:
@@ -193,7 +201,15 @@ def _log_meijer(log_y: np.ndarray, D: int, mass: bool) -> np.ndarray:
 
     out = np.empty_like(log_y)
     small = log_y < _MB_SMALL_LOG_Y
-    big = ~small
+    far = log_y > _FAR_LOG_Y_PER_D * D
+    big = ~small & ~far
+    if np.any(far):  # G ~ (2π)^{(D−1)/2} D^{−1/2} y^{(1−D)/(2D)} exp(−D y^{1/D}) (relative error O(y^{−1/D}))
+        if mass:
+            out[far] = 0.5 * D * math.log(math.pi)  # the mass is 1 (its complement underflows)
+        else:
+            ly = log_y[far]
+            out[far] = (-D * np.exp(ly / D) + (1.0 - D) / (2.0 * D) * ly + 0.5 * (D - 1) * math.log(2 * math.pi)
+                        - 0.5 * math.log(D))
     if np.any(big):
         c = _saddle(log_y[big], D)
         out[big] = _mellin_barnes(log_y[big], D, np.minimum(c, 0.3), pole=1) if mass else _mellin_barnes(
@@ -209,7 +225,8 @@ def log_product_density(x, D, sigma_w) -> np.ndarray:
     x = v.finite_array(x, "x")
     D, sigma_w = _sigma_and_depth(D, sigma_w)
     if D == 1:
-        return stats.norm.logpdf(x, scale=sigma_w)
+        with np.errstate(over="ignore"):  # x² overflows to inf far out: ln p = −inf, p = 0 (exact in floats)
+            return stats.norm.logpdf(x, scale=sigma_w)
     s_log = math.log(sigma_w) / D
     ax = np.abs(x).ravel()
     out = np.full(ax.shape, np.inf)
@@ -271,7 +288,7 @@ def product_density(x, D, sigma_w, method: str = "mellin") -> np.ndarray:
 def _mass_and_tail(x_abs: np.ndarray, D: int, sigma_w: float) -> tuple[np.ndarray, np.ndarray]:
     """``P(|w| ≤ x)`` and ``P(|w| > x)``, each accurate in relative terms where it is small."""
     ly = _log_y(x_abs, D, sigma_w)
-    c = _saddle(ly, D)
+    c = _saddle(np.minimum(ly, _FAR_LOG_Y_PER_D * D), D)
     log_norm = -0.5 * D * math.log(math.pi)
     # Γ(s)^D y^{½−s}/(½−s) on the line Re s = c < ½ gives the mass; moving the line past the
     # pole at s = ½ (residue −π^{D/2}) gives mass − 1, i.e. minus the tail, on Re s = c > ½.
@@ -282,7 +299,9 @@ def _mass_and_tail(x_abs: np.ndarray, D: int, sigma_w: float) -> tuple[np.ndarra
         m = np.exp(log_norm + _log_meijer(ly[low], D, mass=True))
         mass[low], tail[low] = m, 1.0 - m
     if np.any(~low):
-        t = np.exp(log_norm + _mellin_barnes(ly[~low], D, np.maximum(c[~low], 0.7), pole=-1))
+        with np.errstate(under="ignore"):
+            t = np.exp(log_norm + _mellin_barnes(ly[~low], D, np.maximum(c[~low], 0.7), pole=-1))
+        t[ly[~low] > _FAR_LOG_Y_PER_D * D] = 0.0  # exp(−D y^{1/D}) with y^{1/D} > e^600
         mass[~low], tail[~low] = 1.0 - t, t
     return mass, tail
 
