@@ -243,7 +243,7 @@ def product_density(x, D, sigma_w, method: str = "mellin") -> np.ndarray:
     """Exact density of ``w = ω_1 ⋯ ω_D`` with ``ω_d`` iid ``N(0, s²)``, ``s = σ_w^{1/D}`` (VarMatch).
 
     ``p(x) = (2π)^{−D/2} s^{−D} G^{D,0}_{0,D}( x² / (2^D s^{2D}) | 0,…,0 )`` (THEORY.md §5;
-    claims C40–C43). ``D = 1`` is the normal density, ``D = 2`` is ``K_0(|x|/σ_w)/(π σ_w)``.
+    claims C40–C44). ``D = 1`` is the normal density, ``D = 2`` is ``K_0(|x|/σ_w)/(π σ_w)``.
     ``Var(w) = σ_w²`` and the kurtosis is ``3^D``.
 
     Parameters
@@ -307,7 +307,7 @@ def _mass_and_tail(x_abs: np.ndarray, D: int, sigma_w: float) -> tuple[np.ndarra
 
 
 def small_mass(eps, D, sigma_w) -> np.ndarray:
-    """``P(|w| < ε)`` for the VarMatch product (claim C44).
+    """``P(|w| < ε)`` for the VarMatch product (claim C45).
 
     ``P(|w| < ε) = π^{−D/2} G^{D,1}_{1,D+1}( ε²/(2^D σ_w²) | 1; ½,…,½, 0 )`` — the law of a
     product of ``Gamma(½)`` variables — evaluated from its Mellin–Barnes integral (see

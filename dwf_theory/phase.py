@@ -487,8 +487,9 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
     For a :class:`~dwf_theory.losses.Scalar` loss the balanced start stays balanced and
     the run is the exact 1-D map on the common factor value (see the module docstring);
     for other losses all ``D`` factors are iterated. Runs that diverge or settle stop
-    early (``active_set``; see ``_balanced_scalar_run`` for the exact stopping rules,
-    which do not change the labels).
+    early (``active_set``; see ``_settled`` for the exact stopping rules, which do not
+    change the labels: claim C48). The stability edge and the origin's basin edge are
+    checked in claims C49 and C50.
 
     Parameters
     ----------
@@ -582,7 +583,7 @@ def threshold_phase(D, lams, zs) -> PhaseDiagram:
     ``τ`` = :func:`~dwf_theory.prox.threshold`, ``z_exist`` =
     :func:`~dwf_theory.prox.existence_threshold`; for ``D ≤ 2`` they coincide and the
     middle region is empty. (At ``|z| = τ`` the tie goes to 0, as in ``prox``.)
-    Confirmed by gradient descent from many starts in :func:`threshold_phase_gd` (claim C50).
+    Confirmed by gradient descent from many starts in :func:`threshold_phase_gd` (claim C51).
 
     Parameters
     ----------
