@@ -527,6 +527,7 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
           inside the trap ``κ+ < 1`` around the origin, from which it provably tends
           to 0 — refined on the balanced map (``NaN`` where the smallest α is not
           in the basin).
+        * ``'w_star'`` — the nonzero minimum used for the stability overlays (``None`` if none).
         * ``'steps_taken'`` — array like ``labels``: steps each run took.
     """
     loss = _check_loss(loss)
