@@ -53,8 +53,8 @@ def init_factors(shape, D, scheme, sigma_w, rng=None, eps=1e-3) -> np.ndarray:
     sigma_w : float > 0
         The scale of the plain (unfactorized) model's initialization.
     rng : numpy.random.Generator, int seed or None
-    eps : float in (0, sigma_w), and < 1 for the truncated scheme
-        Lower bound on ``|w|`` for the truncated scheme (whose factors are capped
+    eps : float > 0; in (0, sigma_w) and < 1 for the truncated scheme
+        Lower bound on ``|w|`` for the truncated scheme, ignored by the others (whose factors are capped
         at ``|ω| < 1``, so ``|w| < min(1, 2σ_w)``).
     """
     shape = _shape(shape)
@@ -65,8 +65,6 @@ def init_factors(shape, D, scheme, sigma_w, rng=None, eps=1e-3) -> np.ndarray:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     sigma_w = v.positive(sigma_w, "sigma_w")
     eps = v.positive(eps, "eps")
-    if not eps < sigma_w:
-        raise ValueError(f"eps must lie in (0, sigma_w) = (0, {sigma_w}), got {eps}")
     rng = as_generator(rng)
     full = (D, *shape)
     if scheme == "standard":
@@ -74,6 +72,8 @@ def init_factors(shape, D, scheme, sigma_w, rng=None, eps=1e-3) -> np.ndarray:
     s = sigma_w ** (1.0 / D)
     if scheme == "varmatch":
         return rng.normal(0.0, s, size=full)
+    if not eps < sigma_w:
+        raise ValueError(f"eps must lie in (0, sigma_w) = (0, {sigma_w}) for 'varmatch-truncated', got {eps}")
     if not eps < 1.0:  # factors are capped at |ω| < 1, so |w| < 1: the interval (ε, 1) must be non-empty
         raise ValueError(f"eps must be < 1 for 'varmatch-truncated' (factors are capped at |ω| < 1), got {eps}")
     lo, hi = eps ** (1.0 / D), min(1.0, (2.0 * sigma_w) ** (1.0 / D))

@@ -1,6 +1,8 @@
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+from threadpoolctl import threadpool_limits
 
 # Few, fast examples by default; CI uses the same profile (derandomized for reproducibility).
 settings.register_profile(
@@ -10,3 +12,11 @@ settings.register_profile(
     "ci", max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_blas_thread():
+    """The suite solves many tiny problems; one BLAS thread avoids contention between BLAS threads."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

@@ -77,6 +77,9 @@ def test_init_bad_input():
         init_factors(3, 2, "varmatch-truncated", 0.5, eps=0.0)
     with pytest.raises(ValueError, match="eps"):  # factors are capped at 1: (ε, 1) would be empty
         init_factors(3, 2, "varmatch-truncated", 5.0, eps=2.0)
+    # eps only bounds the truncated scheme: a tiny sigma_w is fine for the others.
+    assert np.all(np.isfinite(init_factors(3, 2, "standard", 1e-5)))
+    assert np.all(np.isfinite(init_factors(3, 2, "varmatch", 1e-5)))
     with pytest.raises(ValueError, match="D"):
         init_factors(3, 0, "varmatch", 0.5)
     with pytest.raises(TypeError, match="rng"):
