@@ -25,7 +25,6 @@ import numpy as np
 
 from . import _validate as v
 from .penalty import _loo, factorized_gradient
-from .prox import existence_threshold
 
 __all__ = [
     "CriticalPoint",
@@ -258,26 +257,29 @@ def _stationary_magnitudes(a: float, lam: float, D: int) -> list[float]:
     if lam == 0.0:
         return [a] if a > 0 else []
     q = 2.0 / D
-    zex = existence_threshold(lam, D)
+    # log space throughout: λq, w_m and the smaller root underflow for subnormal λ
+    log_lq = np.log(lam) + np.log(q)
+    s_hi = (log_lq + np.log(1.0 - q)) / (2.0 - q)  # log w_m, the inflection of u + λq u^{q−1}
+    wm = float(np.exp(s_hi))
+    zex = wm * (2.0 - q) / (1.0 - q)  # existence threshold
     if a < zex:
         return []
-    wm = (lam * q * (1.0 - q)) ** (1.0 / (2.0 - q))
     if a == zex:
         return [wm]
 
     def h(u):
-        return u + lam * q * u ** (q - 1.0) - a
+        return u + np.exp(log_lq + (q - 1.0) * np.log(u)) - a
 
     # The smaller root can be astronomically small (≈ (λq/a)^{1/(1−q)}): solve for s = log u,
     # log(λq) + (q − 1)s = log(a − e^s), which is monotone on s < log w_m.
-    log_lq, s_hi = np.log(lam * q), np.log(wm)
-
     def phi(s):
         return log_lq + (q - 1.0) * s - np.log(a - np.exp(s))
 
     s_lo = (log_lq - np.log(a)) / (1.0 - q) - 1.0
     while phi(s_lo) <= 0:
         s_lo -= 1.0 + abs(s_lo)
+    if phi(s_hi) >= 0 or h(wm) >= 0:  # |z| above z_exist by rounding only: the double root w_m
+        return [wm]
     small = float(np.exp(brentq(phi, s_lo, s_hi, xtol=1e-14, rtol=4 * np.finfo(float).eps)))
     large = brentq(h, wm, max(a, wm * 2), xtol=1e-300, rtol=4 * np.finfo(float).eps)
     if small == 0.0:  # below the smallest float: indistinguishable from the origin
