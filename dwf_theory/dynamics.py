@@ -38,6 +38,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 from scipy.integrate import quad, solve_ivp
+from scipy.special import exprel
 
 from . import _validate as v
 from .landscape import _l2o, _stationary_magnitudes, factorized_hessian
@@ -546,8 +547,9 @@ def logistic_flow(w0, z, t) -> np.ndarray:
 
     With ``s = sign(w0)`` this is the logistic equation ``dw/dt = 2 s w (z − w)``:
     ``w(t) = z w0 / (w0 + (z − w0) e^{−2 s z t})`` (``w`` never changes sign),
-    evaluated as ``w0 / (e^{−2szt} + w0 (1 − e^{−2szt})/z)``: both terms of the
-    denominator are ``>= 0`` and the second tends to ``2 s w0 t`` as ``z → 0``
+    evaluated as ``w0 / (e^{−2szt} + w0 (1 − e^{−2szt})/z)`` with the second term
+    ``2 s w0 t · exprel(−2szt)``: both terms of the denominator are ``>= 0`` and the
+    second tends to ``2 s w0 t`` as ``z → 0``
     (``w = w0 / (1 + 2|w0| t)``), so there is no cancellation and no NaN.
     Broadcasts over ``w0``, ``z`` and ``t``.
     """
@@ -558,7 +560,7 @@ def logistic_flow(w0, z, t) -> np.ndarray:
     x = -2.0 * s * z * t
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         e = np.exp(x)
-        phi = np.where(z == 0, 2.0 * s * t, np.expm1(x) / np.where(z == 0, 1.0, -z))
+        phi = 2.0 * s * t * exprel(x)  # (1 − e^x)/z with x = −2szt, exact as z → 0
         out = w0 / (e + w0 * phi)
     return np.where(w0 == 0, 0.0, out)
 
