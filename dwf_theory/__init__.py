@@ -22,9 +22,11 @@ from .penalty import (
 from .prox import existence_threshold, jump, prox, prox_objective, threshold
 
 # (re-exports of later modules are added below, one line per module)
+from .initialization import log_product_density, product_cdf, product_density, small_mass  # noqa: E501
+from .phase import INIT_LR_NAMES, THRESHOLD_NAMES, PhaseDiagram, SparsityPhase, init_lr_phase, sparse_regression, sparsity_phase, threshold_phase, threshold_phase_gd  # noqa: E501
 from .equivalence import Fit, brute_force_lq, fit_factorized, fit_lq, global_fit_factorized, lasso_reference, lq_stationarity  # noqa: E501
 from . import trainer  # the reference trainer: trainer.MLP, trainer.train, trainer.value_and_grad, …
-from .dynamics import Trajectory, collapsed_flow, factor_flow, gradient_descent, hitting_time, logistic_flow, time_to_reach  # noqa: E501
+from .dynamics import Trajectory, collapsed_flow, escape_exponent, escape_times, factor_flow, gradient_descent, hitting_time, logistic_flow, time_to_reach  # noqa: E501
 from .landscape import CriticalPoint, balanced_eigenvalues, balanced_sharpness, factorized_hessian, max_stable_lr, scalar_critical_points  # noqa: E501
 
 __version__ = "0.1.0"

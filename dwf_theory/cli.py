@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--depth", type=int, default=3, help="factorization depth D (1 = plain network)")
     p.add_argument("--preset", choices=("sparse", "dense", "quick"), default="sparse")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--hidden", metavar="SIZES", help="hidden widths, comma-separated (default 300,100; none: linear)")
+    p.add_argument("--hidden", metavar="SIZES",
+                   help="hidden widths, comma-separated, or none (default 300,100; none for teacher-student)")
     p.add_argument("--lam", type=float, help="override the preset's λ")
     p.add_argument("--lr", type=float, help="override the preset's learning rate")
     p.add_argument("--epochs", type=int, help="override the preset's number of epochs")

@@ -207,6 +207,153 @@ def gd_stability_edge(quick: bool = False):
 # Initialization and phase diagrams (figures of that issue go here)
 # --------------------------------------------------------------------------- #
 
+from matplotlib.colors import BoundaryNorm as _BoundaryNorm  # noqa: E402
+from matplotlib.colors import ListedColormap as _ListedColormap  # noqa: E402
+from matplotlib.patches import Patch as _Patch  # noqa: E402
+
+from . import initialization as _init  # noqa: E402
+from . import phase as _phase  # noqa: E402
+
+_PHASE_COLORS = {
+    "diverged": "#d62728",
+    "zero": "#7f7f7f",
+    "nonzero": "#2ca02c",
+    "not converged": "#f2d16b",
+    "zero only": "#bdbdbd",
+    "zero global, nonzero local": "#9ecae1",
+    "nonzero global": "#31a354",
+}
+
+
+def _draw_labels(ax, pd, legend: bool = True):
+    """Categorical image of a PhaseDiagram's labels on its (x, y) grid (log axes when positive)."""
+    colors = [_PHASE_COLORS[n] for n in pd.names]
+    cmap = _ListedColormap(colors)
+    norm = _BoundaryNorm(np.arange(len(colors) + 1) - 0.5, len(colors))
+    ax.pcolormesh(pd.x, pd.y, pd.labels, cmap=cmap, norm=norm, shading="nearest", rasterized=True)
+    if legend:
+        handles = [_Patch(color=c, label=n) for n, c in zip(pd.names, colors, strict=True)]
+        ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.85)
+
+
+@figure("init_lr_phase")
+def init_lr_phase_figure(quick: bool = False):
+    """Where GD from the balanced start ω_d = α ends, over (α, η), for D = 2, 3, 4 (scalar z = 1, λ = 0.1).
+
+    Overlays: 2/λ_max at the nonzero minimum (dashed), the balanced map's edge 2/h (dotted),
+    the origin's basin edge (black) and, for D ≥ 3, the saddle α_s (gradient-flow limit).
+    """
+    n, steps = (48, 600) if quick else (256, 2000)
+    alphas, lrs = np.logspace(-2, 0.5, n), np.logspace(-2, 1, n)
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.3), sharey=True)
+    for ax, D in zip(axes, (2, 3, 4), strict=True):
+        pd = _phase.init_lr_phase(_ScalarLoss(1.0), 0.1, D, alphas, lrs, steps)
+        _draw_labels(ax, pd, legend=D == 2)
+        ov = pd.overlays
+        if np.isfinite(ov["max_stable_lr"]):
+            ax.axhline(ov["max_stable_lr"], color="k", ls="--", lw=1.0, label="2/λ_max at w*")
+        if np.isfinite(ov["balanced_stable_lr"]) and ov["balanced_stable_lr"] > ov["max_stable_lr"] * (1 + 1e-9):
+            ax.axhline(ov["balanced_stable_lr"], color="k", ls=":", lw=1.0, label="2/h (balanced)")
+        if np.any(np.isfinite(ov["basin_edge"])):
+            ax.plot(ov["basin_edge"], lrs, color="k", lw=1.4, label="origin's basin edge")
+        if np.isfinite(ov["saddle_alpha"]):
+            ax.axvline(ov["saddle_alpha"], color="w", ls="-.", lw=0.9, label="saddle α_s")
+        ax.set(xscale="log", yscale="log", xlabel="α (balanced start ω_d = α)", title=f"D = {D}")
+        ax.grid(False)
+        if D == 3:  # the label colours are in the legend of the first panel
+            ax.legend(loc="upper right", fontsize=7, framealpha=0.85)
+    axes[0].set_ylabel("learning rate η")
+    fig.suptitle(f"Gradient descent on ½(ω_1⋯ω_D − 1)² + (0.1/D)Σω_d², {steps} steps", y=1.02)
+    return fig
+
+
+@figure("product_densities")
+def product_densities_figure(quick: bool = False):
+    """Exact density of the VarMatch product for D = 1..5 (σ_w = 1), log scale, with Monte Carlo histograms."""
+    rng = np.random.default_rng(5)
+    n_mc = 20_000 if quick else 400_000
+    x = np.linspace(0.01, 8.0, 120 if quick else 600)
+    bins = np.linspace(-8, 8, 81 if quick else 161)
+    centers = 0.5 * (bins[1:] + bins[:-1])
+    fig, ax = plt.subplots(figsize=(6.2, 4.4))
+    for D in range(1, 6):
+        p = _init.product_density(x, D, 1.0)
+        (line,) = ax.plot(np.concatenate([-x[::-1], x]), np.concatenate([p[::-1], p]), lw=1.5,
+                          label=f"D={D} (kurtosis {3**D})")
+        w = np.prod(_init.init_factors(n_mc, D, "varmatch", 1.0, rng=rng), axis=0)
+        hist, _ = np.histogram(w, bins=bins, density=True)
+        ok = hist > 0
+        ax.plot(centers[ok], hist[ok], ".", ms=2.5, color=line.get_color(), alpha=0.7)
+    ax.set(yscale="log", ylim=(1e-6, 20), xlim=(-8, 8), xlabel="w = ω_1⋯ω_D",
+           ylabel="density", title="VarMatch products (Var w = 1): exact Meijer-G density, dots: Monte Carlo")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+@figure("threshold_phase")
+def threshold_phase_figure(quick: bool = False):
+    """Regions of ½(w−z)² + λ|w|^{2/D} in (z, λ) for D = 2, 3, 5, with τ(λ) and z_exist(λ)."""
+    lams = np.linspace(0.0, 1.0, 80 if quick else 400)
+    zs = np.linspace(-3.0, 3.0, 120 if quick else 600)
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.2), sharey=True)
+    for ax, D in zip(axes, (2, 3, 5), strict=True):
+        pd = _phase.threshold_phase(D, lams, zs)
+        _draw_labels(ax, pd, legend=D == 5)
+        for sign in (-1, 1):
+            ax.plot(sign * pd.overlays["tau"], lams, color="k", lw=1.2, label="τ (threshold)" if sign > 0 else None)
+            if D >= 3:
+                ax.plot(sign * pd.overlays["z_exist"], lams, color="k", lw=1.0, ls="--",
+                        label="z_exist" if sign > 0 else None)
+        ax.set(xlabel="z", title=f"D = {D}")
+        ax.grid(False)
+        if D == 3:
+            ax.legend(loc="upper center", fontsize=7, framealpha=0.85)
+    axes[0].set_ylabel("λ")
+    fig.suptitle("Minima of ½(w−z)² + λ|w|^{2/D}", y=1.02)
+    return fig
+
+
+@figure("sparsity_phase")
+def sparsity_phase_figure(quick: bool = False):
+    """Fraction of exact zeros of the L_{2/D} fit on a sparse regression, over (D, λ)."""
+    n, p, k = (40, 20, 4) if quick else (100, 60, 8)
+    loss, _ = _phase.sparse_regression(n, p, k, rng=11)
+    Ds = [1, 2, 3, 4, 6] if quick else [1, 2, 3, 4, 5, 6, 8, 10]
+    lams = np.logspace(-3, 0, 6 if quick else 16)
+    sp = _phase.sparsity_phase(loss, Ds, lams)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11.0, 4.2))
+    mesh = ax.pcolormesh(lams, np.arange(len(Ds)), sp.zero_fraction, shading="nearest", cmap="viridis",
+                         vmin=0, vmax=1, rasterized=True)
+    ax.set(xscale="log", yticks=np.arange(len(Ds)), yticklabels=[str(d) for d in Ds], xlabel="λ", ylabel="D",
+           title=f"exact zeros of ŵ (n={n}, p={p}, {k} true nonzeros)")
+    ax.grid(False)
+    fig.colorbar(mesh, ax=ax, label="fraction of exact zeros")
+    for i, D in enumerate(Ds):
+        ax2.plot(lams, sp.zero_fraction[i], marker="o", ms=3, label=f"D={D}")
+    ax2.axhline(1 - k / p, color="k", ls=":", lw=1, label="true sparsity")
+    ax2.set(xscale="log", xlabel="λ", ylabel="fraction of exact zeros", ylim=(-0.03, 1.03),
+            title="deeper factorizations zero out more at small λ")
+    ax2.legend(frameon=False, fontsize=7, ncol=2)
+    return fig
+
+
+@figure("mass_near_zero")
+def mass_near_zero_figure(quick: bool = False):
+    """P(|w| < ε) for VarMatch products against D (exact, with Monte Carlo), for several ε/σ_w."""
+    Ds = np.arange(1, 11 if quick else 13)
+    rng = np.random.default_rng(9)
+    n_mc = 20_000 if quick else 200_000
+    fig, ax = plt.subplots(figsize=(5.6, 4.2))
+    mc = {D: np.abs(np.prod(_init.init_factors(n_mc, int(D), "varmatch", 1.0, rng=rng), axis=0)) for D in Ds}
+    for eps in (1e-3, 1e-2, 0.1, 0.5):
+        exact = [float(_init.small_mass(eps, int(D), 1.0)) for D in Ds]
+        (line,) = ax.plot(Ds, exact, marker="o", ms=3, label=f"ε = {eps:g} σ_w")
+        ax.plot(Ds, [np.mean(mc[D] < eps) for D in Ds], "x", color=line.get_color(), ms=5)
+    ax.set(yscale="log", xlabel="depth D", ylabel="P(|w| < ε)",
+           title="VarMatch: more weights start near 0 as D grows\n(lines: exact, ×: Monte Carlo)")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
 # --------------------------------------------------------------------------- #
 # Reference trainer (figures of the trainer issue go here)
 # --------------------------------------------------------------------------- #
