@@ -4,9 +4,41 @@ Writing each weight as a product of D factors with weight decay on the factors
 is equivalent to an L_{2/D} penalty on the weights. This package checks that
 equivalence (SymPy and numerics), simulates the training dynamics, draws phase
 diagrams and trains small factorized networks. See README.md and THEORY.md.
+
+The SymPy derivations live in :mod:`dwf_theory.symbolic` (not imported here, to
+keep ``import dwf_theory`` fast); the reference trainer in :mod:`dwf_theory.trainer`.
 """
 
-from .initialization import SCHEMES, init_factors
+from . import trainer
+from .dynamics import (
+    Trajectory,
+    collapsed_flow,
+    escape_exponent,
+    escape_times,
+    factor_flow,
+    gradient_descent,
+    hitting_time,
+    logistic_flow,
+    time_to_reach,
+)
+from .equivalence import (
+    Fit,
+    brute_force_lq,
+    fit_factorized,
+    fit_lq,
+    global_fit_factorized,
+    lasso_reference,
+    lq_stationarity,
+)
+from .initialization import SCHEMES, init_factors, log_product_density, product_cdf, product_density, small_mass
+from .landscape import (
+    CriticalPoint,
+    balanced_eigenvalues,
+    balanced_sharpness,
+    factorized_hessian,
+    max_stable_lr,
+    scalar_critical_points,
+)
 from .losses import LeastSquares, Loss, Scalar
 from .penalty import (
     balanced_factors,
@@ -19,14 +51,39 @@ from .penalty import (
     lq_objective,
     lq_penalty,
 )
+from .phase import (
+    INIT_LR_NAMES,
+    THRESHOLD_NAMES,
+    PhaseDiagram,
+    SparsityPhase,
+    init_lr_phase,
+    sparse_regression,
+    sparsity_phase,
+    threshold_phase,
+    threshold_phase_gd,
+)
 from .prox import existence_threshold, jump, prox, prox_objective, threshold
 
-# (re-exports of later modules are added below, one line per module)
-from .initialization import log_product_density, product_cdf, product_density, small_mass  # noqa: E501
-from .phase import INIT_LR_NAMES, THRESHOLD_NAMES, PhaseDiagram, SparsityPhase, init_lr_phase, sparse_regression, sparsity_phase, threshold_phase, threshold_phase_gd  # noqa: E501
-from .equivalence import Fit, brute_force_lq, fit_factorized, fit_lq, global_fit_factorized, lasso_reference, lq_stationarity  # noqa: E501
-from . import trainer  # the reference trainer: trainer.MLP, trainer.train, trainer.value_and_grad, …
-from .dynamics import Trajectory, collapsed_flow, escape_exponent, escape_times, factor_flow, gradient_descent, hitting_time, logistic_flow, time_to_reach  # noqa: E501
-from .landscape import CriticalPoint, balanced_eigenvalues, balanced_sharpness, factorized_hessian, max_stable_lr, scalar_critical_points  # noqa: E501
+__all__ = [
+    # penalty, prox, losses: the vocabulary
+    "collapse", "balanced_factors", "factor_penalty", "lq_penalty", "imbalance", "leave_one_out_products",
+    "factorized_objective", "factorized_gradient", "lq_objective",
+    "prox", "threshold", "jump", "existence_threshold", "prox_objective",
+    "Loss", "Scalar", "LeastSquares",
+    # equivalence
+    "Fit", "fit_factorized", "fit_lq", "global_fit_factorized", "brute_force_lq", "lasso_reference",
+    "lq_stationarity",
+    # landscape and dynamics
+    "CriticalPoint", "balanced_eigenvalues", "balanced_sharpness", "factorized_hessian", "max_stable_lr",
+    "scalar_critical_points",
+    "Trajectory", "factor_flow", "collapsed_flow", "gradient_descent", "logistic_flow", "time_to_reach",
+    "hitting_time", "escape_times", "escape_exponent",
+    # initialization and phase diagrams
+    "SCHEMES", "init_factors", "product_density", "log_product_density", "product_cdf", "small_mass",
+    "PhaseDiagram", "SparsityPhase", "INIT_LR_NAMES", "THRESHOLD_NAMES", "init_lr_phase", "threshold_phase",
+    "threshold_phase_gd", "sparsity_phase", "sparse_regression",
+    # the reference trainer (a subpackage)
+    "trainer",
+]
 
 __version__ = "0.1.0"

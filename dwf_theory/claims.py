@@ -183,10 +183,10 @@ def _c3():
         for lam in (1e-6, 0.3, 5.0):
             wm = (lam * q * (1 - q)) ** (1 / (2 - q))
 
-            def root(z):  # larger root of w + λ q w^{q−1} = z, independent of prox()
+            def root(z, lam=lam, q=q, wm=wm):  # larger root of w + λ q w^{q−1} = z, independent of prox()
                 return brentq(lambda w: w + lam * q * w ** (q - 1) - z, wm, z, xtol=1e-300, rtol=1e-15)
 
-            def tie(z):
+            def tie(z, lam=lam, q=q, root=root):
                 w = root(z)
                 return 0.5 * (w - z) ** 2 + lam * w**q - 0.5 * z * z
 
@@ -219,7 +219,7 @@ def _c4():
             g = prox_objective(grid, zi, lam, D)
             k = int(np.argmin(np.where(grid == 0, np.inf, g)))
             best = minimize_scalar(
-                lambda w: float(prox_objective(w, zi, lam, D)),
+                lambda w, zi=zi, lam=lam, D=D: float(prox_objective(w, zi, lam, D)),
                 bounds=(grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]),
                 method="bounded",
                 options={"xatol": 1e-14},
