@@ -21,7 +21,8 @@ def _report(args) -> int:
         print("|---|---|---|---|---|---|")
         for r in results:
             status = "pass" if r.passed else "FAIL"
-            print(f"| {r.id} | {r.title}: {r.statement} | {r.method} | {r.error:.2e} | {r.tolerance:.0e} | {status} |")
+            claim, method = (text.replace("|", "\\|") for text in (f"{r.title}: {r.statement}", r.method))
+            print(f"| {r.id} | {claim} | {method} | {r.error:.2e} | {r.tolerance:.0e} | {status} |")
     else:
         width = max(len(r.title) for r in results) if results else 10
         print(f"{'id':<4} {'claim':<{width}} {'error':>10} {'tolerance':>10} {'time':>7}  status")

@@ -97,7 +97,7 @@ def prox_curves(quick: bool = False):
         p = np.where(np.abs(np.diff(p, prepend=p[0])) > 0.5, np.nan, p)  # break the jump
         ax.plot(z, p, label=label, lw=1.6)
     ax.plot(z, z, color="0.6", lw=0.8, ls=":", label="identity")
-    ax.set(xlabel="z", ylabel="prox(z; λ=1, D)", title="Thresholding operator of λ|w|^{2/D}")
+    ax.set(xlabel="z", ylabel="prox(z; λ=1, D)", title=r"Thresholding operator of $\lambda|w|^{2/D}$")
     ax.legend(frameon=False)
     return fig
 
@@ -108,7 +108,7 @@ def penalty_shapes(quick: bool = False):
     w = np.linspace(-2, 2, 401 if quick else 2001)
     fig, ax = plt.subplots(figsize=(5.2, 4.0))
     for D in range(1, 7):
-        ax.plot(w, np.abs(w) ** (2.0 / D), label=f"D={D}: |w|^{{{2}/{D}}}", lw=1.4)
+        ax.plot(w, np.abs(w) ** (2.0 / D), label=rf"D={D}: $|w|^{{2/{D}}}$", lw=1.4)
     ax.plot(w, (w != 0).astype(float), color="k", lw=1.0, ls="--", label="L0 (D→∞)")
     ax.set(xlabel="w", ylabel="penalty", ylim=(0, 2.2), title="Collapsed penalty of a depth-D factorization")
     ax.legend(frameon=False, fontsize=7)
@@ -160,7 +160,7 @@ def dynamics_depth(quick: bool = False):
     for D in range(1, 7):
         tr = _dyn.collapsed_flow(_ScalarLoss(np.ones(1)), np.array([1e-3]), 0.0, D, t)
         ax.plot(tr.t[1:], tr.w[1:, 0], label=f"D={D}", lw=1.5)
-    title = "Balanced flow dw/dt = D|w|^{2−2/D}(1 − w), w(0) = 0.001"
+    title = r"Balanced flow $dw/dt = D|w|^{2-2/D}(1 - w)$, $w(0) = 0.001$"
     ax.set(xscale="log", xlabel="t", ylabel="w(t)", ylim=(0, 1.05), title=title)
     ax.legend(frameon=False)
     return fig
@@ -177,7 +177,7 @@ def escape_time(quick: bool = False):
         label = f"D=2: T ≈ {slope:.3f}·log(1/w0)" if D == 2 else f"D={D}: slope {slope:.4f} (theory {-(1 - 2 / D):.4f})"
         ax.plot(w0, T, "o-", ms=3, lw=1.2, label=label)
     ax.set(xscale="log", yscale="log", xlabel="initial weight w0", ylabel="time to reach 1/2")
-    ax.set_title("Escape from a small balanced start: log(1/w0) for D=2, w0^{−(1−2/D)} for D≥3")
+    ax.set_title(r"Escape from a small balanced start: $\log(1/w_0)$ for D=2, $w_0^{-(1-2/D)}$ for D≥3")
     ax.legend(frameon=False, fontsize=7)
     return fig
 
@@ -309,7 +309,7 @@ def threshold_phase_figure(quick: bool = False):
         if D == 3:
             ax.legend(loc="upper center", fontsize=7, framealpha=0.85)
     axes[0].set_ylabel("λ")
-    fig.suptitle("Minima of ½(w−z)² + λ|w|^{2/D}", y=1.02)
+    fig.suptitle(r"Minima of $\frac{1}{2}(w-z)^2 + \lambda|w|^{2/D}$", y=1.02)
     return fig
 
 

@@ -45,3 +45,10 @@ def test_figures_writes_png_and_pdf(tmp_path, capsys):
     assert cli.main(["figures", "--quick", "--out", str(tmp_path), "--only", "prox_curves"]) == 0
     assert (tmp_path / "prox_curves.png").stat().st_size > 1000
     assert (tmp_path / "prox_curves.pdf").stat().st_size > 1000
+
+
+def test_markdown_escapes_pipes_inside_cells(capsys):
+    # C1's statement contains |w_j|: every row must still have exactly six cells.
+    assert cli.main(["report", "--markdown", "--only", "C1,C2"]) == 0
+    for line in capsys.readouterr().out.splitlines():
+        assert line.replace("\\|", "").count("|") == 7
