@@ -43,7 +43,7 @@ from scipy.special import exprel
 from . import _validate as v
 from .landscape import _l2o, _stationary_magnitudes, factorized_hessian
 from .losses import Scalar
-from .penalty import _loo, balanced_factors
+from .penalty import _factorized_gradient, _loo, balanced_factors
 
 __all__ = [
     "Trajectory",
@@ -249,8 +249,7 @@ def _factor_system(loss, lam: float, D: int, shape: tuple):
         f = unpack(y)
         if not np.all(np.isfinite(f)):
             return np.full_like(y, np.nan)  # rejected step; the bound event ends a real divergence
-        g = loss.grad(np.prod(f, axis=0))
-        return pack(-(g * _loo(f) + (2.0 * lam / D) * f))
+        return pack(-_factorized_gradient(loss, f, lam))
 
     if not sep:
 
@@ -492,17 +491,15 @@ def gradient_descent(loss, factors0, lam, lr, steps, *, record_every=1, bound=_D
             raise ValueError(f"lr must be broadcastable to the problem shape {shape}, got {lr_arr.shape}") from None
     if np.any(np.abs(f) > bound):
         raise ValueError(f"factors0 must lie within the divergence bound |ω| <= {bound}")
-    decay = 2.0 * lam / D
     diverged_step = np.full(shape, -1, dtype=int)
     alive = np.ones(shape, dtype=bool)
     records_t, records_f = [0], [f.copy()]
     nfev = 0
     last = 0  # index of the step that produced the current f
     for k in range(1, steps + 1):
-        g = loss.grad(np.prod(f, axis=0))
         nfev += 1
         with np.errstate(over="ignore", invalid="ignore"):
-            new = f - lr * (g * _loo(f) + decay * f)
+            new = f - lr * _factorized_gradient(loss, f, lam)
         bad = ~np.all(np.isfinite(new) & (np.abs(new) <= bound), axis=0)
         if np.any(bad):
             if not sep:

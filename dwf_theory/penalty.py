@@ -143,6 +143,11 @@ def factorized_gradient(loss, factors, lam) -> np.ndarray:
     """``∂F/∂ω_d = ∇L(w) ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d``, shape of ``factors``."""
     factors = v.factor_array(factors)
     lam = v.regularization(lam)
+    return _factorized_gradient(loss, factors, lam)
+
+
+def _factorized_gradient(loss, factors: np.ndarray, lam: float) -> np.ndarray:
+    """Unchecked :func:`factorized_gradient` (for the solvers' inner loops)."""
     g = loss.grad(np.prod(factors, axis=0))
     return g * _loo(factors) + (2.0 * lam / factors.shape[0]) * factors
 
