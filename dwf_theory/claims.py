@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from . import penalty
+from ._threads import one_blas_thread
 from .prox import jump, prox, prox_objective, threshold
 
 _REGISTRY: dict[str, "Claim"] = {}
@@ -103,9 +104,7 @@ def run_claims(ids=None, progress: bool = False) -> list[ClaimResult]:
 
         claims = tqdm(claims, desc="claims", unit="claim")
     # The checks solve many tiny problems: one BLAS thread is much faster than several contending ones.
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return [run_claim(c) for c in claims]
 
 

@@ -20,7 +20,6 @@ solvers so that these statements can be tested:
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ import numpy as np
 from scipy import linalg, optimize
 
 from . import _validate as v
+from ._threads import single_threaded_blas
 from .initialization import as_generator, init_factors
 from .landscape import factorized_hessian
 from .losses import LeastSquares, Loss
@@ -47,25 +47,6 @@ __all__ = [
 ]
 
 _METHODS = ("L-BFGS", "gd")
-
-
-@functools.lru_cache(maxsize=1)
-def _controller():
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-def _single_threaded_blas(fn):
-    """Run ``fn`` with one BLAS thread: these problems are tiny, and a multi-threaded BLAS on a busy
-    machine makes each of L-BFGS-B's small BLAS calls wait for idle threads (observed: 50× slower)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with _controller().limit(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass(frozen=True)
@@ -176,7 +157,7 @@ def _newton_polish(fg, hess, x: np.ndarray, steps: int = 20) -> np.ndarray:
     return x
 
 
-@_single_threaded_blas
+@single_threaded_blas
 def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", tol=1e-10, max_iter=20000,
                    lr=None, polish=True) -> Fit:
     """A local minimum of ``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` (THEORY.md §1–2).
@@ -292,7 +273,7 @@ def global_fit_factorized(loss, lam, D, *, starts=16, rng=None, **opts) -> Fit:
     return min(fits, key=lambda f: (not f.converged, f.objective))
 
 
-@_single_threaded_blas
+@single_threaded_blas
 def multistart_factorized(loss, lam, D, *, starts=16, rng=None, **opts) -> list[Fit]:
     """:func:`fit_factorized` from each of ``starts`` starts of :func:`random_factors`; a list of fits."""
     x0 = random_factors(loss, D, starts, rng=rng)
@@ -310,7 +291,7 @@ def _lipschitz(loss: Loss, w: np.ndarray) -> float:
     return float(max(linalg.eigvalsh(H, subset_by_index=[H.shape[0] - 1, H.shape[0] - 1])[0], 1e-300))
 
 
-@_single_threaded_blas
+@single_threaded_blas
 def fit_lq(loss, lam, D, w0=None, *, step=None, tol=1e-10, max_iter=100000, polish=True) -> Fit:
     """A local minimum of ``G(w) = L(w) + λ Σ_j |w_j|^{2/D}`` by proximal gradient (THEORY.md §1, §3).
 
@@ -457,7 +438,7 @@ def lq_stationarity(loss, w, lam, D, *, atol=0.0) -> float:
     return float(np.max(np.abs(g)))
 
 
-@_single_threaded_blas
+@single_threaded_blas
 def brute_force_lq(loss, lam, D, *, starts=2, rng=None, max_size=6) -> Fit:
     """Global minimum of G by enumeration: every support and sign pattern, several starts each.
 

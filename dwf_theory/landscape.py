@@ -148,9 +148,9 @@ def leave_two_out_products(factors) -> np.ndarray:
 def _l2o(factors: np.ndarray) -> np.ndarray:
     D = factors.shape[0]
     out = np.zeros((D, *factors.shape))
+    if D == 1:
+        return out
     for d in range(D):  # D is small; each step is vectorized over the weights
-        if D == 1:
-            break
         rest = np.delete(factors, d, axis=0)
         out[d, np.arange(D) != d] = _loo(rest)
     return out

@@ -2,7 +2,8 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, settings
-from threadpoolctl import threadpool_limits
+
+from dwf_theory._threads import one_blas_thread
 
 # Few, fast examples by default; CI uses the same profile (derandomized for reproducibility).
 settings.register_profile(
@@ -18,5 +19,5 @@ settings.load_profile("ci" if os.environ.get("CI") else "default")
 @pytest.fixture(autouse=True, scope="session")
 def _one_blas_thread():
     """The suite solves many tiny problems; one BLAS thread avoids contention between BLAS threads."""
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         yield

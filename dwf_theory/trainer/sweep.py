@@ -21,6 +21,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable
 
+from threadpoolctl import threadpool_limits
+
 
 class InlineExecutor(cf.Executor):
     """An executor that runs each task at submission, in the calling thread (no processes)."""
@@ -42,12 +44,7 @@ class InlineExecutor(cf.Executor):
 def _worker_init() -> None:
     """Pool workers: one BLAS thread each, and Ctrl-C handled by the parent alone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        pass
+    threadpool_limits(1)
 
 
 def default_executor(max_workers: int | None = None) -> cf.Executor:

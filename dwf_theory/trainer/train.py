@@ -8,9 +8,9 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .. import _validate as v
+from .._threads import one_blas_thread
 from ..penalty import imbalance
 from .layers import MLP, check_inputs, forward
 from .metrics import accuracy, prune, r2_score, sparsity_report
@@ -253,7 +253,7 @@ def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedu
     records = [evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, tol, 0, rates[0])]
     limit = diverge_factor * (1.0 + abs(records[0].train_objective))
     status, step = "ok", 0
-    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
+    with np.errstate(all="ignore"), one_blas_thread():
         for epoch in range(1, epochs + 1):
             snapshot = copy.deepcopy(params)
             step, finite = train_epoch(model, params, velocity, Xtr, Ttr, rng.permutation(n), batch_size, rates,
