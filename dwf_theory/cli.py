@@ -13,22 +13,28 @@ def _report(args) -> int:
     from . import claims
 
     ids = args.only.split(",") if args.only else None
-    results = claims.run_claims(ids, progress=not args.json and sys.stderr.isatty())
+    results = claims.run_claims(ids, progress=not args.json and sys.stderr.isatty(), source=args.source)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     elif args.markdown:
-        print("| id | claim | how it is checked | measured error | tolerance | status |")
-        print("|---|---|---|---|---|---|")
+        print("| id | claim | source | how it is checked | measured error | tolerance | status |")
+        print("|---|---|---|---|---|---|---|")
         for r in results:
             status = "pass" if r.passed else "FAIL"
-            claim, method = (text.replace("|", "\\|") for text in (f"{r.title}: {r.statement}", r.method))
-            print(f"| {r.id} | {claim} | {method} | {r.error:.2e} | {r.tolerance:.0e} | {status} |")
+            claim, source, method = (
+                text.replace("|", "\\|") for text in (f"{r.title}: {r.statement}", r.source, r.method)
+            )
+            print(f"| {r.id} | {claim} | {source} | {method} | {r.error:.2e} | {r.tolerance:.0e} | {status} |")
     else:
         width = max(len(r.title) for r in results) if results else 10
-        print(f"{'id':<4} {'claim':<{width}} {'error':>10} {'tolerance':>10} {'time':>7}  status")
+        kinds = {r.id: r.source.split(":")[0] for r in results}
+        print(f"{'id':<4} {'claim':<{width}} {'source':<12} {'error':>10} {'tolerance':>10} {'time':>7}  status")
         for r in results:
             status = "pass" if r.passed else "FAIL"
-            print(f"{r.id:<4} {r.title:<{width}} {r.error:>10.2e} {r.tolerance:>10.0e} {r.seconds:>6.1f}s  {status}")
+            print(
+                f"{r.id:<4} {r.title:<{width}} {kinds[r.id]:<12} {r.error:>10.2e} {r.tolerance:>10.0e} "
+                f"{r.seconds:>6.1f}s  {status}"
+            )
             if r.detail and not r.passed:
                 print(f"     {r.detail}")
         n_fail = sum(not r.passed for r in results)
@@ -76,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
     p.add_argument("--only", metavar="IDS", help="comma-separated claim ids, e.g. C1,C3")
+    p.add_argument(
+        "--source", choices=("paper", "classical", "derived here"), help="only the claims with this kind of source"
+    )
     p.set_defaults(func=_report)
 
     p = sub.add_parser("figures", help="write every figure as PNG and PDF")

@@ -27,11 +27,25 @@ def test_report_markdown(capsys):
 
 def test_report_exits_nonzero_when_a_claim_fails(monkeypatch, capsys):
     from dwf_theory import claims
+    from dwf_theory.claims import _registry
 
-    failing = claims.Claim("C1", "forced failure", "s", "m", 0.0, lambda: 1.0)
-    monkeypatch.setitem(claims._REGISTRY, "C1", failing)
+    failing = claims.Claim("C1", "forced failure", "s", "m", 0.0, lambda: claims.Measured(1.0, {"x": 1}),
+                           claims.derived(), {"x": 1})
+    monkeypatch.setitem(_registry._REGISTRY, "C1", failing)
     assert cli.main(["report", "--only", "C1"]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_report_filters_on_source(capsys):
+    from dwf_theory import claims
+
+    kind = claims.all_claims()[0].source.kind
+    expected = {c.id for c in claims.select(source=kind)}
+    assert cli.main(["report", "--json", "--source", kind, "--only", ",".join(sorted(expected)[:2])]) in (0, 1)
+    import json
+
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(r["source"].split(":")[0] == kind for r in rows)
 
 
 def test_bad_arguments_are_reported(capsys):
@@ -48,7 +62,7 @@ def test_figures_writes_png_and_pdf(tmp_path, capsys):
 
 
 def test_markdown_escapes_pipes_inside_cells(capsys):
-    # C1's statement contains |w_j|: every row must still have exactly six cells.
+    # C1's statement contains |w_j|: every row must still have exactly seven cells.
     assert cli.main(["report", "--markdown", "--only", "C1,C2"]) == 0
     for line in capsys.readouterr().out.splitlines():
-        assert line.replace("\\|", "").count("|") == 7
+        assert line.replace("\\|", "").count("|") == 8

@@ -1,0 +1,39 @@
+"""The numbered claims: statement, source, how each is checked, measured error.
+
+Each claim is a zero-argument check registered with :func:`claim` in one of the
+topic modules below; ``dwf-theory report`` runs them, the test suite runs each
+once and mutates its subject to show that it can fail, and the README shows
+the table. Ids are grouped by topic:
+
+* C1–C6 ``core``: the penalty equivalence and the thresholding operator;
+* C7–C11 ``symbolic``: SymPy derivations;
+* C12–C17 ``equivalence``: the factorized and collapsed problems agree;
+* C20–C30 ``dynamics``: landscape and training dynamics;
+* C40–C47 ``initialization``: initialization schemes and the law of their product;
+* C48–C52 ``phase``: phase diagrams;
+* C60–C64 ``trainer``: the reference trainer.
+"""
+
+from . import core, dynamics, equivalence, initialization, phase, symbolic, trainer  # noqa: F401  (registers)
+from ._registry import (
+    PAPER,
+    SOURCE_KINDS,
+    Claim,
+    ClaimResult,
+    Measured,
+    Source,
+    all_claims,
+    claim,
+    classical,
+    derived,
+    paper,
+    rel_error,
+    run_claim,
+    run_claims,
+    select,
+)
+
+__all__ = [
+    "Claim", "ClaimResult", "Measured", "Source", "PAPER", "SOURCE_KINDS", "claim", "paper", "classical",
+    "derived", "all_claims", "select", "run_claim", "run_claims", "rel_error",
+]
