@@ -96,3 +96,16 @@ def factor_array(factors, name: str = "factors", D: int | None = None) -> np.nda
     if D is not None and arr.shape[0] != D:
         raise ValueError(f"{name} must have leading dimension D={D}, got shape {arr.shape}")
     return arr
+
+
+def generator(rng, name: str = "rng") -> np.random.Generator:
+    """A ``numpy.random.Generator`` from a Generator, a non-negative int seed or ``None``."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValueError(f"{name} must be a numpy.random.Generator, a non-negative int seed or None, got {rng}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")

@@ -28,7 +28,7 @@ from scipy import linalg, optimize
 
 from . import _validate as v
 from ._threads import single_threaded_blas
-from .initialization import as_generator, init_factors
+from .initialization import init_factors
 from .landscape import factorized_hessian
 from .losses import LeastSquares, Loss
 from .penalty import factorized_gradient, factorized_objective, lq_objective
@@ -199,7 +199,7 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     if factors0 is None:
-        factors0 = init_factors(loss.shape, D, "varmatch", 1.0, as_generator(rng))
+        factors0 = init_factors(loss.shape, D, "varmatch", 1.0, v.generator(rng))
     factors0 = _check_factors(factors0, loss, D)
     shape = factors0.shape
     fg = _f_and_grad(loss, lam, shape)
@@ -257,7 +257,7 @@ def random_factors(loss, D, starts, *, rng=None, scale=None, spread=0.3) -> np.n
     starts = v.whole_number(starts, "starts", 1)
     spread = v.real_scalar(spread, "spread", minimum=0.0)
     scale = 1.0 + float(np.max(np.abs(_unpenalized(loss)))) if scale is None else v.positive(scale, "scale")
-    rng = as_generator(rng)
+    rng = v.generator(rng)
     size = (starts, D, *loss.shape)
     mag = np.exp(rng.uniform(np.log(scale / 100.0), np.log(2.0 * scale), size=(starts, 1, *loss.shape)) / D)
     return rng.choice((-1.0, 1.0), size=size) * mag * np.exp(spread * rng.standard_normal(size))
@@ -462,7 +462,7 @@ def brute_force_lq(loss, lam, D, *, starts=2, rng=None, max_size=6) -> Fit:
     D = v.depth(D)
     starts = v.whole_number(starts, "starts", 1)
     max_size = v.whole_number(max_size, "max_size", 1)
-    rng = as_generator(rng)
+    rng = v.generator(rng)
     p = int(np.prod(loss.shape))
     if p > max_size:
         raise ValueError(f"loss must have at most max_size={max_size} weights for brute force, got {p}")

@@ -12,15 +12,6 @@ from . import _validate as v
 SCHEMES = ("standard", "varmatch", "varmatch-truncated")
 
 
-def as_generator(rng, name: str = "rng") -> np.random.Generator:
-    """Return a ``numpy.random.Generator`` from a Generator, an int seed or None."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
-
-
 def _shape(shape) -> tuple:
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (int(shape),)
@@ -65,7 +56,7 @@ def init_factors(shape, D, scheme, sigma_w, rng=None, eps=1e-3) -> np.ndarray:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     sigma_w = v.positive(sigma_w, "sigma_w")
     eps = v.positive(eps, "eps")
-    rng = as_generator(rng)
+    rng = v.generator(rng)
     full = (D, *shape)
     if scheme == "standard":
         return rng.normal(0.0, sigma_w, size=full)

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as v
-from .initialization import as_generator
 from .losses import LeastSquares, Loss, Scalar
 from .penalty import _loo
 from .prox import existence_threshold, threshold
@@ -696,7 +695,7 @@ def sparse_regression(n, p, k, *, noise=0.1, rng=None) -> tuple[LeastSquares, np
     if k > p:
         raise ValueError(f"k must be <= p = {p}, got {k}")
     noise = v.real_scalar(noise, "noise", minimum=0.0)
-    rng = as_generator(rng)
+    rng = v.generator(rng)
     X = rng.standard_normal((n, p))
     w = np.zeros(p)
     support = rng.choice(p, size=k, replace=False)

@@ -7,7 +7,6 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as v
-from ..initialization import as_generator
 
 
 class Split(NamedTuple):
@@ -57,7 +56,7 @@ def teacher_student(n_train=200, n_test=200, n_features=50, n_nonzero=5, noise=0
     if n_nonzero > n_features:
         raise ValueError(f"n_nonzero must be <= n_features = {n_features}, got {n_nonzero}")
     noise = v.real_scalar(noise, "noise", minimum=0.0)
-    rng = as_generator(v.whole_number(seed, "seed", 0))
+    rng = v.generator(seed, "seed")
     w = np.zeros(n_features)
     idx = rng.choice(n_features, n_nonzero, replace=False)
     w[idx] = rng.choice([-1.0, 1.0], n_nonzero) * rng.uniform(1.0, 2.0, n_nonzero)

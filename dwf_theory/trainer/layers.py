@@ -14,7 +14,7 @@ import numpy as np
 from autograd.tracer import getval
 
 from .. import _validate as v
-from ..initialization import SCHEMES, as_generator, init_factors
+from ..initialization import SCHEMES, init_factors
 
 ACTIVATIONS = ("relu", "tanh", "identity")
 LOSSES = ("cross_entropy", "mse")
@@ -101,7 +101,7 @@ class MLP:
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
-        gen = as_generator(rng)
+        gen = v.generator(rng)
         self.params = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
             sigma_w = self.init_scale * math.sqrt(2.0 / n_in)
