@@ -17,8 +17,8 @@ import numpy as np
 from dwf_theory import Scalar, balanced_factors, factor_flow
 
 
-def run(n: int, D: int, lam: float = 0.1, seed: int = 0) -> dict:
-    rng = np.random.default_rng(seed)
+def run(n: int, D: int, lam: float = 0.1, *, rng=0) -> dict:
+    rng = np.random.default_rng(rng)
     z = rng.uniform(-2.0, 2.0, n)
     w0 = rng.uniform(-1.0, 1.0, n) * 0.1
     f0 = balanced_factors(w0, D)

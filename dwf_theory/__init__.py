@@ -3,13 +3,16 @@
 Writing each weight as a product of D factors with weight decay on the factors
 is equivalent to an L_{2/D} penalty on the weights. This package checks that
 equivalence (SymPy and numerics), simulates the training dynamics, draws phase
-diagrams and trains small factorized networks. See README.md and THEORY.md.
+diagrams and trains small factorized networks (Kolb, Weber, Bischl, Rügamer,
+Deep Weight Factorization: Sparse Learning Through the Lens of Artificial
+Symmetries, ICLR 2025). See README.md.
 
 The SymPy derivations live in :mod:`dwf_theory.symbolic` (not imported here, to
 keep ``import dwf_theory`` fast); the reference trainer in :mod:`dwf_theory.trainer`.
 """
 
 from . import trainer
+from .datasets import sparse_regression
 from .dynamics import (
     Trajectory,
     collapsed_flow,
@@ -57,7 +60,6 @@ from .phase import (
     PhaseDiagram,
     SparsityPhase,
     init_lr_phase,
-    sparse_regression,
     sparsity_phase,
     threshold_phase,
     threshold_phase_gd,

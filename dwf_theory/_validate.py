@@ -109,3 +109,31 @@ def generator(rng, name: str = "rng") -> np.random.Generator:
             raise ValueError(f"{name} must be a numpy.random.Generator, a non-negative int seed or None, got {rng}")
         return np.random.default_rng(int(rng))
     raise TypeError(f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+
+
+def loss(value, name: str = "loss"):
+    """A :class:`dwf_theory.losses.Loss` (``TypeError`` naming the argument otherwise)."""
+    from .losses import Loss  # here, not at the top: losses imports this module
+
+    if not isinstance(value, Loss):
+        raise TypeError(
+            f"{name} must be a dwf_theory Loss (e.g. Scalar, LeastSquares), got {type(value).__name__}"
+        )
+    return value
+
+
+def weights_for(loss, w, name: str = "w") -> np.ndarray:
+    """Finite weights of the loss's shape ``loss.shape``, as a float64 array."""
+    arr = finite_array(w, name)
+    if arr.shape != tuple(loss.shape):
+        raise ValueError(f"{name} must have shape loss.shape = {tuple(loss.shape)}, got {arr.shape}")
+    return arr
+
+
+def factors_for(loss, factors, name: str = "factors", D: int | None = None) -> np.ndarray:
+    """Finite factors of shape ``(D, *loss.shape)`` (``D`` given or read off the array)."""
+    arr = factor_array(factors, name)
+    D = arr.shape[0] if D is None else D
+    if arr.shape != (D, *loss.shape):
+        raise ValueError(f"{name} must have shape (D, *loss.shape) = {(D, *loss.shape)}, got {arr.shape}")
+    return arr

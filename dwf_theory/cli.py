@@ -43,6 +43,9 @@ def _report(args) -> int:
 
 
 def _figures(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no windows: the one place that chooses the backend
     from . import figures
 
     names = args.only.split(",") if args.only else None
@@ -71,13 +74,18 @@ def _bench(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dwf-theory",
-        description="Deep Weight Factorization: check the L_{2/D} equivalence, simulate dynamics, draw phase diagrams.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def _trainer(name: str):
+    """Dispatch to ``dwf_theory.trainer.commands.<name>``."""
 
+    def dispatch(args):
+        from .trainer import commands
+
+        return getattr(commands, name)(args)
+
+    return dispatch
+
+
+def _add_report(sub) -> None:
     p = sub.add_parser("report", help="run every numbered claim and print the table (exit 1 if any fails)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
@@ -87,50 +95,65 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_report)
 
+
+def _add_figures(sub) -> None:
     p = sub.add_parser("figures", help="write every figure as PNG and PDF")
     p.add_argument("--out", metavar="DIR", help="output folder (default: figures/ of the checkout)")
     p.add_argument("--quick", action="store_true", help="small grids (for tests)")
     p.add_argument("--only", metavar="NAMES", help="comma-separated figure names")
     p.set_defaults(func=_figures)
 
+
+def _add_bench(sub) -> None:
     p = sub.add_parser("bench", help="run the speed comparisons in benchmarks/")
     p.add_argument("name", nargs="?", help="run only benchmarks whose name contains this")
     p.add_argument("--quick", action="store_true", help="small sizes")
     p.set_defaults(func=_bench)
 
-    # (subcommands of the trainer issue: train, sweep — added here)
-    def _trainer(name):
-        def dispatch(args):
-            from .trainer import commands
 
-            return getattr(commands, name)(args)
-
-        return dispatch
+def _add_train(sub) -> None:
+    from .initialization import SCHEMES
+    from .trainer.experiments import DATASETS, PRESETS
+    from .trainer.optim import SCHEDULES
 
     p = sub.add_parser("train", help="train a DWF network from a preset (reference trainer)")
-    p.add_argument("--dataset", choices=("digits", "teacher-student"), default="digits")
+    p.add_argument("--dataset", choices=DATASETS, default="digits")
     p.add_argument("--depth", type=int, default=3, help="factorization depth D (1 = plain network)")
-    p.add_argument("--preset", choices=("sparse", "dense", "quick"), default="sparse")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--preset", choices=tuple(PRESETS), default="sparse")
+    p.add_argument("--seed", type=int, default=0, help="seed of the data split, initialization and batch order")
     p.add_argument("--hidden", metavar="SIZES",
                    help="hidden widths, comma-separated, or none (default 300,100; none for teacher-student)")
     p.add_argument("--lam", type=float, help="override the preset's λ")
     p.add_argument("--lr", type=float, help="override the preset's learning rate")
     p.add_argument("--epochs", type=int, help="override the preset's number of epochs")
-    p.add_argument("--schedule", choices=("constant", "cosine", "warmup", "warmup-cosine"))
-    p.add_argument("--init", choices=("standard", "varmatch", "varmatch-truncated"))
-    p.add_argument("--tol", type=float, default=1e-3, help="weights with |w| <= tol count as zero (default 1e-3)")
+    p.add_argument("--schedule", choices=SCHEDULES)
+    p.add_argument("--init", choices=SCHEMES)
+    p.add_argument("--zero-tol", type=float, default=1e-3,
+                   help="weights with |w| <= ZERO_TOL count as zero (default 1e-3)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_trainer("train_command"))
 
-    p = sub.add_parser("sweep", help="run a trainer sweep: accuracy-compression, phases, layer-density, init-lr")
-    p.add_argument("name", choices=("accuracy-compression", "phases", "layer-density", "init-lr"))
+
+def _add_sweep(sub) -> None:
+    from .trainer.commands import SWEEPS
+
+    p = sub.add_parser("sweep", help=f"run a trainer sweep: {', '.join(SWEEPS)}")
+    p.add_argument("name", choices=SWEEPS)
     p.add_argument("--quick", action="store_true", help="small network, few epochs")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of every run of the sweep")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=_trainer("sweep_command"))
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dwf-theory",
+        description="Deep Weight Factorization: check the L_{2/D} equivalence, simulate dynamics, draw phase diagrams.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_report, _add_figures, _add_bench, _add_train, _add_sweep):
+        add(sub)
     return parser
 
 

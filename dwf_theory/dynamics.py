@@ -1,14 +1,26 @@
-"""Gradient flow and gradient descent on the factorized and collapsed objectives (THEORY.md §4).
+"""Gradient flow and gradient descent on the factorized and collapsed objectives.
+
+``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` on the factors and
+``G(w) = L(w) + λ Σ_j |w_j|^{2/D}`` on the collapsed weight (Kolb et al., ICLR 2025).
 
 * :func:`factor_flow` — ``dω_d/dt = −∇L(w) ⊙ Π_{k≠d} ω_k − (2λ/D) ω_d`` (gradient flow on ``F``),
   integrated with :func:`scipy.integrate.solve_ivp` (stiff method, analytic Jacobian ``−∇²F``).
-* :func:`collapsed_flow` — the flow of the collapsed weight on balanced factorizations,
-  ``dw/dt = −D|w|^{2−2/D} ∇G(w) = −D|w|^{2−2/D} ∇L(w) − 2λ w``. The penalty part
+  Along it the imbalance ``ω_d² − ω_k²`` obeys ``d/dt (ω_d² − ω_k²) = −(4λ/D)(ω_d² − ω_k²)``
+  (the loss terms cancel: both equal ``−2 ∇L ⊙ w``; conserved at ``λ = 0`` as in
+  Du, Hu & Lee 2018, the weight decay adds the decay; claim C22), so a balanced
+  start stays balanced.
+* :func:`collapsed_flow` — the flow of the collapsed weight on balanced factorizations:
+  with ``P_d = Π_{k≠d} ω_k`` (``P_d² = |w|^{2−2/D}`` and ``P_d ω_d = w`` when balanced),
+  ``dw/dt = Σ_d P_d dω_d/dt = −∇L Σ_d P_d² − (2λ/D) Σ_d P_d ω_d = −D|w|^{2−2/D} ∇L(w) − 2λ w``,
+  which is ``−D|w|^{2−2/D} ∇G(w)`` (for ``λ = 0`` the end-to-end dynamics of balanced
+  deep linear networks, Arora, Cohen & Hazan 2018; here with weight decay; claim C24): the penalty part
   ``D|w|^{2−2/D} · λ (2/D) sign(w)|w|^{2/D−1}`` simplifies to ``2λw``, so the
   right-hand side is finite (and smooth for ``D ≥ 3``) at ``w = 0``.
 * :func:`gradient_descent` — ``ω ← ω − η ∇F(ω)``, vectorized.
 * Closed forms: :func:`logistic_flow` (``D = 2``, ``λ = 0``, scalar loss) and
-  :func:`time_to_reach` (the travel time of the balanced scalar flow as an integral).
+  :func:`time_to_reach` (the travel time of the balanced scalar flow as an integral);
+  :func:`escape_times` and :func:`escape_exponent` for the slow escape from a small
+  balanced start (claims C25, C26).
 
 Batches
 -------
@@ -38,12 +50,15 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 from scipy.integrate import quad, solve_ivp
+from scipy.optimize import brentq
 from scipy.special import exprel
 
 from . import _validate as v
-from .landscape import _l2o, _stationary_magnitudes, factorized_hessian
+from ._products import factor_gradient, separable_hessian_blocks
+from ._roots import stationary_magnitudes
+from .landscape import factorized_hessian
 from .losses import Scalar
-from .penalty import _factorized_gradient, _loo, balanced_factors
+from .penalty import balanced_factors, imbalance
 
 __all__ = [
     "Trajectory",
@@ -110,30 +125,12 @@ class Trajectory:
         """``max_d ω_d² − min_d ω_d²`` per record and coordinate (None for the collapsed flow)."""
         if self.factors is None:
             return None
-        sq = self.factors**2
-        return np.max(sq, axis=1) - np.min(sq, axis=1)
+        return imbalance(np.moveaxis(self.factors, 1, 0))
 
 
 # --------------------------------------------------------------------------- #
 # Validation shared by the runs
 # --------------------------------------------------------------------------- #
-
-
-def _check_loss(loss) -> tuple:
-    for attr in ("loss", "grad", "hessian", "shape"):
-        if not hasattr(loss, attr):
-            raise TypeError(
-                f"loss must be a dwf_theory Loss (with .loss/.grad/.hessian/.shape), got {type(loss).__name__}"
-            )
-    return tuple(loss.shape)
-
-
-def _check_factors0(loss, factors0, name="factors0") -> np.ndarray:
-    shape = _check_loss(loss)
-    f = v.factor_array(factors0, name)
-    if f.shape[1:] != shape:
-        raise ValueError(f"{name} must have shape (D, *{shape}) to match the loss, got {f.shape}")
-    return f
 
 
 def _check_t_eval(t_eval) -> np.ndarray:
@@ -143,10 +140,6 @@ def _check_t_eval(t_eval) -> np.ndarray:
     if not np.all(np.diff(t) > 0):
         raise ValueError("t_eval must be strictly increasing")
     return t
-
-
-def _is_separable(loss) -> bool:
-    return bool(getattr(loss, "separable", False))
 
 
 def _curvature(loss, w: np.ndarray) -> np.ndarray:
@@ -173,9 +166,9 @@ def _solver_options(solver_opts: dict) -> tuple[dict, float, bool]:
 def _integrate(rhs, jac, y0, t, opts, bound, dense, jac_banded=None, band=None) -> tuple:
     """``solve_ivp`` with a terminal divergence event; returns (sol, diverged).
 
-    The analytic Jacobian goes to the implicit methods: sparse or dense to Radau
-    and BDF; to LSODA in banded form when the system is block-diagonal
-    (``band`` = half-bandwidth), else dense.
+    The analytic Jacobian goes to the implicit methods: as given (sparse for
+    block-diagonal systems, else dense) to Radau and BDF; to LSODA in banded form
+    when the system is block-diagonal (``band`` = half-bandwidth), else dense.
     """
 
     def leaves_bound(_t, y):
@@ -186,11 +179,8 @@ def _integrate(rhs, jac, y0, t, opts, bound, dense, jac_banded=None, band=None) 
     leaves_bound.direction = -1
     kwargs = dict(opts)
     method = kwargs["method"]
-    if method == "LSODA":
-        if band is not None:
-            kwargs.update(jac=jac_banded, lband=band, uband=band)
-        else:
-            kwargs["jac"] = lambda s, y: _dense(jac(s, y))
+    if method == "LSODA" and band is not None:
+        kwargs.update(jac=jac_banded, lband=band, uband=band)
     elif method in _IMPLICIT:
         kwargs["jac"] = jac
     with np.errstate(over="ignore", invalid="ignore"):
@@ -207,29 +197,20 @@ def _records(sol, t: np.ndarray, y0: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return sol.t, ys
 
 
-def _dense(m):
-    return m.toarray() if sp.issparse(m) else m
-
-
 # --------------------------------------------------------------------------- #
 # Gradient flow on F
 # --------------------------------------------------------------------------- #
 
 
-def _factor_system(loss, lam: float, D: int, shape: tuple):
-    """Right-hand side ``−∇F`` and Jacobian ``−∇²F`` of the factor flow on a flat state.
+def _state_layout(D: int, shape: tuple, separable: bool):
+    """``(pack, unpack)`` between factors ``(D, *shape)`` and the flat state of the ODE solver.
 
-    Non-separable losses: state ``factors.reshape(D·p)``, dense Jacobian. Separable
-    losses: problem-major state ``factors.reshape(D, p).T`` flattened, so that
-    ``−∇²F`` is block-diagonal with ``D × D`` blocks — a band of half-width
-    ``D − 1`` (LSODA's banded solver) or a sparse matrix (Radau, BDF).
-    Returns ``(rhs, jac, jac_banded, band, pack, unpack)``.
+    Separable losses use the problem-major order ``factors.reshape(D, p).T`` so that the
+    ``D`` factors of one problem are adjacent (see :func:`_block_jacobians`); otherwise
+    the factors are flattened in C order.
     """
     p = int(np.prod(shape, dtype=int))
-    sep = _is_separable(loss)
-    eye = (2.0 * lam / D) * np.eye(D)[:, :, None]
-
-    if sep:
+    if separable:
 
         def pack(f):
             return np.ascontiguousarray(f.reshape(D, p).T).reshape(-1)
@@ -245,29 +226,26 @@ def _factor_system(loss, lam: float, D: int, shape: tuple):
         def unpack(y):
             return y.reshape((D, *shape))
 
-    def rhs(_t, y):
-        f = unpack(y)
-        if not np.all(np.isfinite(f)):
-            return np.full_like(y, np.nan)  # rejected step; the bound event ends a real divergence
-        return pack(-_factorized_gradient(loss, f, lam))
+    return pack, unpack
 
-    if not sep:
 
-        def jac(_t, y):
-            return -factorized_hessian(loss, unpack(y), lam)
+def _block_jacobians(loss, lam: float, D: int, shape: tuple, unpack):
+    """``−∇²F`` for a separable loss on the problem-major state: ``(jac, jac_banded)``.
 
-        return rhs, jac, None, None, pack, unpack
+    ``−∇²F`` is block-diagonal, one ``D × D`` block per problem
+    (:func:`~dwf_theory._products.separable_hessian_blocks`): ``jac`` gives it as a
+    sparse matrix (Radau, BDF), ``jac_banded`` in LSODA's banded storage (half-width ``D − 1``).
+    """
+    p = int(np.prod(shape, dtype=int))
 
     def blocks(y):
-        """``−H`` as ``(D, D, p)``: ``H[d, k, j] = L''_j P_d P_k + L'_j Q_dk + δ_dk 2λ/D``."""
         fp = unpack(y).reshape(D, p)
-        w = np.prod(fp, axis=0)
-        g = np.asarray(loss.grad(w.reshape(shape)), float).reshape(p)
-        c = _curvature(loss, w.reshape(shape)).reshape(p)
-        P = _loo(fp)
-        return -(c * P[:, None] * P[None, :] + g * _l2o(fp) + eye)
+        w = np.prod(fp, axis=0).reshape(shape)
+        g = np.asarray(loss.grad(w), float).reshape(p)
+        c = _curvature(loss, w).reshape(p)
+        return -separable_hessian_blocks(fp, g, c, lam)  # (p, D, D)
 
-    dd, kk, jj = np.meshgrid(np.arange(D), np.arange(D), np.arange(p), indexing="ij")
+    jj, dd, kk = np.meshgrid(np.arange(p), np.arange(D), np.arange(D), indexing="ij")
     rows = (jj * D + dd).ravel()
     cols = (jj * D + kk).ravel()
     band_rows = (D - 1 + dd - kk).ravel()
@@ -280,7 +258,33 @@ def _factor_system(loss, lam: float, D: int, shape: tuple):
         out[band_rows, cols] = blocks(y).ravel()
         return out
 
-    return rhs, jac, jac_banded, D - 1, pack, unpack
+    return jac, jac_banded
+
+
+def _factor_system(loss, lam: float, D: int, shape: tuple):
+    """Right-hand side ``−∇F`` and Jacobian ``−∇²F`` of the factor flow on a flat state.
+
+    Non-separable losses: dense Jacobian (:func:`~dwf_theory.landscape.factorized_hessian`).
+    Separable losses: block-diagonal (:func:`_block_jacobians`).
+    Returns ``(rhs, jac, jac_banded, band, pack, unpack)``.
+    """
+    separable = bool(loss.separable)
+    pack, unpack = _state_layout(D, shape, separable)
+
+    def rhs(_t, y):
+        f = unpack(y)
+        if not np.all(np.isfinite(f)):
+            return np.full_like(y, np.nan)  # rejected step; the bound event ends a real divergence
+        return pack(-factor_gradient(loss, f, lam))
+
+    if separable:
+        jac, jac_banded = _block_jacobians(loss, lam, D, shape, unpack)
+        return rhs, jac, jac_banded, D - 1, pack, unpack
+
+    def jac(_t, y):
+        return -factorized_hessian(loss, unpack(y), lam)
+
+    return rhs, jac, None, None, pack, unpack
 
 
 def _objectives(loss, factors: np.ndarray, lam: float) -> np.ndarray:
@@ -291,8 +295,40 @@ def _objectives(loss, factors: np.ndarray, lam: float) -> np.ndarray:
     return np.array([loss.loss(wi) for wi in w]) + pen
 
 
+def _flow_trajectory(sol, diverged: bool, t, w, objective, factors, D: int, lam: float, dense) -> Trajectory:
+    """The :class:`Trajectory` of a ``solve_ivp`` run (status, message and evaluations from ``sol``)."""
+    return Trajectory(
+        t=t,
+        w=w,
+        objective=objective,
+        factors=factors,
+        diverged=bool(diverged),
+        D=D,
+        lam=lam,
+        success=sol.status >= 0,
+        message=sol.message,
+        nfev=int(sol.nfev),
+        dense=dense,
+    )
+
+
+def _dense_collapse(sol, unpack):
+    """``s ↦ w(s)``, the collapsed weight on the continuous extension of a factor flow (None without one)."""
+    if sol.sol is None:
+        return None
+    ode = sol.sol
+
+    def w_at(s):
+        y = np.asarray(ode(s))
+        if y.ndim == 1:
+            return np.prod(unpack(y), axis=0)
+        return np.stack([np.prod(unpack(col), axis=0) for col in y.T], axis=-1)
+
+    return w_at
+
+
 def factor_flow(loss, factors0, lam, t_eval, **solver_opts) -> Trajectory:
-    """Gradient flow on ``F(ω) = L(ω_1⊙…⊙ω_D) + (λ/D)Σ‖ω_d‖²`` (THEORY.md §4).
+    """Gradient flow on ``F(ω) = L(ω_1⊙…⊙ω_D) + (λ/D)Σ‖ω_d‖²``.
 
     ``dω_d/dt = −∇L(w) ⊙ Π_{k≠d} ω_k − (2λ/D) ω_d``, solved with
     :func:`scipy.integrate.solve_ivp` and the analytic Jacobian ``−∇²F``
@@ -318,7 +354,8 @@ def factor_flow(loss, factors0, lam, t_eval, **solver_opts) -> Trajectory:
         Records at the times of ``t_eval`` reached (all, unless the run diverged
         or the integrator failed — ``success``/``message`` say which).
     """
-    f0 = _check_factors0(loss, factors0)
+    loss = v.loss(loss)
+    f0 = v.factors_for(loss, factors0, "factors0")
     lam = v.regularization(lam)
     t = _check_t_eval(t_eval)
     opts, bound, dense = _solver_options(solver_opts)
@@ -327,29 +364,9 @@ def factor_flow(loss, factors0, lam, t_eval, **solver_opts) -> Trajectory:
     sol, diverged = _integrate(rhs, jac, pack(f0), t, opts, bound, dense, jac_banded, band)
     ts, ys = _records(sol, t, pack(f0))
     factors = np.stack([unpack(y) for y in ys.T])
-    w_at = None
-    if dense and sol.sol is not None:
-        ode = sol.sol
-
-        def w_at(s):
-            y = np.asarray(ode(s))
-            if y.ndim == 1:
-                return np.prod(unpack(y), axis=0)
-            return np.stack([np.prod(unpack(col), axis=0) for col in y.T], axis=-1)
-
-    return Trajectory(
-        t=ts,
-        w=np.prod(factors, axis=1),
-        objective=_objectives(loss, factors, lam),
-        factors=factors,
-        diverged=bool(diverged),
-        D=D,
-        lam=lam,
-        success=sol.status >= 0,
-        message=sol.message,
-        nfev=int(sol.nfev),
-        dense=w_at,
-    )
+    w = np.prod(factors, axis=1)
+    w_at = _dense_collapse(sol, unpack) if dense else None
+    return _flow_trajectory(sol, diverged, ts, w, _objectives(loss, factors, lam), factors, D, lam, w_at)
 
 
 # --------------------------------------------------------------------------- #
@@ -357,11 +374,61 @@ def factor_flow(loss, factors0, lam, t_eval, **solver_opts) -> Trajectory:
 # --------------------------------------------------------------------------- #
 
 
+def _collapsed_system(loss, lam: float, D: int, shape: tuple):
+    """Right-hand side and Jacobian of ``dw/dt = −D|w|^{e} ∇L(w) − 2λw`` (``e = 2 − 2/D``) on ``w.reshape(-1)``.
+
+    Jacobian ``−diag(D e |w|^{e−1} sign(w) ∇L) − diag(D|w|^e) ∇²L − 2λI``: diagonal for
+    separable losses (sparse, and banded with half-width 0 for LSODA), dense otherwise.
+    Returns ``(rhs, jac, jac_banded, band)``.
+    """
+    e = 2.0 - 2.0 / D
+
+    def rhs(_t, y):
+        if not np.all(np.isfinite(y)):
+            return np.full_like(y, np.nan)
+        w = y.reshape(shape)
+        return (-D * np.abs(w) ** e * loss.grad(w) - 2.0 * lam * w).reshape(-1)
+
+    def gradient_term(y):
+        """``(w, |w|, D e sign(w)|w|^{e−1} ∇L)``: the derivative of the factor ``D|w|^e`` times ``∇L``."""
+        w = y.reshape(shape)
+        g = np.asarray(loss.grad(w), float).reshape(-1)
+        a = np.abs(y)
+        first = D * e * np.sign(y) * a ** (e - 1.0) * g if e > 0 else np.zeros_like(y)
+        return w, a, first
+
+    if loss.separable:
+
+        def diagonal(y):
+            w, a, first = gradient_term(y)
+            return -first - D * a**e * _curvature(loss, w).reshape(-1) - 2.0 * lam
+
+        def jac(_t, y):
+            return sp.diags(diagonal(y), format="csc")
+
+        def jac_banded(_t, y):
+            return diagonal(y)[None, :]
+
+        return rhs, jac, jac_banded, 0
+
+    def jac(_t, y):
+        w, a, first = gradient_term(y)
+        return -(np.diag(first + 2.0 * lam) + (D * a**e)[:, None] * np.asarray(loss.hessian(w), float))
+
+    return rhs, jac, None, None
+
+
+def _collapsed_objectives(loss, w: np.ndarray, lam: float, D: int) -> np.ndarray:
+    """``G`` at each record of a ``(n, *shape)`` array (one loss call per record)."""
+    n = w.shape[0]
+    return np.array([loss.loss(wi) for wi in w]) + lam * np.sum(np.abs(w.reshape(n, -1)) ** (2.0 / D), axis=1)
+
+
 def collapsed_flow(loss, w0, lam, D, t_eval, **solver_opts) -> Trajectory:
     """Preconditioned flow of the collapsed weight: ``dw/dt = −D|w|^{2−2/D} ∇L(w) − 2λw``.
 
     This is ``−D|w|^{2−2/D} ∇G(w)`` with ``G = L + λΣ|w_j|^{2/D}``, the exact
-    image of the factor flow from a balanced start (THEORY.md §4; claim C22),
+    image of the factor flow from a balanced start (module docstring; claim C24),
     written so that it is finite at ``w = 0``. Same parameters as
     :func:`factor_flow` with ``w0`` of shape ``loss.shape`` and the depth ``D``;
     Jacobian ``−diag(D(2−2/D)|w|^{1−2/D} sign(w) ∇L) − diag(D|w|^{2−2/D}) ∇²L − 2λI``.
@@ -371,50 +438,17 @@ def collapsed_flow(loss, w0, lam, D, t_eval, **solver_opts) -> Trajectory:
     Trajectory
         With ``factors=None`` and ``objective`` = ``G``.
     """
-    shape = _check_loss(loss)
-    w0 = v.finite_array(w0, "w0")
-    if w0.shape != shape:
-        raise ValueError(f"w0 must have shape {shape} to match the loss, got {w0.shape}")
+    loss = v.loss(loss)
+    w0 = v.weights_for(loss, w0, "w0")
     lam = v.regularization(lam)
     D = v.depth(D)
     t = _check_t_eval(t_eval)
     opts, bound, dense = _solver_options(solver_opts)
-    e = 2.0 - 2.0 / D
-    sep = _is_separable(loss)
-
-    def rhs(_t, y):
-        if not np.all(np.isfinite(y)):
-            return np.full_like(y, np.nan)
-        w = y.reshape(shape)
-        return (-D * np.abs(w) ** e * loss.grad(w) - 2.0 * lam * w).reshape(-1)
-
-    def diagonal(y):
-        """Separable losses: the (diagonal) Jacobian as a vector."""
-        w = y.reshape(shape)
-        g = np.asarray(loss.grad(w), float).reshape(-1)
-        a = np.abs(y)
-        first = D * e * np.sign(y) * a ** (e - 1.0) * g if e > 0 else np.zeros_like(y)
-        return -first - D * a**e * _curvature(loss, w).reshape(-1) - 2.0 * lam
-
-    def jac(_t, y):
-        if sep:
-            return sp.diags(diagonal(y), format="csc")
-        w = y.reshape(shape)
-        g = np.asarray(loss.grad(w), float).reshape(-1)
-        a = np.abs(y)
-        first = D * e * np.sign(y) * a ** (e - 1.0) * g if e > 0 else np.zeros_like(y)
-        return -(np.diag(first + 2.0 * lam) + (D * a**e)[:, None] * np.asarray(loss.hessian(w), float))
-
-    def jac_banded(_t, y):
-        return diagonal(y)[None, :]
-
-    sol, diverged = _integrate(
-        rhs, jac, w0.reshape(-1), t, opts, bound, dense, jac_banded if sep else None, 0 if sep else None
-    )
+    shape = w0.shape
+    rhs, jac, jac_banded, band = _collapsed_system(loss, lam, D, shape)
+    sol, diverged = _integrate(rhs, jac, w0.reshape(-1), t, opts, bound, dense, jac_banded, band)
     ts, ys = _records(sol, t, w0.reshape(-1))
-    n = ts.size
-    w = ys.T.reshape((n, *shape))
-    obj = np.array([loss.loss(wi) for wi in w]) + lam * np.sum(np.abs(w.reshape(n, -1)) ** (2.0 / D), axis=1)
+    w = ys.T.reshape((ts.size, *shape))
     w_at = None
     if dense and sol.sol is not None:
         ode = sol.sol
@@ -422,19 +456,7 @@ def collapsed_flow(loss, w0, lam, D, t_eval, **solver_opts) -> Trajectory:
         def w_at(s):
             return ode(s).reshape((*shape, *np.shape(s)))
 
-    return Trajectory(
-        t=ts,
-        w=w,
-        objective=obj,
-        factors=None,
-        diverged=bool(diverged),
-        D=D,
-        lam=lam,
-        success=sol.status >= 0,
-        message=sol.message,
-        nfev=int(sol.nfev),
-        dense=w_at,
-    )
+    return _flow_trajectory(sol, diverged, ts, w, _collapsed_objectives(loss, w, lam, D), None, D, lam, w_at)
 
 
 # --------------------------------------------------------------------------- #
@@ -467,42 +489,79 @@ def gradient_descent(loss, factors0, lam, lr, steps, *, record_every=1, bound=_D
     Trajectory
         ``t`` holds step indices. Never NaN.
     """
-    f = _check_factors0(loss, factors0).copy()
+    loss = v.loss(loss)
+    f = v.factors_for(loss, factors0, "factors0").copy()
     lam = v.regularization(lam)
     steps = v.whole_number(steps, "steps", 1)
     record_every = v.whole_number(record_every, "record_every", 1)
     bound = v.positive(bound, "bound")
-    shape = f.shape[1:]
-    D = f.shape[0]
-    sep = _is_separable(loss)
-    if np.ndim(lr) == 0:
-        lr = v.positive(lr, "lr")
-    else:
-        if not sep:
-            raise ValueError(
-                "lr must be a scalar for a non-separable loss (an array of rates needs a batch of problems)"
-            )
-        lr_arr = v.finite_array(lr, "lr")
-        if not np.all(lr_arr > 0):
-            raise ValueError("lr must be > 0 everywhere")
-        try:
-            lr = np.broadcast_to(lr_arr, shape)
-        except ValueError:
-            raise ValueError(f"lr must be broadcastable to the problem shape {shape}, got {lr_arr.shape}") from None
+    separable = bool(loss.separable)
+    lr = _check_lr(lr, f.shape[1:], separable)
     if np.any(np.abs(f) > bound):
         raise ValueError(f"factors0 must lie within the divergence bound |ω| <= {bound}")
-    diverged_step = np.full(shape, -1, dtype=int)
-    alive = np.ones(shape, dtype=bool)
+    run = _descend(loss, f, lam, lr, steps, record_every, bound, separable)
+    factors = np.stack(run.factors)
+    diverged = bool(np.any(run.diverged_step >= 0))
+    return Trajectory(
+        t=np.asarray(run.steps, dtype=float),
+        w=np.prod(factors, axis=1),
+        objective=_objectives(loss, factors, lam),
+        factors=factors,
+        diverged=diverged,
+        D=f.shape[0],
+        lam=lam,
+        success=True,
+        message="diverged" if diverged else "completed all steps",
+        nfev=run.nfev,
+        diverged_step=run.diverged_step,
+    )
+
+
+def _check_lr(lr, shape: tuple, separable: bool):
+    """A rate ``> 0``, or (separable losses) an array of rates ``> 0`` broadcast to the problem shape."""
+    if np.ndim(lr) == 0:
+        return v.positive(lr, "lr")
+    if not separable:
+        raise ValueError("lr must be a scalar for a non-separable loss (an array of rates needs a batch of problems)")
+    lr_arr = v.finite_array(lr, "lr")
+    if not np.all(lr_arr > 0):
+        raise ValueError("lr must be > 0 everywhere")
+    try:
+        return np.broadcast_to(lr_arr, shape)
+    except ValueError:
+        raise ValueError(f"lr must be broadcastable to the problem shape {shape}, got {lr_arr.shape}") from None
+
+
+@dataclass(frozen=True)
+class _Descent:
+    """Records of :func:`_descend`: step indices, factors at them, evaluations, divergence steps."""
+
+    steps: list
+    factors: list
+    nfev: int
+    diverged_step: np.ndarray
+
+
+def _descend(loss, f: np.ndarray, lam: float, lr, steps: int, record_every: int, bound: float,
+             separable: bool) -> _Descent:
+    """Iterate ``ω ← ω − η ∇F(ω)`` from ``f``, recording every ``record_every`` steps and the last.
+
+    A non-separable run stops at the first step leaving ``|ω| <= bound``; in a separable
+    batch each problem that leaves it is frozen at its last finite factors. The run ends
+    early once every problem has diverged; its last finite state is then recorded too.
+    """
+    diverged_step = np.full(f.shape[1:], -1, dtype=int)
+    alive = np.ones(f.shape[1:], dtype=bool)
     records_t, records_f = [0], [f.copy()]
     nfev = 0
     last = 0  # index of the step that produced the current f
     for k in range(1, steps + 1):
         nfev += 1
         with np.errstate(over="ignore", invalid="ignore"):
-            new = f - lr * _factorized_gradient(loss, f, lam)
+            new = f - lr * factor_gradient(loss, f, lam)
         bad = ~np.all(np.isfinite(new) & (np.abs(new) <= bound), axis=0)
         if np.any(bad):
-            if not sep:
+            if not separable:
                 diverged_step[...] = k
                 break
             diverged_step[bad & alive] = k
@@ -517,21 +576,7 @@ def gradient_descent(loss, factors0, lam, lr, steps, *, record_every=1, bound=_D
     if records_t[-1] != last:  # stopped early: keep the last finite state
         records_t.append(last)
         records_f.append(f.copy())
-    factors = np.stack(records_f)
-    diverged = bool(np.any(diverged_step >= 0))
-    return Trajectory(
-        t=np.asarray(records_t, dtype=float),
-        w=np.prod(factors, axis=1),
-        objective=_objectives(loss, factors, lam),
-        factors=factors,
-        diverged=diverged,
-        D=D,
-        lam=lam,
-        success=True,
-        message="diverged" if diverged else "completed all steps",
-        nfev=nfev,
-        diverged_step=diverged_step,
-    )
+    return _Descent(records_t, records_f, nfev, diverged_step)
 
 
 # --------------------------------------------------------------------------- #
@@ -539,7 +584,7 @@ def gradient_descent(loss, factors0, lam, lr, steps, *, record_every=1, bound=_D
 # --------------------------------------------------------------------------- #
 
 
-def logistic_flow(w0, z, t) -> np.ndarray:
+def logistic_flow(z, w0, t) -> np.ndarray:
     """Closed-form ``D = 2``, ``λ = 0`` scalar flow ``dw/dt = 2|w|(z − w)`` (balanced factors).
 
     With ``s = sign(w0)`` this is the logistic equation ``dw/dt = 2 s w (z − w)``:
@@ -548,10 +593,11 @@ def logistic_flow(w0, z, t) -> np.ndarray:
     ``2 s w0 t · exprel(−2szt)``: both terms of the denominator are ``>= 0`` and the
     second tends to ``2 s w0 t`` as ``z → 0``
     (``w = w0 / (1 + 2|w0| t)``), so there is no cancellation and no NaN.
-    Broadcasts over ``w0``, ``z`` and ``t``.
+    Broadcasts over ``z``, ``w0`` and ``t``. (The logistic learning curve of a
+    two-layer linear network from a balanced start, Saxe et al. 2014; claim C26.)
     """
-    w0 = v.finite_array(w0, "w0")
     z = v.finite_array(z, "z")
+    w0 = v.finite_array(w0, "w0")
     t = v.finite_array(t, "t")
     s = np.sign(w0)
     x = -2.0 * s * z * t
@@ -588,22 +634,22 @@ def _sympy_antiderivative(D: int):
     return fn, expr
 
 
-def time_to_reach(w0, w1, z, D, lam=0.0, method="auto") -> float:
-    """Time for the balanced scalar flow to move from ``w0`` to ``w1`` (THEORY.md §4).
+def time_to_reach(z, w0, w1, lam, D, *, method="auto") -> float:
+    """Time for the balanced scalar flow of ``½(w − z)²`` to move from ``w0`` to ``w1``.
 
-    The flow ``dw/dt = −D|w|^{2−2/D}(w − z) − 2λw`` keeps the sign ``s`` of
+    The collapsed flow ``dw/dt = −D|w|^{2−2/D}(w − z) − 2λw`` keeps the sign ``s`` of
     ``w``; in ``u = |w|^{1/D}`` it reads ``du/dt = u^{D−1}(s z − u^D) − (2λ/D) u``,
     a rational right-hand side, so
-    ``T = ∫_{u0}^{u1} du / (u^{D−1}(s z − u^D) − (2λ/D) u)``.
+    ``T = ∫_{u0}^{u1} du / (u^{D−1}(s z − u^D) − (2λ/D) u)`` (derived here; claim C26).
 
     Parameters
     ----------
+    z : float
     w0, w1 : float
         Start and end, nonzero, of the same sign, with no stationary point of
         the flow in the closed interval between them (else the time is infinite).
-    z : float
-    D : int >= 1
     lam : float, >= 0
+    D : int >= 1
     method : {"auto", "sympy", "quad"}
         ``"sympy"``: the antiderivative from SymPy (``λ = 0``, ``s z > 0``, only
         where SymPy finds an elementary one; else ValueError); ``"quad"``:
@@ -614,43 +660,47 @@ def time_to_reach(w0, w1, z, D, lam=0.0, method="auto") -> float:
     -------
     float, ``>= 0``.
     """
+    z = v.real_scalar(z, "z")
     w0 = v.real_scalar(w0, "w0")
     w1 = v.real_scalar(w1, "w1")
-    z = v.real_scalar(z, "z")
-    D = v.depth(D)
     lam = v.regularization(lam)
+    D = v.depth(D)
     if method not in ("auto", "sympy", "quad"):
         raise ValueError(f"method must be 'auto', 'sympy' or 'quad', got {method!r}")
     if w0 == 0 or w1 == 0 or np.sign(w0) != np.sign(w1):
         raise ValueError("w0 and w1 must be nonzero and of the same sign (the flow never crosses 0)")
-    s = float(np.sign(w0))
-    a = s * z
+    a = float(np.sign(w0)) * z
     u0, u1 = abs(w0) ** (1.0 / D), abs(w1) ** (1.0 / D)
-
-    def rate(u):
-        return u ** (D - 1) * (a - u**D) - (2.0 * lam / D) * u
-
-    roots = [r ** (1.0 / D) for r in _stationary_magnitudes(a, lam, D)] if a > 0 else []
+    roots = [r ** (1.0 / D) for r in stationary_magnitudes(a, lam, D)] if a > 0 else []
     lo, hi = min(u0, u1), max(u0, u1)
     if any(lo <= r <= hi for r in roots):
         raise ValueError("the interval between w0 and w1 must not contain a stationary point of the flow")
     if u0 == u1:
         return 0.0
-    if (u1 - u0) * rate(u0) <= 0:
+    if (u1 - u0) * _balanced_rate(u0, a, lam, D) <= 0:
         raise ValueError("w1 must lie in the direction the flow moves from w0")
-    use_sympy = method == "sympy" or (method == "auto" and lam == 0.0 and D <= 4 and a > 0)
-    if use_sympy:
-        if lam != 0.0 or a <= 0:
-            raise ValueError("method='sympy' needs lam = 0 and sign(w0) z > 0")
-        found = _sympy_antiderivative(D)
-        if found is None:
-            raise ValueError(f"SymPy finds no elementary antiderivative for D={D}; use method='quad'")
-        phi, scale = found[0], a ** (1.0 / D)
-        # Φ has log(x − 1) terms: evaluate on the complex plane; the imaginary parts cancel.
-        T = np.real(phi(u1 / scale + 0j) - phi(u0 / scale + 0j)) * a ** (2.0 / D - 2.0)
-        return float(abs(T))
-    val, _err = quad(lambda u: 1.0 / rate(u), u0, u1, epsabs=0.0, epsrel=1e-12, limit=200)
+    if method == "sympy" or (method == "auto" and lam == 0.0 and D <= 4 and a > 0):
+        return _sympy_travel_time(u0, u1, a, lam, D)
+    val, _err = quad(lambda u: 1.0 / _balanced_rate(u, a, lam, D), u0, u1, epsabs=0.0, epsrel=1e-12, limit=200)
     return float(abs(val))
+
+
+def _balanced_rate(u, a: float, lam: float, D: int):
+    """``du/dt = u^{D−1}(a − u^D) − (2λ/D) u``: the balanced scalar flow in ``u = |w|^{1/D}``, ``a = sign(w) z``."""
+    return u ** (D - 1) * (a - u**D) - (2.0 * lam / D) * u
+
+
+def _sympy_travel_time(u0: float, u1: float, a: float, lam: float, D: int) -> float:
+    """``|∫_{u0}^{u1} du / (u^{D−1}(a − u^D))|`` from SymPy's antiderivative (``λ = 0``, ``a > 0``)."""
+    if lam != 0.0 or a <= 0:
+        raise ValueError("method='sympy' needs lam = 0 and sign(w0) z > 0")
+    found = _sympy_antiderivative(D)
+    if found is None:
+        raise ValueError(f"SymPy finds no elementary antiderivative for D={D}; use method='quad'")
+    phi, scale = found[0], a ** (1.0 / D)
+    # Φ has log(x − 1) terms: evaluate on the complex plane; the imaginary parts cancel.
+    T = np.real(phi(u1 / scale + 0j) - phi(u0 / scale + 0j)) * a ** (2.0 / D - 2.0)
+    return float(abs(T))
 
 
 def hitting_time(traj: Trajectory, level) -> np.ndarray:
@@ -669,8 +719,8 @@ def hitting_time(traj: Trajectory, level) -> np.ndarray:
     -------
     ndarray, shape ``w.shape``.
     """
-    from scipy.optimize import brentq
-
+    if not isinstance(traj, Trajectory):
+        raise TypeError(f"traj must be a Trajectory, got {type(traj).__name__}")
     if traj.dense is None:
         raise ValueError("traj must come from a flow run with dense_output=True")
     shape = traj.w.shape[1:]
@@ -693,21 +743,23 @@ def hitting_time(traj: Trajectory, level) -> np.ndarray:
     return out.reshape(shape)
 
 
-def escape_times(w0, z, D, level=0.5, lam=0.0, **solver_opts) -> np.ndarray:
-    """Simulated time for the balanced scalar flow from each ``w0`` to reach ``level·z`` (THEORY.md §4).
+def escape_times(z, w0, lam, D, *, level=0.5, **solver_opts) -> np.ndarray:
+    """Simulated time for the balanced scalar flow from each ``w0`` to reach ``level·z``.
 
     One :func:`factor_flow` over all starts (``L = ½Σ(w_j − z)²`` with balanced
     factors), then :func:`hitting_time` on its dense output. The record grid
     runs to 1.5× the longest travel time from :func:`time_to_reach` (quad).
+    For ``λ = 0`` and ``w0 → 0`` the time grows like ``log(1/w0)`` for ``D = 2`` and
+    like ``w0^{−(1−2/D)}`` for ``D ≥ 3`` (:func:`escape_exponent`; claim C25).
 
     Parameters
     ----------
+    z : float, nonzero
     w0 : array_like, 1-D
         Starts, same sign as ``z``, ``|w0| < level·|z|``.
-    z : float, nonzero
+    lam : float, >= 0
     D : int >= 1
     level : float in (0, 1)
-    lam : float, >= 0
     **solver_opts
         Passed to :func:`factor_flow` (default ``atol=1e-30``: tiny starts need a pure relative tolerance).
 
@@ -715,15 +767,18 @@ def escape_times(w0, z, D, level=0.5, lam=0.0, **solver_opts) -> np.ndarray:
     -------
     ndarray, shape of ``w0``: hitting times (``inf`` where not reached).
     """
-    w0 = v.finite_array(w0, "w0", ndim=1)
     z = v.real_scalar(z, "z")
-    if z == 0 or w0.size == 0 or np.any(w0 * z <= 0) or np.any(np.abs(w0) >= level * abs(z)):
-        raise ValueError("w0 must be a non-empty 1-D array of the sign of z (nonzero), with |w0| < level·|z|")
+    w0 = v.finite_array(w0, "w0", ndim=1)
+    lam = v.regularization(lam)
+    D = v.depth(D)
     level = v.real_scalar(level, "level")
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level}")
-    D = v.depth(D)
-    T = time_to_reach(float(w0[np.argmin(np.abs(w0))]), level * z, z, D, lam, method="quad")
+    if z == 0:
+        raise ValueError("z must be nonzero")
+    if w0.size == 0 or np.any(w0 * z <= 0) or np.any(np.abs(w0) >= level * abs(z)):
+        raise ValueError("w0 must be a non-empty 1-D array of the sign of z (nonzero), with |w0| < level·|z|")
+    T = time_to_reach(z, float(w0[np.argmin(np.abs(w0))]), level * z, lam, D, method="quad")
     t = np.concatenate([[0.0], np.geomspace(min(1e-3, T / 10), 1.5 * T, 300)])
     solver_opts.setdefault("atol", 1e-30)
     tr = factor_flow(Scalar(np.full(w0.shape, z)), balanced_factors(w0, D), lam, t, dense_output=True, **solver_opts)
@@ -731,7 +786,7 @@ def escape_times(w0, z, D, level=0.5, lam=0.0, **solver_opts) -> np.ndarray:
 
 
 def escape_exponent(w0, times, D) -> float:
-    """Fitted growth law of escape times as ``w0 → 0`` (THEORY.md §4; claim C25).
+    """Fitted growth law of escape times as ``w0 → 0`` (claim C25).
 
     ``w0`` should be geometrically spaced. Uses the differences
     ``T(w0_{i+1}) − T(w0_i)`` of consecutive starts, which

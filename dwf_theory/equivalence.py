@@ -1,10 +1,11 @@
-"""Numeric checks that the factorized problem F and the L_{2/D} problem G agree (THEORY.md §2).
+"""Numeric checks that the factorized problem F and the L_{2/D} problem G agree.
 
 ``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` on the factors and
 ``G(w) = L(w) + λ Σ_j |w_j|^{2/D}`` on the collapsed weights have the same
 global minimum, collapsing maps minimizers of F onto minimizers of G, and every
-local minimum of F is balanced. This module fits both problems with unrelated
-solvers so that these statements can be tested:
+local minimum of F is balanced (the equivalence of DWF and L_{2/D}
+regularization, Kolb et al., ICLR 2025; claims C12–C17). This module fits both
+problems with unrelated solvers so that these statements can be tested:
 
 * :func:`fit_factorized` — a local minimum of F on the factors (L-BFGS with the
   closed-form gradient :func:`~dwf_theory.penalty.factorized_gradient`, then
@@ -87,26 +88,6 @@ class Fit:
 # --------------------------------------------------------------------------- #
 
 
-def _check_loss(loss) -> Loss:
-    if not isinstance(loss, Loss):
-        raise TypeError(f"loss must be a dwf_theory Loss (e.g. Scalar, LeastSquares), got {type(loss).__name__}")
-    return loss
-
-
-def _check_factors(factors, loss: Loss, D: int, name: str = "factors0") -> np.ndarray:
-    factors = v.finite_array(factors, name)
-    if factors.shape != (D, *loss.shape):
-        raise ValueError(f"{name} must have shape (D, *loss.shape) = {(D, *loss.shape)}, got {factors.shape}")
-    return factors.copy()
-
-
-def _check_w(w, loss: Loss, name: str = "w0") -> np.ndarray:
-    w = v.finite_array(w, name)
-    if w.shape != loss.shape:
-        raise ValueError(f"{name} must have shape loss.shape = {loss.shape}, got {w.shape}")
-    return w.copy()
-
-
 def _check_options(tol, max_iter) -> tuple[float, int]:
     return v.positive(tol, "tol"), v.whole_number(max_iter, "max_iter", 1)
 
@@ -160,7 +141,7 @@ def _newton_polish(fg, hess, x: np.ndarray, steps: int = 20) -> np.ndarray:
 @single_threaded_blas
 def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", tol=1e-10, max_iter=20000,
                    lr=None, polish=True) -> Fit:
-    """A local minimum of ``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` (THEORY.md §1–2).
+    """A local minimum of ``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²``.
 
     Parameters
     ----------
@@ -192,30 +173,27 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
     Fit
         ``residual = max |∇F|``; ``diverged`` when ``'gd'`` leaves the finite numbers.
     """
-    loss = _check_loss(loss)
+    loss = v.loss(loss)
     lam = v.regularization(lam)
     D = v.depth(D)
     tol, max_iter = _check_options(tol, max_iter)
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     if factors0 is None:
-        factors0 = init_factors(loss.shape, D, "varmatch", 1.0, v.generator(rng))
-    factors0 = _check_factors(factors0, loss, D)
+        factors0 = init_factors(loss.shape, D, "varmatch", 1.0, rng=v.generator(rng))
+    factors0 = v.factors_for(loss, factors0, "factors0", D).copy()
     shape = factors0.shape
     fg = _f_and_grad(loss, lam, shape)
-    x = factors0.reshape(-1)
-    diverged = False
+
+    def hess(y):
+        return factorized_hessian(loss, y.reshape(shape), lam)
+
     if method == "L-BFGS":
-        res = optimize.minimize(
-            fg, x, jac=True, method="L-BFGS-B",
-            options={"maxiter": max_iter, "maxfun": 2 * max_iter, "gtol": 0.0, "ftol": 0.0, "maxcor": 30},
-        )
-        x, n_iter = res.x, int(res.nit)
+        x, n_iter, diverged = _lbfgs(fg, factors0.reshape(-1), max_iter)
     else:
-        x, n_iter, diverged = _gradient_descent(
-            fg, x, lr, tol, max_iter, lambda y: factorized_hessian(loss, y.reshape(shape), lam))
+        x, n_iter, diverged = _gradient_descent(fg, factors0.reshape(-1), lr, tol, max_iter, hess)
     if polish and not diverged:
-        x = _newton_polish(fg, lambda y: factorized_hessian(loss, y.reshape(shape), lam), x)
+        x = _newton_polish(fg, hess, x)
     factors = x.reshape(shape)
     val, grad = fg(x)
     residual = float(np.max(np.abs(grad))) if np.isfinite(val) else np.inf
@@ -226,7 +204,17 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
     )
 
 
+def _lbfgs(fg, x, max_iter):
+    """L-BFGS-B (no bounds) with the closed-form gradient, run until the line search stalls: ``(x, n_iter, False)``."""
+    res = optimize.minimize(
+        fg, x, jac=True, method="L-BFGS-B",
+        options={"maxiter": max_iter, "maxfun": 2 * max_iter, "gtol": 0.0, "ftol": 0.0, "maxcor": 30},
+    )
+    return res.x, int(res.nit), False
+
+
 def _gradient_descent(fg, x, lr, tol, max_iter, hess):
+    """Gradient descent ``x ← x − lr ∇F`` until ``max|∇F| <= tol``: ``(x, n_iter, diverged)``."""
     if lr is None:
         lr = 1.0 / (np.linalg.norm(hess(x), 2) + 1.0)
     lr = v.positive(lr, "lr")
@@ -252,7 +240,7 @@ def random_factors(loss, D, starts, *, rng=None, scale=None, spread=0.3) -> np.n
     balanced), with random signs. Unlike i.i.d. Gaussian factors, whose product
     concentrates at zero for large ``D``, these starts reach every basin.
     """
-    loss = _check_loss(loss)
+    loss = v.loss(loss)
     D = v.depth(D)
     starts = v.whole_number(starts, "starts", 1)
     spread = v.real_scalar(spread, "spread", minimum=0.0)
@@ -293,7 +281,7 @@ def _lipschitz(loss: Loss, w: np.ndarray) -> float:
 
 @single_threaded_blas
 def fit_lq(loss, lam, D, w0=None, *, step=None, tol=1e-10, max_iter=100000, polish=True) -> Fit:
-    """A local minimum of ``G(w) = L(w) + λ Σ_j |w_j|^{2/D}`` by proximal gradient (THEORY.md §1, §3).
+    """A local minimum of ``G(w) = L(w) + λ Σ_j |w_j|^{2/D}`` by proximal gradient.
 
     Iterates ``w ← prox(w − η ∇L(w), ηλ, D)`` with :func:`~dwf_theory.prox.prox`.
     With ``η = 1/Lip`` the objective never increases (the prox is an exact
@@ -324,7 +312,7 @@ def fit_lq(loss, lam, D, w0=None, *, step=None, tol=1e-10, max_iter=100000, poli
     Fit
         ``factors`` is ``None``; ``residual`` is the fixed-point residual.
     """
-    loss = _check_loss(loss)
+    loss = v.loss(loss)
     lam = v.regularization(lam)
     D = v.depth(D)
     tol, max_iter = _check_options(tol, max_iter)
@@ -332,7 +320,7 @@ def fit_lq(loss, lam, D, w0=None, *, step=None, tol=1e-10, max_iter=100000, poli
     if w0 is None:
         eta0 = 1.0 / _lipschitz(loss, zero) if step is None else v.positive(step, "step")
         w0 = -eta0 * loss.grad(zero)
-    w = _check_w(w0, loss)
+    w = v.weights_for(loss, w0, "w0").copy()
     eta = 1.0 / _lipschitz(loss, w) if step is None else v.positive(step, "step")
 
     def objective(x):
@@ -342,9 +330,26 @@ def fit_lq(loss, lam, D, w0=None, *, step=None, tol=1e-10, max_iter=100000, poli
             except ValueError:
                 return np.inf
 
-    def residual(x, eta):
-        return float(np.max(np.abs(x - prox(x - eta * loss.grad(x), eta * lam, D)), initial=0.0) / eta)
+    w, eta, n_iter, diverged = _proximal_gradient(loss, lam, D, w, eta, tol, max_iter, objective)
+    if polish and not diverged:
+        w = _support_newton(loss, lam, D, w, objective, lambda x: _prox_residual(loss, lam, D, x, eta))
+    r = _prox_residual(loss, lam, D, w, eta) if not diverged else np.inf
+    return Fit(w=w, factors=None, objective=float(objective(w)), converged=bool(r <= tol), n_iter=n_iter,
+               residual=r, diverged=diverged)
 
+
+def _prox_residual(loss: Loss, lam: float, D: int, x: np.ndarray, eta: float) -> float:
+    """Fixed-point residual of proximal gradient, ``max|x − prox(x − η∇L(x), ηλ, D)| / η`` (0 at stationary points)."""
+    return float(np.max(np.abs(x - prox(x - eta * loss.grad(x), eta * lam, D)), initial=0.0) / eta)
+
+
+def _proximal_gradient(loss: Loss, lam: float, D: int, w: np.ndarray, eta: float, tol: float, max_iter: int,
+                       objective):
+    """Iterate ``w ← prox(w − η∇L(w), ηλ, D)``, halving ``η`` whenever ``objective`` would increase.
+
+    Stops when the step ``max|Δw|/η`` is at most ``tol``, after ``max_iter`` steps, or when
+    the objective leaves the finite numbers. Returns ``(w, η, n_iter, diverged)``.
+    """
     f = objective(w)
     n_iter, diverged = 0, False
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is reported after the loop)
@@ -361,11 +366,7 @@ def fit_lq(loss, lam, D, w0=None, *, step=None, tol=1e-10, max_iter=100000, poli
         w, f = new, f_new
         if change <= tol:
             break
-    if polish and not diverged:
-        w = _support_newton(loss, lam, D, w, objective, lambda x: residual(x, eta))
-    r = residual(w, eta) if not diverged else np.inf
-    return Fit(w=w, factors=None, objective=float(objective(w)), converged=bool(r <= tol), n_iter=n_iter,
-               residual=r, diverged=diverged)
+    return w, eta, n_iter, diverged
 
 
 def _support_newton(loss: Loss, lam: float, D: int, w: np.ndarray, objective, residual, steps: int = 30):
@@ -410,27 +411,27 @@ def _support_newton(loss: Loss, lam: float, D: int, w: np.ndarray, objective, re
     return w
 
 
-def lq_stationarity(loss, w, lam, D, *, atol=0.0) -> float:
-    """Largest residual of the first-order conditions of G on the support of ``w`` (THEORY.md §2).
+def lq_stationarity(loss, w, lam, D, *, zero_tol=0.0) -> float:
+    """Largest residual of the first-order conditions of G on the support of ``w``.
 
     ``max_{j ∈ S} |∇_j L(w) + λ q sign(w_j) |w_j|^{q−1}|`` with ``q = 2/D`` and
-    support ``S = {j : |w_j| > atol}`` (``0`` when ``S`` is empty); the loss
+    support ``S = {j : |w_j| > zero_tol}`` (``0`` when ``S`` is empty); the loss
     gradient is taken at ``w`` with the entries outside ``S`` set to zero.
     Off the support, stationarity of G holds trivially for ``D ≥ 3`` (the
     penalty's slope is infinite at zero).
 
-    ``atol > 0`` is meant for collapsed factor fits: gradient-based fits of F
+    ``zero_tol > 0`` is meant for collapsed factor fits: gradient-based fits of F
     approach a zero weight only asymptotically (its factors shrink
     geometrically), leaving entries like ``1e-60`` that are zero in every sense
     but where ``|w_j|^{q−1}`` is enormous.
     """
-    loss = _check_loss(loss)
+    loss = v.loss(loss)
     lam = v.regularization(lam)
     D = v.depth(D)
-    w = _check_w(w, loss, "w")
-    atol = v.real_scalar(atol, "atol", minimum=0.0)
+    w = v.weights_for(loss, w, "w")
+    zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
     q = 2.0 / D
-    S = np.abs(w) > atol
+    S = np.abs(w) > zero_tol
     w = np.where(S, w, 0.0)
     if not S.any():
         return 0.0
@@ -457,7 +458,7 @@ def brute_force_lq(loss, lam, D, *, starts=2, rng=None, max_size=6) -> Fit:
     max_size : int
         Refuse larger problems (the cost grows like ``3^p``).
     """
-    loss = _check_loss(loss)
+    loss = v.loss(loss)
     lam = v.regularization(lam)
     D = v.depth(D)
     starts = v.whole_number(starts, "starts", 1)
@@ -466,47 +467,61 @@ def brute_force_lq(loss, lam, D, *, starts=2, rng=None, max_size=6) -> Fit:
     p = int(np.prod(loss.shape))
     if p > max_size:
         raise ValueError(f"loss must have at most max_size={max_size} weights for brute force, got {p}")
-    q = 2.0 / D
     zero = np.zeros(loss.shape)
-    scale = 1.0 + float(np.max(np.abs(_unpenalized(loss))))
+    w_ls = _unpenalized(loss)
+    scale = 1.0 + float(np.max(np.abs(w_ls)))
 
     def objective(x):
         return lq_objective(loss, x, lam, D)
 
     best_w, best_f = zero, objective(zero)
-    eta = 1.0 / _lipschitz(loss, zero)
     for pattern in itertools.product((0, 1, -1), repeat=p):
         sigma = np.array(pattern, float).reshape(loss.shape)
         S = sigma != 0
         if not S.any():
             continue
-
-        def fg(vv, sigma=sigma, S=S):
-            with np.errstate(over="ignore", invalid="ignore"):
-                u = np.exp(np.clip(vv, -700, 700))
-                x = np.zeros(loss.shape)
-                x[S] = sigma[S] * u
-                if not np.all(np.isfinite(loss.X @ x if isinstance(loss, LeastSquares) else x)):
-                    return np.inf, np.zeros_like(vv)
-                grad_u = sigma[S] * loss.grad(x)[S] + lam * q * u ** (q - 1.0)
-                f, g = objective(x), grad_u * u
-            if not (np.isfinite(f) and np.all(np.isfinite(g))):
-                return np.inf, np.zeros_like(vv)
-            return f, g
-
-        v0 = [np.log(np.maximum(np.abs(_unpenalized(loss))[S], 1e-3))]
+        v0 = [np.log(np.maximum(np.abs(w_ls)[S], 1e-3))]
         v0 += list(np.log(scale * rng.uniform(0.05, 1.0, size=(starts, int(S.sum())))))
-        for start in v0:
-            res = optimize.minimize(fg, start, jac=True, method="L-BFGS-B", options={"gtol": 1e-10, "maxiter": 100})
-            x = np.zeros(loss.shape)
-            x[S] = sigma[S] * np.exp(np.clip(res.x, -700, 700))
-            x = _support_newton(loss, lam, D, x, objective, lambda y: lq_stationarity(loss, y, lam, D))
-            fx = objective(x)
-            if fx < best_f:
-                best_w, best_f = x, fx
-    r = float(np.max(np.abs(best_w - prox(best_w - eta * loss.grad(best_w), eta * lam, D)), initial=0.0) / eta)
+        x, fx = _minimize_on_pattern(loss, lam, D, sigma, v0, objective)
+        if fx < best_f:
+            best_w, best_f = x, fx
+    r = _prox_residual(loss, lam, D, best_w, 1.0 / _lipschitz(loss, zero))
     return Fit(w=best_w, factors=None, objective=float(best_f), converged=bool(r <= 1e-8), n_iter=3**p - 1,
                residual=r)
+
+
+def _minimize_on_pattern(loss: Loss, lam: float, D: int, sigma: np.ndarray, starts, objective):
+    """Best local minimum of G with the signs ``sigma`` on the support ``S = {σ ≠ 0}``: ``(w, G(w))``.
+
+    ``G`` is smooth in ``v = log|w_S|``; L-BFGS from each start in ``v``, then
+    Newton's method on the support (:func:`_support_newton`).
+    """
+    S = sigma != 0
+    q = 2.0 / D
+
+    def fg(vv):
+        with np.errstate(over="ignore", invalid="ignore"):
+            u = np.exp(np.clip(vv, -700, 700))
+            x = np.zeros(loss.shape)
+            x[S] = sigma[S] * u
+            if not np.all(np.isfinite(loss.X @ x if isinstance(loss, LeastSquares) else x)):
+                return np.inf, np.zeros_like(vv)
+            grad_u = sigma[S] * loss.grad(x)[S] + lam * q * u ** (q - 1.0)
+            f, g = objective(x), grad_u * u
+        if not (np.isfinite(f) and np.all(np.isfinite(g))):
+            return np.inf, np.zeros_like(vv)
+        return f, g
+
+    best_x, best_f = None, np.inf
+    for start in starts:
+        res = optimize.minimize(fg, start, jac=True, method="L-BFGS-B", options={"gtol": 1e-10, "maxiter": 100})
+        x = np.zeros(loss.shape)
+        x[S] = sigma[S] * np.exp(np.clip(res.x, -700, 700))
+        x = _support_newton(loss, lam, D, x, objective, lambda y: lq_stationarity(loss, y, lam, D))
+        fx = objective(x)
+        if fx < best_f:
+            best_x, best_f = x, fx
+    return best_x, best_f
 
 
 def _unpenalized(loss: Loss) -> np.ndarray:

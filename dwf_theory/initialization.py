@@ -1,11 +1,17 @@
-"""Initialization schemes for factorized weights and the distribution of their product (THEORY.md §5)."""
+"""Initialization schemes for factorized weights and the distribution of their product.
+
+The schemes are those of Kolb et al., ICLR 2025 (standard, VarMatch and VarMatch with
+interval truncation, their initialization for deep weight factorization); the law of the
+product of ``D`` Gaussians is a Meijer G function (Springer & Thompson 1970), evaluated
+here from its Mellin–Barnes integral.
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from . import _validate as v
 
@@ -22,10 +28,10 @@ def _shape(shape) -> tuple:
     return tuple(v.whole_number(s, "shape entries", 0) for s in shape)
 
 
-def init_factors(shape, D, scheme, sigma_w, rng=None, eps=1e-3) -> np.ndarray:
+def init_factors(shape, D, scheme, sigma_w, *, rng=None, eps=1e-3) -> np.ndarray:
     """Draw factors of shape ``(D, *shape)`` for a weight of shape ``shape``.
 
-    Schemes (THEORY.md §5):
+    Schemes (Kolb et al., ICLR 2025):
 
     * ``'standard'``: every factor ``~ N(0, σ_w²)``; the product has standard
       deviation ``σ_w^D`` (vanishing signal for ``σ_w < 1``).
@@ -84,6 +90,8 @@ def _inside(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 def _truncated_draw(size, s: float, lo: float, hi: float, rng: np.random.Generator) -> np.ndarray:
     """``|ω| ~ N(0, s²)`` conditioned on ``lo < |ω| < hi``, with a random sign."""
+    from scipy import stats  # here, not at the top: scipy.stats is slow to import and kept out of `import dwf_theory`
+
     magnitude = stats.truncnorm.rvs(lo / s, hi / s, scale=s, size=size, random_state=rng)
     magnitude = np.clip(magnitude, np.nextafter(lo, np.inf), np.nextafter(hi, -np.inf))
     return np.where(rng.random(size) < 0.5, -magnitude, magnitude)
@@ -95,7 +103,7 @@ def _truncated_draw(size, s: float, lo: float, hi: float, rng: np.random.Generat
 #
 # w² / (2^D s^{2D}) = Π_d Γ_d with Γ_d ~ Gamma(½), so with y = x² / (2^D s^{2D})
 #
-#   density  p(x)          = (2π)^{−D/2} s^{−D} G^{D,0}_{0,D}(y | 0,…,0)              (THEORY.md §5)
+#   density  p(x)          = (2π)^{−D/2} s^{−D} G^{D,0}_{0,D}(y | 0,…,0)    (Springer & Thompson 1970)
 #   mass     P(|w| ≤ |x|)  = π^{−D/2} G^{D,1}_{1,D+1}(y | 1; ½,…,½, 0)
 #
 # Both Meijer G functions are evaluated from their defining Mellin–Barnes integral
@@ -216,6 +224,8 @@ def log_product_density(x, D, sigma_w) -> np.ndarray:
     x = v.finite_array(x, "x")
     D, sigma_w = _sigma_and_depth(D, sigma_w)
     if D == 1:
+        from scipy import stats
+
         with np.errstate(over="ignore"):  # x² overflows to inf far out: ln p = −inf, p = 0 (exact in floats)
             return stats.norm.logpdf(x, scale=sigma_w)
     s_log = math.log(sigma_w) / D
@@ -230,11 +240,11 @@ def log_product_density(x, D, sigma_w) -> np.ndarray:
     return out.reshape(x.shape)
 
 
-def product_density(x, D, sigma_w, method: str = "mellin") -> np.ndarray:
+def product_density(x, D, sigma_w, *, method: str = "mellin") -> np.ndarray:
     """Exact density of ``w = ω_1 ⋯ ω_D`` with ``ω_d`` iid ``N(0, s²)``, ``s = σ_w^{1/D}`` (VarMatch).
 
-    ``p(x) = (2π)^{−D/2} s^{−D} G^{D,0}_{0,D}( x² / (2^D s^{2D}) | 0,…,0 )`` (THEORY.md §5;
-    claims C40–C44). ``D = 1`` is the normal density, ``D = 2`` is ``K_0(|x|/σ_w)/(π σ_w)``.
+    ``p(x) = (2π)^{−D/2} s^{−D} G^{D,0}_{0,D}( x² / (2^D s^{2D}) | 0,…,0 )`` (Springer &
+    Thompson 1970; claims C40–C44). ``D = 1`` is the normal density, ``D = 2`` is ``K_0(|x|/σ_w)/(π σ_w)``.
     ``Var(w) = σ_w²`` and the kurtosis is ``3^D``.
 
     Parameters

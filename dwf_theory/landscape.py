@@ -1,6 +1,6 @@
 """Landscape of the factorized objective: Hessian, sharpness, stable learning rates, critical points.
 
-``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` (THEORY.md §1, §3). With
+``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` (Kolb et al., ICLR 2025). With
 ``P_d = Π_{k≠d} ω_k`` and ``Q_{dk} = Π_{l≠d,k} ω_l`` (elementwise),
 
 * gradient  ``∂F/∂ω_{d,i} = ∂_i L · P_{d,i} + (2λ/D) ω_{d,i}`` (:func:`dwf_theory.factorized_gradient`);
@@ -14,7 +14,8 @@ Hessian is, up to a diagonal sign change, ``[L'' m^{2D−2} + σ L' m^{D−2}] 1
 ``1`` and ``2λ/D − σ L' m^{D−2}`` (multiplicity ``D − 1``) across it. At a
 stationary point ``σ L' m^{D−2} = −2λ/D`` and these become
 ``D L''|w|^{2−2/D} − 2λ(D−2)/D = D|w|^{2−2/D} G''(w)`` and ``4λ/D``
-(THEORY.md §3 — derived here, checked in the tests and claims C20–C21).
+(derived here; re-derived by SymPy in :func:`dwf_theory.symbolic.balanced_hessian`
+and checked in claims C10, C20 and C21).
 """
 
 from __future__ import annotations
@@ -24,18 +25,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as v
-from .penalty import _loo, factorized_gradient
+from ._products import leave_one_out, leave_two_out
+from ._roots import stationary_magnitudes
+from .penalty import balanced_factors
+from .prox import prox_objective
 
 __all__ = [
     "CriticalPoint",
     "balanced_eigenvalues",
     "balanced_sharpness",
-    "factorized_gradient",
     "factorized_hessian",
     "leave_two_out_products",
     "max_stable_lr",
     "scalar_critical_points",
-    "separable_hessian_blocks",
 ]
 
 
@@ -44,7 +46,7 @@ __all__ = [
 # --------------------------------------------------------------------------- #
 
 
-def balanced_eigenvalues(w, lam, D, curvature=1.0, grad=None):
+def balanced_eigenvalues(w, lam, D, *, curvature=1.0, grad=None):
     """Hessian eigenvalues of ``F`` at a balanced factorization of the scalar weight(s) ``w``.
 
     Parameters
@@ -74,37 +76,40 @@ def balanced_eigenvalues(w, lam, D, curvature=1.0, grad=None):
     D = v.depth(D)
     c = v.finite_array(curvature, "curvature")
     w, c = np.broadcast_arrays(w, c)
+    g = None if grad is None else np.broadcast_to(v.finite_array(grad, "grad"), w.shape)
     a = np.abs(w)
-    if grad is None:
-        if D == 2 and np.any(w == 0):
-            raise ValueError("grad (L'(w)) must be given for D = 2 at w = 0: the spectrum there is lam ± |L'(0)|")
-        # σ L' m^{D−2}: −2λ/D at stationary points (and the origin's off-diagonal vanishes for D ≥ 3)
-        s = np.where(w != 0, -2.0 * lam / D, 0.0)
-    else:
-        g = v.finite_array(grad, "grad")
-        g = np.broadcast_to(g, w.shape)
-        if D == 2:
-            s = np.where(w != 0, np.sign(w) * g, np.abs(g))  # at 0 the pair (λ+|g|, λ−|g|)
-        elif D == 1:
-            s = np.zeros_like(a)
-        else:
-            s = np.sign(w) * g * a ** ((D - 2.0) / D)
-    if D == 1:
+    if D == 1:  # F = L(ω) + λω²: a single eigenvalue, no direction across
         return c + 2.0 * lam, np.full_like(a, -np.inf)
+    s = _signed_slope(w, lam, D, g)
     along = D * c * a ** (2.0 - 2.0 / D) + (D - 1) * s + 2.0 * lam / D
     across = 2.0 * lam / D - s
-    if D == 2 and grad is not None:
+    if D == 2 and g is not None:
         zero = w == 0
         along = np.where(zero, lam + np.abs(s), along)
         across = np.where(zero, lam - np.abs(s), across)
     return along, across
 
 
-def balanced_sharpness(w, lam, D, curvature=1.0, grad=None):
+def _signed_slope(w: np.ndarray, lam: float, D: int, g: np.ndarray | None) -> np.ndarray:
+    """``σ L' m^{D−2}`` (``σ = sign(w)``, ``m = |w|^{1/D}``) for ``D ≥ 2``; at ``D = 2``, ``w = 0``: ``|L'|``.
+
+    Without ``g`` (``L'``) ``w`` is taken to be stationary for ``G``, where the value is
+    ``−2λ/D``; at the origin it vanishes for ``D ≥ 3`` and is undetermined for ``D = 2``.
+    """
+    if g is None:
+        if D == 2 and np.any(w == 0):
+            raise ValueError("grad (L'(w)) must be given for D = 2 at w = 0: the spectrum there is lam ± |L'(0)|")
+        return np.where(w != 0, -2.0 * lam / D, 0.0)
+    if D == 2:
+        return np.where(w != 0, np.sign(w) * g, np.abs(g))  # at 0 the pair (λ+|g|, λ−|g|)
+    return np.sign(w) * g * np.abs(w) ** ((D - 2.0) / D)
+
+
+def balanced_sharpness(w, lam, D, *, curvature=1.0, grad=None):
     """Largest Hessian eigenvalue ``λ_max`` of ``F`` at the balanced factorization of ``w``.
 
     For a stationary ``w ≠ 0`` (the default, ``grad=None``)
-    ``λ_max = max(D L''|w|^{2−2/D} − 2λ(D−2)/D, 4λ/D)`` (THEORY.md §3); for
+    ``λ_max = max(D L''|w|^{2−2/D} − 2λ(D−2)/D, 4λ/D)`` (module docstring); for
     ``D = 1`` it is ``L'' + 2λ``; at the origin ``2λ/D`` for ``D ≥ 3``.
     See :func:`balanced_eigenvalues` for the parameters.
 
@@ -112,19 +117,22 @@ def balanced_sharpness(w, lam, D, curvature=1.0, grad=None):
     -------
     float or ndarray (shape of ``w`` broadcast with ``curvature``)
     """
-    along, across = balanced_eigenvalues(w, lam, D, curvature, grad)
+    along, across = balanced_eigenvalues(w, lam, D, curvature=curvature, grad=grad)
     out = np.maximum(along, across)
     return float(out) if out.ndim == 0 else out
 
 
-def max_stable_lr(w, lam, D, curvature=1.0, grad=None):
+def max_stable_lr(w, lam, D, *, curvature=1.0, grad=None):
     """Largest learning rate ``2 / λ_max`` for which gradient descent on ``F`` is linearly stable.
 
-    Gradient descent converges to the balanced minimum over ``w`` for
-    ``η < 2/λ_max`` and not above (THEORY.md §4; claim C25). ``inf`` where
-    ``λ_max <= 0`` (a flat minimum: every rate is linearly stable).
+    Gradient descent ``ω ← ω − η ∇F(ω)`` linearized at a minimum is
+    ``δ ← (I − η ∇²F) δ``, a contraction iff ``η < 2/λ_max`` for a positive
+    definite Hessian (the classical linear-stability condition of gradient
+    descent, e.g. Nesterov 2004, Cohen et al. 2021; checked in claim C27). ``λ_max`` is
+    :func:`balanced_sharpness`, same parameters. ``inf`` where ``λ_max <= 0``
+    (a flat minimum: every rate is linearly stable).
     """
-    lmax = np.asarray(balanced_sharpness(w, lam, D, curvature, grad), dtype=float)
+    lmax = np.asarray(balanced_sharpness(w, lam, D, curvature=curvature, grad=grad), dtype=float)
     with np.errstate(divide="ignore"):
         out = np.where(lmax > 0, 2.0 / np.where(lmax > 0, lmax, 1.0), np.inf)
     return float(out) if out.ndim == 0 else out
@@ -142,33 +150,7 @@ def leave_two_out_products(factors) -> np.ndarray:
     removed), so it is exact where factors vanish.
     """
     factors = v.factor_array(factors)
-    return _l2o(factors)
-
-
-def _l2o(factors: np.ndarray) -> np.ndarray:
-    D = factors.shape[0]
-    out = np.zeros((D, *factors.shape))
-    if D == 1:
-        return out
-    for d in range(D):  # D is small; each step is vectorized over the weights
-        rest = np.delete(factors, d, axis=0)
-        out[d, np.arange(D) != d] = _loo(rest)
-    return out
-
-
-def separable_hessian_blocks(factors, grad, curvature, lam) -> np.ndarray:
-    """Per-coordinate ``D × D`` Hessian blocks of ``F`` for a separable loss, shape ``(*w.shape, D, D)``.
-
-    ``H_j[d, k] = L''_j P_{d,j} P_{k,j} + (1 − δ_{dk}) L'_j Q_{dk,j} + δ_{dk} 2λ/D``.
-    Unchecked inputs: ``factors`` ``(D, *shape)``, ``grad`` and ``curvature`` broadcastable to ``shape``.
-    """
-    D = factors.shape[0]
-    P = _loo(factors)
-    Q = _l2o(factors)
-    H = curvature * P[:, None] * P[None, :] + grad * Q
-    H = np.moveaxis(H, (0, 1), (-2, -1))
-    H = H + (2.0 * lam / D) * np.eye(D)
-    return H
+    return leave_two_out(factors)
 
 
 def factorized_hessian(loss, factors, lam) -> np.ndarray:
@@ -185,7 +167,8 @@ def factorized_hessian(loss, factors, lam) -> np.ndarray:
     factors : array_like, shape (D, *loss.shape)
     lam : float, >= 0
     """
-    factors = v.factor_array(factors)
+    loss = v.loss(loss)
+    factors = v.factors_for(loss, factors)
     lam = v.regularization(lam)
     D = factors.shape[0]
     w = np.prod(factors, axis=0)
@@ -193,8 +176,8 @@ def factorized_hessian(loss, factors, lam) -> np.ndarray:
     Hl = np.asarray(loss.hessian(w), float)
     p = w.size
     f = factors.reshape(D, p)
-    P = _loo(f)  # (D, p)
-    Q = _l2o(f)  # (D, D, p)
+    P = leave_one_out(f)  # (D, p)
+    Q = leave_two_out(f)  # (D, D, p)
     H = np.einsum("di,ij,kj->dikj", P, Hl, P)
     idx = np.arange(p)
     H[:, idx, :, idx] += np.moveaxis(g * Q, -1, 0)
@@ -246,47 +229,6 @@ def _kind(eig: np.ndarray) -> str:
     return "saddle"
 
 
-def _stationary_magnitudes(a: float, lam: float, D: int) -> list[float]:
-    """Nonzero roots ``u > 0`` of ``u + λ q u^{q−1} = a`` (``a = |z|``), ascending."""
-    from scipy.optimize import brentq
-
-    if D == 1:
-        return [a / (1.0 + 2.0 * lam)] if a > 0 else []
-    if D == 2:
-        return [a - lam] if a > lam else []
-    if lam == 0.0:
-        return [a] if a > 0 else []
-    q = 2.0 / D
-    # log space throughout: λq, w_m and the smaller root underflow for subnormal λ
-    log_lq = np.log(lam) + np.log(q)
-    s_hi = (log_lq + np.log(1.0 - q)) / (2.0 - q)  # log w_m, the inflection of u + λq u^{q−1}
-    wm = float(np.exp(s_hi))
-    zex = wm * (2.0 - q) / (1.0 - q)  # existence threshold
-    if a < zex:
-        return []
-    if a == zex:
-        return [wm]
-
-    def h(u):
-        return u + np.exp(log_lq + (q - 1.0) * np.log(u)) - a
-
-    # The smaller root can be astronomically small (≈ (λq/a)^{1/(1−q)}): solve for s = log u,
-    # log(λq) + (q − 1)s = log(a − e^s), which is monotone on s < log w_m.
-    def phi(s):
-        return log_lq + (q - 1.0) * s - np.log(a - np.exp(s))
-
-    s_lo = (log_lq - np.log(a)) / (1.0 - q) - 1.0
-    while phi(s_lo) <= 0:
-        s_lo -= 1.0 + abs(s_lo)
-    if phi(s_hi) >= 0 or h(wm) >= 0:  # |z| above z_exist by rounding only: the double root w_m
-        return [wm]
-    small = float(np.exp(brentq(phi, s_lo, s_hi, xtol=1e-14, rtol=4 * np.finfo(float).eps)))
-    large = brentq(h, wm, max(a, wm * 2), xtol=1e-300, rtol=4 * np.finfo(float).eps)
-    if small == 0.0:  # below the smallest float: indistinguishable from the origin
-        return [large]
-    return [small, large]
-
-
 def scalar_critical_points(z, lam, D) -> tuple[CriticalPoint, ...]:
     """All critical points of ``F(ω) = ½(ω_1⋯ω_D − z)² + (λ/D)Σω_d²``, classified.
 
@@ -294,7 +236,7 @@ def scalar_critical_points(z, lam, D) -> tuple[CriticalPoint, ...]:
     all ``d``), so the critical points are the origin and the balanced
     factorizations of the nonzero stationary points of
     ``G(w) = ½(w−z)² + λ|w|^{2/D}`` (which exist iff
-    ``|z| >= existence_threshold(λ, D)``). Classification (THEORY.md §3):
+    ``|z| >= existence_threshold(λ, D)``). Classification (module docstring; derived here):
 
     * origin: ``D ≥ 3`` Hessian ``(2λ/D) I`` — a minimum for every ``λ > 0``;
       ``D = 2`` eigenvalues ``λ ± |z|`` — a saddle iff ``|z| > λ``;
@@ -325,12 +267,11 @@ def scalar_critical_points(z, lam, D) -> tuple[CriticalPoint, ...]:
             eig = np.full(D, 2.0 * lam / D)
         f0 = np.zeros(D)
         points.append(CriticalPoint(0.0, f0, _kind(eig), eig, 0.5 * z * z))
-    for u in _stationary_magnitudes(abs(z), lam, D):
+    for u in stationary_magnitudes(abs(z), lam, D):
         w = sign * u
-        along, across = balanced_eigenvalues(w, lam, D, 1.0, grad=w - z)
+        along, across = balanced_eigenvalues(w, lam, D, grad=w - z)
         eig = np.sort(np.concatenate([[float(along)], np.full(D - 1, float(across))]))
-        fac = np.full(D, u ** (1.0 / D))
-        fac[0] *= sign
-        obj = 0.5 * (w - z) ** 2 + lam * u ** (2.0 / D)
+        fac = balanced_factors(w, D)
+        obj = prox_objective(z, w, lam, D)
         points.append(CriticalPoint(float(w), fac, _kind(eig), eig, float(obj)))
     return tuple(points)

@@ -1,10 +1,11 @@
-"""Losses of the collapsed weight ``w`` with gradient and Hessian (THEORY.md §1).
+"""Losses of the collapsed weight ``w`` with gradient and Hessian.
 
-Every loss has ``.loss(w) -> float``, ``.grad(w) -> ndarray`` (shape of ``w``)
-and ``.hessian(w) -> ndarray`` (shape ``(w.size, w.size)``). Separable losses
-(a sum of independent scalar problems, one per coordinate) also have
-``.grad_elementwise`` semantics: ``grad`` acts coordinate by coordinate and
-``.curvature`` holds the diagonal of the Hessian, so that batches of scalar
+Every loss has ``.shape`` (the shape of ``w``), ``.loss(w) -> float``,
+``.grad(w) -> ndarray`` (shape of ``w``) and ``.hessian(w) -> ndarray`` (shape
+``(w.size, w.size)``). A *separable* loss (``separable = True``) is a sum of
+independent scalar problems, ``L(w) = Σ_j ℓ_j(w_j)``: its ``grad`` acts
+coordinate by coordinate (``grad(w)_j = ℓ'_j(w_j)``), its Hessian is diagonal
+and ``.curvature`` holds that diagonal ``ℓ''_j``, so that a batch of scalar
 problems can be solved in one vectorized call.
 """
 
@@ -33,17 +34,15 @@ class Loss:
         raise NotImplementedError
 
     def _check_w(self, w) -> np.ndarray:
-        w = v.finite_array(w, "w")
-        if w.shape != self.shape:
-            raise ValueError(f"w must have shape {self.shape} for this loss, got {w.shape}")
-        return w
+        return v.weights_for(self, w, "w")
 
 
 @dataclass(frozen=True, eq=False)
 class Scalar(Loss):
     """``L(w) = ½ Σ_j (w_j − z_j)²``: independent scalar problems, one per entry of ``z``.
 
-    With a 0-d ``z`` this is the scalar problem ``½ (w − z)²`` of THEORY.md §1.
+    With a 0-d ``z`` this is the scalar problem ``½ (w − z)²`` whose penalized
+    minimizer is the thresholding operator (:func:`dwf_theory.prox.prox`).
     ``L' = w − z`` and ``L'' = 1``.
     """
 
@@ -76,7 +75,7 @@ class Scalar(Loss):
 
 @dataclass(frozen=True, eq=False)
 class LeastSquares(Loss):
-    """``L(w) = ‖X w − y‖² / (2n)`` — scikit-learn's ``Lasso`` scaling.
+    """``L(w) = ‖X w − y‖² / (2n)`` — scikit-learn's ``Lasso`` scaling (so ``D = 2`` is ``Lasso(alpha=λ)``).
 
     ``∇L = Xᵀ(Xw − y)/n`` and ``∇²L = XᵀX/n``.
     """

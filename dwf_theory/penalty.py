@@ -1,9 +1,14 @@
 """Collapse, balanced factorization, the factor and L_{2/D} penalties, imbalance.
 
-Conventions (THEORY.md §1): a depth-``D`` factorization of ``w`` is an array
-``factors`` of shape ``(D, *w.shape)`` with ``w = factors[0] * … * factors[D-1]``.
-The factorized objective is ``F = L(collapse(factors)) + lam * factor_penalty(factors)``
-and the collapsed one ``G = L(w) + lam * lq_penalty(w, D)``.
+A depth-``D`` factorization of ``w`` is an array ``factors`` of shape
+``(D, *w.shape)`` with ``w = factors[0] * … * factors[D-1]`` (deep weight
+factorization, Kolb et al., ICLR 2025). The factorized objective is
+``F(ω) = L(collapse(ω)) + λ · factor_penalty(ω)`` and the collapsed one
+``G(w) = L(w) + λ · lq_penalty(w, D)``. They are linked by the penalty
+equivalence ``min {(1/D) Σ_d ‖ω_d‖² : ω_1 ⊙ … ⊙ ω_D = w} = Σ_j |w_j|^{2/D}``
+(per coordinate the AM–GM inequality ``(1/D) Σ_d ω_d² ≥ (Π_d ω_d²)^{1/D}``; the
+paper's equivalence of DWF and L_{2/D} regularization), attained exactly at the
+balanced factorizations.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as v
+from ._products import factor_gradient, leave_one_out
 
 
 def collapse(factors) -> np.ndarray:
@@ -28,11 +34,11 @@ def collapse(factors) -> np.ndarray:
     return np.prod(factors, axis=0)
 
 
-def balanced_factors(w, D, signs=None) -> np.ndarray:
+def balanced_factors(w, D, *, signs=None) -> np.ndarray:
     """A balanced factorization of ``w``: ``|ω_d| = |w|^{1/D}`` and ``Π_d ω_d = w``.
 
     These are exactly the minimizers of ``(1/D) Σ_d ‖ω_d‖²`` subject to
-    ``ω_1 ⊙ … ⊙ ω_D = w`` (THEORY.md §2).
+    ``ω_1 ⊙ … ⊙ ω_D = w`` (equality case of AM–GM; Kolb et al., ICLR 2025).
 
     Parameters
     ----------
@@ -90,7 +96,10 @@ def factor_penalty(factors) -> float:
 
 
 def lq_penalty(w, D) -> float:
-    """Collapsed penalty ``‖w‖_{2/D}^{2/D} = Σ_j |w_j|^{2/D}`` (THEORY.md §2)."""
+    """Collapsed penalty ``‖w‖_{2/D}^{2/D} = Σ_j |w_j|^{2/D}``.
+
+    The minimum of :func:`factor_penalty` over the factorizations of ``w`` (see the module docstring).
+    """
     w = v.finite_array(w, "w")
     D = v.depth(D)
     return float(np.sum(np.abs(w) ** (2.0 / D)))
@@ -110,49 +119,27 @@ def leave_one_out_products(factors) -> np.ndarray:
     factor is zero (unlike ``collapse(factors) / factors``).
     """
     factors = v.factor_array(factors)
-    return _loo(factors)
-
-
-def _loo(factors: np.ndarray) -> np.ndarray:
-    """Unchecked leave-one-out products (prefix · suffix), shape of ``factors``."""
-    D = factors.shape[0]
-    out = np.ones_like(factors)
-    if D == 1:
-        return out
-    # Running products over the (short) leading axis: np.cumprod along axis 0 is ~100x slower than
-    # D − 1 elementwise products of whole slices, and this sits on the trainer's hot path.
-    out[1] = factors[0]
-    for d in range(2, D):
-        np.multiply(out[d - 1], factors[d - 1], out=out[d, ...])
-    suffix = factors[D - 1].copy()
-    for d in range(D - 2, -1, -1):
-        out[d] *= suffix
-        if d:
-            suffix *= factors[d]
-    return out
+    return leave_one_out(factors)
 
 
 def factorized_objective(loss, factors, lam) -> float:
-    """``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` (THEORY.md §1)."""
-    factors = v.factor_array(factors)
+    """``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²``, the DWF objective (Kolb et al., ICLR 2025)."""
+    loss = v.loss(loss)
+    factors = v.factors_for(loss, factors)
     lam = v.regularization(lam)
     return float(loss.loss(np.prod(factors, axis=0)) + lam * np.sum(factors * factors) / factors.shape[0])
 
 
 def factorized_gradient(loss, factors, lam) -> np.ndarray:
-    """``∂F/∂ω_d = ∇L(w) ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d``, shape of ``factors``."""
-    factors = v.factor_array(factors)
+    """``∂F/∂ω_d = ∇L(w) ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d``, shape of ``factors`` (chain rule)."""
+    loss = v.loss(loss)
+    factors = v.factors_for(loss, factors)
     lam = v.regularization(lam)
-    return _factorized_gradient(loss, factors, lam)
-
-
-def _factorized_gradient(loss, factors: np.ndarray, lam: float) -> np.ndarray:
-    """Unchecked :func:`factorized_gradient` (for the solvers' inner loops)."""
-    g = loss.grad(np.prod(factors, axis=0))
-    return g * _loo(factors) + (2.0 * lam / factors.shape[0]) * factors
+    return factor_gradient(loss, factors, lam)
 
 
 def lq_objective(loss, w, lam, D) -> float:
-    """``G(w) = L(w) + λ Σ_j |w_j|^{2/D}`` (THEORY.md §1)."""
+    """``G(w) = L(w) + λ Σ_j |w_j|^{2/D}``, the L_{2/D}-regularized objective equivalent to ``F``."""
+    loss = v.loss(loss)
     lam = v.regularization(lam)
-    return float(loss.loss(v.finite_array(w, "w")) + lam * lq_penalty(w, D))
+    return float(loss.loss(v.weights_for(loss, w)) + lam * lq_penalty(w, D))

@@ -1,10 +1,14 @@
-"""Phase diagrams over (initialization, learning rate), (λ, z) and (D, λ) (THEORY.md §3–5).
+"""Phase diagrams over (initialization, learning rate), (z, λ) and (D, λ).
+
+The problem is ``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²`` and its collapsed form
+``G(w) = L(w) + λ Σ_j |w_j|^{2/D}`` (Kolb et al., ICLR 2025, the penalty equivalence of
+deep weight factorization; the diagrams themselves are derived here).
 
 * :func:`init_lr_phase` — where gradient descent from the balanced start ``ω_d = α``
   ends, over a grid of ``α`` and learning rates ``η``: diverged, at zero, at a
   nonzero minimum, or not converged within the step budget; with the stability
   edge ``2/λ_max`` and the edge of the origin's basin as overlays.
-* :func:`threshold_phase` — the three regions of the scalar problem in ``(λ, z)``:
+* :func:`threshold_phase` — the three regions of the scalar problem in ``(z, λ)``:
   zero only, zero global with a nonzero local minimum, nonzero global (analytic);
   :func:`threshold_phase_gd` finds the same regions by gradient descent.
 * :func:`sparsity_phase` — the fraction of exact zeros of the fitted ``w`` on a
@@ -29,8 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as v
+from ._products import leave_one_out
 from .losses import LeastSquares, Loss, Scalar
-from .penalty import _loo
 from .prox import existence_threshold, threshold
 
 #: Label names of :func:`init_lr_phase`, indexed by the integer codes in ``labels``.
@@ -87,8 +91,8 @@ class SparsityPhase:
 
     Attributes
     ----------
-    Ds : ndarray of int, shape (m,)
     lams : ndarray, shape (k,)
+    depths : ndarray of int, shape (m,)
     zero_fraction : ndarray, shape (m, k)
         Fraction of coordinates of the fitted ``w`` that are exactly 0.
     objective : ndarray, shape (m, k)
@@ -98,8 +102,8 @@ class SparsityPhase:
         The fitted weights.
     """
 
-    Ds: np.ndarray
     lams: np.ndarray
+    depths: np.ndarray
     zero_fraction: np.ndarray
     objective: np.ndarray
     converged: np.ndarray
@@ -111,24 +115,16 @@ class SparsityPhase:
 # --------------------------------------------------------------------------- #
 
 
-def _positive_grid(values, name: str) -> np.ndarray:
-    """A non-empty 1-D grid of finite numbers ``> 0``."""
+def _grid(values, name: str, *, minimum: float | None = None, strict: bool = False) -> np.ndarray:
+    """A non-empty 1-D grid of finite numbers, optionally ``>= minimum`` (``> minimum`` with ``strict``)."""
     arr = v.finite_array(values, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D grid, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty grid")
-    if not np.all(arr > 0):
-        raise ValueError(f"{name} must contain only numbers > 0")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D grid, got shape {arr.shape}")
+    if minimum is not None and not np.all(arr > minimum if strict else arr >= minimum):
+        raise ValueError(f"{name} must contain only numbers {'>' if strict else '>='} {minimum}")
     return arr
-
-
-def _check_loss(loss) -> Loss:
-    if not isinstance(loss, Loss):
-        raise TypeError(f"loss must be a dwf_theory Loss (e.g. Scalar, LeastSquares), got {type(loss).__name__}")
-    return loss
 
 
 # --------------------------------------------------------------------------- #
@@ -225,6 +221,78 @@ def _settled(a, z, abs_z, eta, c2, D, remaining, zero_tol, grad_tol) -> np.ndarr
     return codes
 
 
+def _outside(a: np.ndarray, bound: float) -> np.ndarray:
+    """Rows with an entry that is non-finite or larger than ``bound`` in magnitude (diverged)."""
+    return ~np.all(np.isfinite(a) & (np.abs(a) <= bound), axis=1)
+
+
+def _map_step(a, z, eta, shrink, D: int, pw, g) -> None:
+    """One step ``a ← (1 − η c2) a − η (a^D − z) a^{D−1}`` in place (``shrink = 1 − η c2``; ``pw``, ``g``: work)."""
+    _power(a, D - 1, out=pw)
+    np.multiply(pw, a, out=g)
+    g -= z
+    g *= pw
+    g *= eta
+    a *= shrink
+    a -= g
+
+
+def _due(step: int, steps: int, check_every: int) -> bool:
+    """Whether the active set is checked after ``step``: often at first (most runs settle early), then every
+    ``check_every`` steps, and after the last."""
+    return step % check_every == 0 or step == steps or (step < check_every and step & (step - 1) == 0)
+
+
+def _stopping(a, z, abs_z, eta, c2, D, remaining, bound, zero_tol, grad_tol) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to stop now and their labels: diverged rows, and rows :func:`_settled` with steps remaining."""
+    out = _outside(a, bound)
+    codes = np.where(out, DIVERGED, NOT_CONVERGED).astype(np.int8)
+    stop = out.copy()
+    if D >= 2 and remaining > 0:
+        settled = _settled(a, z, abs_z, eta, c2, D, remaining, zero_tol, grad_tol)
+        settled[out] = -1
+        codes = np.where(settled >= 0, settled, codes).astype(np.int8)
+        stop |= settled >= 0
+    return stop, codes
+
+
+def _iterate_all(a, z, eta, c2, D, steps, bound) -> np.ndarray:
+    """Every row for all ``steps`` (``a`` updated in place); returns which rows ever left ``bound``."""
+    shrink = 1.0 - c2 * eta
+    pw, g = np.empty_like(a), np.empty_like(a)
+    diverged = np.zeros(a.shape[0], dtype=bool)
+    for _ in range(steps):
+        _map_step(a, z, eta, shrink, D, pw, g)
+        diverged |= _outside(a, bound)
+    return diverged
+
+
+def _iterate_active(a, z, eta, c2, D, steps, idx, out: _Run, *, bound, zero_tol, grad_tol, check_every):
+    """Iterate with an active set: rows that diverge or settle are written to ``out`` and dropped.
+
+    Returns the indices and values of the rows still running after ``steps`` steps.
+    """
+    shrink = 1.0 - c2 * eta
+    abs_z = np.abs(z)
+    pw, g = np.empty_like(a), np.empty_like(a)
+    for step in range(1, steps + 1):
+        if a.shape[0] == 0:
+            break
+        if pw.shape != a.shape:
+            pw, g = np.empty_like(a), np.empty_like(a)
+        _map_step(a, z, eta, shrink, D, pw, g)
+        if not _due(step, steps, check_every):
+            continue
+        stop, codes = _stopping(a, z, abs_z, eta, c2, D, steps - step, bound, zero_tol, grad_tol)
+        if np.any(stop):
+            out.codes[idx[stop]] = codes[stop]
+            out.state[idx[stop]] = a[stop]
+            out.steps[idx[stop]] = step
+            keep = ~stop
+            idx, a, eta, shrink = idx[keep], a[keep], eta[keep], shrink[keep]
+    return idx, a
+
+
 def _balanced_scalar_run(a0, z, lr, lam, D, steps, *, bound, zero_tol, grad_tol, active_set=True,
                          check_every=32) -> _Run:
     """Iterate the balanced map ``a ← a − η g(a)`` for every row of ``a0`` (shape (N, p)).
@@ -235,71 +303,28 @@ def _balanced_scalar_run(a0, z, lr, lam, D, steps, *, bound, zero_tol, grad_tol,
     :func:`_settled`). Without ``active_set`` every row runs all ``steps`` (as the plain
     reference loop of the benchmark does); both give the same labels.
     """
-    N, p = a0.shape
+    N = a0.shape[0]
     c2 = 2.0 * lam / D
-    sqrtD = math.sqrt(D)
-    abs_z = np.abs(z)
-    final = a0.copy()
-    codes = np.full(N, NOT_CONVERGED, dtype=np.int8)
-    taken = np.full(N, steps, dtype=np.int64)
-    idx = np.arange(N)
-    a = a0.copy()
-    eta = lr[:, None].copy()
-    diverged_now = np.zeros(N, dtype=bool)
+    run = _Run(np.full(N, NOT_CONVERGED, dtype=np.int8), a0.copy(), np.full(N, steps, dtype=np.int64))
     with np.errstate(over="ignore", invalid="ignore"):
-        bad = ~np.all(np.isfinite(a) & (np.abs(a) <= bound), axis=1)
-        if np.any(bad):
-            codes[bad] = DIVERGED
-            taken[bad] = 0
-            keep = ~bad
-            idx, a, eta = idx[keep], a[keep], eta[keep]
-        shrink = 1.0 - c2 * eta
-        pw = np.empty_like(a)
-        g = np.empty_like(a)
-        for step in range(1, steps + 1):
-            if a.shape[0] == 0:
-                break
-            if pw.shape != a.shape:
-                pw = np.empty_like(a)
-                g = np.empty_like(a)
-            # a ← (1 − η c2) a − η (a^D − z) a^{D−1}, in place
-            _power(a, D - 1, out=pw)
-            np.multiply(pw, a, out=g)
-            g -= z
-            g *= pw
-            g *= eta
-            a *= shrink
-            a -= g
-            # check often at first (most runs settle or diverge within a few steps), then every check_every
-            due = step % check_every == 0 or step == steps or (step < check_every and step & (step - 1) == 0)
-            if not active_set or not due:
-                if not active_set:
-                    diverged_now[idx] |= ~np.all(np.isfinite(a) & (np.abs(a) <= bound), axis=1)
-                continue
-            out = ~np.all(np.isfinite(a) & (np.abs(a) <= bound), axis=1)
-            stop = out.copy()
-            new_codes = np.where(out, DIVERGED, NOT_CONVERGED).astype(np.int8)
-            if D >= 2 and step != steps:
-                settled = _settled(a, z, abs_z, eta, c2, D, steps - step, zero_tol, grad_tol)
-                settled[out] = -1
-                for code in (ZERO, NONZERO, NOT_CONVERGED):
-                    new_codes[settled == code] = code
-                stop |= settled >= 0
-            if np.any(stop):
-                codes[idx[stop]] = new_codes[stop]
-                final[idx[stop]] = a[stop]
-                taken[idx[stop]] = step
-                keep = ~stop
-                idx, a, eta, shrink = idx[keep], a[keep], eta[keep], shrink[keep]
-        if a.shape[0]:
-            final[idx] = a
-            if active_set:
-                codes[idx] = NOT_CONVERGED
-            ga, w = _balanced_g(a, z, c2, D)
-            div = diverged_now[idx] | ~np.all(np.isfinite(a) & (np.abs(a) <= bound), axis=1)
-            codes[idx] = _classify(div, np.sqrt(np.sum(w * w, axis=1)), sqrtD * np.sqrt(np.sum(ga * ga, axis=1)),
-                                   zero_tol, grad_tol)
-    return _Run(codes, final, taken)
+        bad = _outside(a0, bound)
+        run.codes[bad] = DIVERGED
+        run.steps[bad] = 0
+        idx = np.flatnonzero(~bad)
+        a, eta = a0[idx], lr[idx, None]
+        if active_set:
+            idx, a = _iterate_active(a, z, eta, c2, D, steps, idx, run, bound=bound, zero_tol=zero_tol,
+                                     grad_tol=grad_tol, check_every=check_every)
+            diverged = np.zeros(idx.size, dtype=bool)
+        else:
+            diverged = _iterate_all(a, z, eta, c2, D, steps, bound)
+        if idx.size:
+            run.state[idx] = a
+            g, w = _balanced_g(a, z, c2, D)
+            w_norm = np.sqrt(np.sum(w * w, axis=1))
+            grad_norm = math.sqrt(D) * np.sqrt(np.sum(g * g, axis=1))
+            run.codes[idx] = _classify(diverged | _outside(a, bound), w_norm, grad_norm, zero_tol, grad_tol)
+    return run
 
 
 def _batched_grad(loss: Loss, W: np.ndarray) -> np.ndarray:
@@ -330,7 +355,7 @@ def _factor_run(loss, alpha0, lr, lam, D, steps, *, bound, zero_tol, grad_tol, c
     stop_tol = grad_tol * 1e-3
 
     def state(F):
-        loo = _loo(F)
+        loo = leave_one_out(F)
         w = loo[0] * F[0]
         grad = _batched_grad(loss, w) * loo + c2 * F
         return w, grad
@@ -367,13 +392,18 @@ def _factor_run(loss, alpha0, lr, lam, D, steps, *, bound, zero_tol, grad_tol, c
 
 
 def _nonzero_minimum(loss: Loss, lam: float, D: int):
-    """Collapsed weight of the nonzero minimum (global if it is one, else local), or None."""
+    """Collapsed weight of the nonzero minimum (global if it is one, else local), or None.
+
+    For a scalar loss: the largest nonzero critical point whose Hessian is positive semi-definite.
+    """
     if isinstance(loss, Scalar):
         from .landscape import scalar_critical_points
 
         ws = []
         for zj in loss.z.reshape(-1):
-            mins = [c.w for c in scalar_critical_points(float(zj), lam, D) if c.kind == "minimum" and c.w != 0]
+            # a nonzero point with a positive semi-definite Hessian: a minimum, strict or (λ = 0, or λ so small
+            # that 4λ/D rounds to 0 against the balanced eigenvalue) flat along the fibre Π ω_d = w
+            mins = [c.w for c in scalar_critical_points(float(zj), lam, D) if c.w != 0 and np.all(c.eigenvalues >= 0)]
             ws.append(mins[-1] if mins else 0.0)
         ws = np.asarray(ws)
         return ws.reshape(loss.shape) if np.any(ws != 0) else None
@@ -394,8 +424,8 @@ def _stability_overlays(loss: Loss, lam: float, D: int) -> dict:
         nz = w_star != 0
         ws = np.asarray(w_star)[nz] if np.ndim(w_star) else np.asarray([w_star])
         grads = ws - (loss.z[nz] if np.ndim(w_star) else loss.z.reshape(1))
-        full = float(np.min(max_stable_lr(ws, lam, D, 1.0, grad=grads)))
-        along, _ = balanced_eigenvalues(ws, lam, D, 1.0, grad=grads)
+        full = float(np.min(max_stable_lr(ws, lam, D, curvature=1.0, grad=grads)))
+        along, _ = balanced_eigenvalues(ws, lam, D, curvature=1.0, grad=grads)
         balanced = float(np.min(2.0 / along))
         return {"max_stable_lr": full, "balanced_stable_lr": balanced, "w_star": w_star}
     from .landscape import factorized_hessian
@@ -454,20 +484,24 @@ def _basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts, rounds: int = 3
         lo, hi = grid[np.arange(rows.size), n_in], grid[np.arange(rows.size), n_in + 1]
     edge[rows] = 0.5 * (lo + hi)
     return edge
-    lo = a_sorted[first_not[rows] - 1].copy()
-    hi = a_sorted[first_not[rows]].copy()
-    frac = np.linspace(0.0, 1.0, split + 2)[1:-1]
-    for _ in range(rounds):
-        trial = lo[:, None] + (hi - lo)[:, None] * frac[None, :]
-        run = _balanced_scalar_run(trial.reshape(-1, 1) * np.ones((1, z.size)), z,
-                                   np.repeat(lrs[rows], split), lam, D, steps, **run_opts)
-        inside = (run.codes.reshape(rows.size, split) == ZERO)
-        n_in = np.argmin(inside, axis=1)  # leading run of 'zero'
-        n_in = np.where(np.all(inside, axis=1), split, n_in)
-        grid = np.concatenate([lo[:, None], trial, hi[:, None]], axis=1)
-        lo, hi = grid[np.arange(rows.size), n_in], grid[np.arange(rows.size), n_in + 1]
-    edge[rows] = 0.5 * (lo + hi)
-    return edge
+
+
+def _basin_overlays(loss: Loss, run: _Run, lam, D, alphas, lrs, steps, run_opts, *, basin: bool) -> dict:
+    """The ``'saddle_alpha'`` and ``'basin_edge'`` overlays of :func:`init_lr_phase` (scalar 0-d ``z`` only)."""
+    out = {"saddle_alpha": math.nan, "basin_edge": np.full(lrs.size, np.nan)}
+    if not (isinstance(loss, Scalar) and loss.z.size == 1):
+        return out
+    from .landscape import scalar_critical_points
+
+    z = loss.z.reshape(-1)
+    saddles = [c.w for c in scalar_critical_points(float(z[0]), lam, D) if c.kind == "saddle" and c.w != 0]
+    if saddles and D >= 3:
+        out["saddle_alpha"] = abs(saddles[0]) ** (1.0 / D)
+    if basin:
+        lr = np.repeat(lrs, alphas.size)
+        inside = _in_basin(run, z, lr, lam, D).reshape(lrs.size, alphas.size)
+        out["basin_edge"] = _basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts)
+    return out
 
 
 def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6, grad_tol=1e-8,
@@ -476,7 +510,7 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
 
     For every learning rate ``η`` in ``lrs`` and start ``α`` in ``alphas`` (every factor,
     every coordinate equal to ``α``), run ``steps`` steps of gradient descent on
-    ``F(ω) = L(ω_1⋯ω_D) + (λ/D) Σ‖ω_d‖²`` and label the end point (THEORY.md §4–5):
+    ``F(ω) = L(ω_1⋯ω_D) + (λ/D) Σ‖ω_d‖²`` and label the end point (rule derived here):
 
     * ``'diverged'`` — a factor became non-finite or exceeded ``bound`` in magnitude;
     * else ``'zero'`` — ``‖w‖ < zero_tol``;
@@ -529,11 +563,11 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
         * ``'w_star'`` — the nonzero minimum used for the stability overlays (``None`` if none).
         * ``'steps_taken'`` — array like ``labels``: steps each run took.
     """
-    loss = _check_loss(loss)
+    loss = v.loss(loss)
     lam = v.regularization(lam)
     D = v.depth(D)
-    alphas = _positive_grid(alphas, "alphas")
-    lrs = _positive_grid(lrs, "lrs")
+    alphas = _grid(alphas, "alphas", minimum=0.0, strict=True)
+    lrs = _grid(lrs, "lrs", minimum=0.0, strict=True)
     steps = v.whole_number(steps, "steps", 1)
     bound = v.positive(bound, "bound")
     zero_tol = v.positive(zero_tol, "zero_tol")
@@ -551,18 +585,7 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
         run = _factor_run(loss, a0, lr, lam, D, steps, **run_opts)
     labels = run.codes.reshape(n_lr, n_a).astype(np.int64)
     overlays = _stability_overlays(loss, lam, D)
-    overlays["saddle_alpha"] = math.nan
-    overlays["basin_edge"] = np.full(n_lr, np.nan)
-    if isinstance(loss, Scalar) and loss.z.size == 1:
-        from .landscape import scalar_critical_points
-
-        saddles = [c.w for c in scalar_critical_points(float(loss.z.reshape(-1)[0]), lam, D)
-                   if c.kind == "saddle" and c.w != 0]
-        if saddles and D >= 3:
-            overlays["saddle_alpha"] = abs(saddles[0]) ** (1.0 / D)
-        if basin:
-            inside = _in_basin(run, z, lr, lam, D).reshape(n_lr, n_a)
-            overlays["basin_edge"] = _basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts)
+    overlays.update(_basin_overlays(loss, run, lam, D, alphas, lrs, steps, run_opts, basin=bool(basin)))
     overlays["steps_taken"] = run.steps.reshape(n_lr, n_a)
     params = {"lam": lam, "D": D, "steps": steps, "bound": bound, "zero_tol": zero_tol, "grad_tol": grad_tol}
     return PhaseDiagram(labels, INIT_LR_NAMES, alphas, lrs, "alpha", "lr", overlays, params)
@@ -573,23 +596,33 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
 # --------------------------------------------------------------------------- #
 
 
-def threshold_phase(D, lams, zs) -> PhaseDiagram:
-    """The three regions of ``½(w − z)² + λ|w|^{2/D}`` in the ``(z, λ)`` plane (THEORY.md §3).
+def _thresholds(lams: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray]:
+    """``τ(λ)`` and ``z_exist(λ)`` over the grid ``lams``."""
+    tau = np.array([threshold(lam, D) for lam in lams])
+    zex = np.array([existence_threshold(lam, D) for lam in lams])
+    return tau, zex
+
+
+def threshold_phase(zs, lams, D) -> PhaseDiagram:
+    """The three regions of ``½(w − z)² + λ|w|^{2/D}`` in the ``(z, λ)`` plane.
 
     * ``'zero only'`` — ``|z| < z_exist(λ)``: 0 is the only minimum;
     * ``'zero global, nonzero local'`` — ``z_exist ≤ |z| ≤ τ(λ)`` (``D ≥ 3``);
     * ``'nonzero global'`` — ``|z| > τ(λ)``.
 
-    ``τ`` = :func:`~dwf_theory.prox.threshold`, ``z_exist`` =
-    :func:`~dwf_theory.prox.existence_threshold`; for ``D ≤ 2`` they coincide and the
-    middle region is empty. (At ``|z| = τ`` the tie goes to 0, as in ``prox``.)
-    Confirmed by gradient descent from many starts in :func:`threshold_phase_gd` (claim C51).
+    With ``q = 2/D``: ``τ = β (2 − q) / (2(1 − q))``, ``β = (2λ(1 − q))^{1/(2−q)}``
+    (:func:`~dwf_theory.prox.threshold`; the L_q thresholding of Xu et al. 2012 and
+    Cao et al. 2013), and ``z_exist = w_m (2 − q)/(1 − q)``, ``w_m = (λq(1 − q))^{1/(2−q)}``
+    (:func:`~dwf_theory.prox.existence_threshold`, the smallest ``|z|`` with a nonzero
+    stationary point; derived here). For ``D ≤ 2`` they coincide and the middle region
+    is empty. (At ``|z| = τ`` the tie goes to 0, as in ``prox``.) Confirmed by gradient
+    descent from many starts in :func:`threshold_phase_gd` (claim C51).
 
     Parameters
     ----------
-    D : int >= 1
-    lams : 1-D array_like, numbers >= 0, non-empty
     zs : 1-D array_like, finite numbers, non-empty
+    lams : 1-D array_like, numbers >= 0, non-empty
+    D : int >= 1
 
     Returns
     -------
@@ -597,11 +630,10 @@ def threshold_phase(D, lams, zs) -> PhaseDiagram:
         ``labels`` shape ``(len(lams), len(zs))``, names ``THRESHOLD_NAMES``; ``x = zs``,
         ``y = lams``; overlays ``'tau'`` and ``'z_exist'`` (arrays over ``lams``).
     """
-    D = v.depth(D)
-    lams = _grid(lams, "lams", minimum=0.0)
     zs = _grid(zs, "zs")
-    tau = np.array([threshold(lam, D) for lam in lams])
-    zex = np.array([existence_threshold(lam, D) for lam in lams])
+    lams = _grid(lams, "lams", minimum=0.0)
+    D = v.depth(D)
+    tau, zex = _thresholds(lams, D)
     a = np.abs(zs)[None, :]
     labels = np.where(a > tau[:, None], 2, np.where((a >= zex[:, None]) & (a > 0) & (D >= 3), 1, 0))
     if D >= 3:  # λ = 0: no penalty, the nonzero point z is the global minimum for z ≠ 0
@@ -610,54 +642,17 @@ def threshold_phase(D, lams, zs) -> PhaseDiagram:
                         {"tau": tau, "z_exist": zex}, {"D": D})
 
 
-def _grid(values, name: str, minimum: float | None = None) -> np.ndarray:
-    arr = v.finite_array(values, name)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D grid, got shape {arr.shape}")
-    if minimum is not None and not np.all(arr >= minimum):
-        raise ValueError(f"{name} must contain only numbers >= {minimum}")
-    return arr
+def _best_nonzero_minimum(z, lam, D, starts, steps, lr_scale, grad_tol) -> np.ndarray:
+    """Per ``(z, λ)`` pair (flat arrays, ``z >= 0``): ``F`` at the best nonzero minimum found, ``inf`` if none.
 
-
-def threshold_phase_gd(D, lams, zs, *, starts=24, steps=4000, lr_scale=0.9, grad_tol=1e-8) -> PhaseDiagram:
-    """The regions of :func:`threshold_phase` found by gradient descent on F from many starts.
-
-    For each ``(λ, z)`` gradient descent on ``F(ω) = ½(ω_1⋯ω_D − z)² + (λ/D)Σω_d²`` runs
-    from ``starts`` balanced starts ``α`` log-spaced over ``(10⁻³, 1.1)·|z|^{1/D}`` (all
-    local minima of F are balanced and balanced GD stays balanced; every nonzero
-    minimum ``a* < |z|^{1/D}`` has starts in its basin); ``z < 0`` is run as ``|z|``, the
-    sign flip ``ω_1 → −ω_1`` mapping one problem onto the other. Learning rate
-    ``lr_scale / h`` with ``h`` a bound on the curvature of the balanced map on the
-    start range. A start ends at a nonzero
-    minimum if ``|w| > 10⁻³|z|`` and ``‖∇F‖ < grad_tol``. Region: ``'zero only'`` if no
-    start found a nonzero minimum, else ``'nonzero global'`` if the best nonzero minimum
-    has ``F < F(0) = ½z²``, else ``'zero global, nonzero local'``.
-
-    Returns
-    -------
-    PhaseDiagram like :func:`threshold_phase`, with overlays ``'found_nonzero'`` (bool
-    array) and ``'best_objective'`` (F at the best nonzero minimum found; ``NaN`` where
-    none was found).
+    Balanced gradient descent ``a ← a − η[(a^D − z)a^{D−1} + (2λ/D)a]`` from ``starts``
+    log-spaced starts per pair, with ``η = lr_scale / h`` (see :func:`threshold_phase_gd`).
     """
-    D = v.depth(D)
-    lams = _grid(lams, "lams", minimum=0.0)
-    zs = _grid(zs, "zs")
-    starts = v.whole_number(starts, "starts", 1)
-    steps = v.whole_number(steps, "steps", 1)
-    lr_scale = v.positive(lr_scale, "lr_scale")
-    grad_tol = v.positive(grad_tol, "grad_tol")
-    L, Z = np.meshgrid(lams, zs, indexing="ij")
-    top = 1.1 * np.abs(Z) ** (1.0 / D)
-    frac = np.logspace(-3, 0, starts)
-    a0 = (top[..., None] * frac).reshape(-1)
-    lam_b = np.repeat(L.reshape(-1), starts)
-    z_b = np.repeat(np.abs(Z).reshape(-1), starts)  # ω_1 → −ω_1 maps the problem for −z onto z
-    h = (2 * D - 1) * np.repeat(top.reshape(-1), starts) ** (2 * D - 2) + (D - 1) * np.abs(z_b) * np.repeat(
-        top.reshape(-1), starts) ** max(D - 2, 0) + 2.0 * lam_b / D
+    top = 1.1 * z ** (1.0 / D)
+    a = (top[:, None] * np.logspace(-3, 0, starts)).reshape(-1)
+    lam_b, z_b, top_b = (np.repeat(x, starts) for x in (lam, z, top))
+    h = (2 * D - 1) * top_b ** (2 * D - 2) + (D - 1) * z_b * top_b ** max(D - 2, 0) + 2.0 * lam_b / D
     eta = lr_scale / h
-    a = a0.copy()
     c2 = 2.0 * lam_b / D
     for _ in range(steps):
         pw = _power(a, D - 1)
@@ -665,14 +660,44 @@ def threshold_phase_gd(D, lams, zs, *, starts=24, steps=4000, lr_scale=0.9, grad
     pw = _power(a, D - 1)
     w = pw * a
     grad_norm = math.sqrt(D) * np.abs((w - z_b) * pw + c2 * a)
-    found = (np.abs(w) > 1e-3 * np.abs(z_b)) & (grad_norm < grad_tol) & (np.abs(z_b) > 0)
-    obj = 0.5 * (w - z_b) ** 2 + lam_b * a * a
-    obj = np.where(found, obj, np.inf).reshape(L.shape + (starts,))
-    best = np.min(obj, axis=-1)
+    found = (np.abs(w) > 1e-3 * z_b) & (grad_norm < grad_tol) & (z_b > 0)
+    obj = np.where(found, 0.5 * (w - z_b) ** 2 + lam_b * a * a, np.inf)
+    return np.min(obj.reshape(z.size, starts), axis=1)
+
+
+def threshold_phase_gd(zs, lams, D, *, starts=24, steps=4000, lr_scale=0.9, grad_tol=1e-8) -> PhaseDiagram:
+    """The regions of :func:`threshold_phase` found by gradient descent on F from many starts.
+
+    For each ``(λ, z)`` gradient descent on ``F(ω) = ½(ω_1⋯ω_D − z)² + (λ/D)Σω_d²`` runs
+    from ``starts`` balanced starts ``α`` log-spaced over ``(10⁻³, 1.1)·|z|^{1/D}`` (all
+    local minima of F are balanced and balanced GD stays balanced; every nonzero
+    minimum ``a* < |z|^{1/D}`` has starts in its basin); ``z < 0`` is run as ``|z|``, the
+    sign flip ``ω_1 → −ω_1`` mapping one problem onto the other. Learning rate
+    ``lr_scale / h`` with ``h = (2D − 1)ā^{2D−2} + (D − 1)|z|ā^{D−2} + 2λ/D`` a bound on the
+    curvature of the balanced map on the start range ``|a| ≤ ā = 1.1|z|^{1/D}``. A start
+    ends at a nonzero minimum if ``|w| > 10⁻³|z|`` and ``‖∇F‖ < grad_tol``. Region:
+    ``'zero only'`` if no start found a nonzero minimum, else ``'nonzero global'`` if the
+    best nonzero minimum has ``F < F(0) = ½z²``, else ``'zero global, nonzero local'``.
+
+    Returns
+    -------
+    PhaseDiagram like :func:`threshold_phase`, with overlays ``'found_nonzero'`` (bool
+    array) and ``'best_objective'`` (F at the best nonzero minimum found; ``NaN`` where
+    none was found).
+    """
+    zs = _grid(zs, "zs")
+    lams = _grid(lams, "lams", minimum=0.0)
+    D = v.depth(D)
+    starts = v.whole_number(starts, "starts", 1)
+    steps = v.whole_number(steps, "steps", 1)
+    lr_scale = v.positive(lr_scale, "lr_scale")
+    grad_tol = v.positive(grad_tol, "grad_tol")
+    L, Z = np.meshgrid(lams, zs, indexing="ij")
+    best = _best_nonzero_minimum(np.abs(Z).reshape(-1), L.reshape(-1), D, starts, steps, lr_scale,
+                                 grad_tol).reshape(L.shape)
     any_found = np.isfinite(best)
     labels = np.where(~any_found, 0, np.where(best < 0.5 * Z * Z, 2, 1))
-    tau = np.array([threshold(lam, D) for lam in lams])
-    zex = np.array([existence_threshold(lam, D) for lam in lams])
+    tau, zex = _thresholds(lams, D)
     overlays = {"tau": tau, "z_exist": zex, "found_nonzero": any_found,
                 "best_objective": np.where(any_found, best, np.nan)}
     return PhaseDiagram(labels.astype(np.int64), THRESHOLD_NAMES, zs, lams, "z", "lam", overlays,
@@ -684,64 +709,42 @@ def threshold_phase_gd(D, lams, zs, *, starts=24, steps=4000, lr_scale=0.9, grad
 # --------------------------------------------------------------------------- #
 
 
-def sparse_regression(n, p, k, *, noise=0.1, rng=None) -> tuple[LeastSquares, np.ndarray]:
-    """A random sparse regression: ``X`` (n, p) standard normal, ``k`` nonzero ±(1..2) coefficients.
-
-    Returns ``(LeastSquares(X, y), w_true)`` with ``y = X w_true + noise·N(0, 1)``.
-    """
-    n = v.whole_number(n, "n", 1)
-    p = v.whole_number(p, "p", 1)
-    k = v.whole_number(k, "k", 0)
-    if k > p:
-        raise ValueError(f"k must be <= p = {p}, got {k}")
-    noise = v.real_scalar(noise, "noise", minimum=0.0)
-    rng = v.generator(rng)
-    X = rng.standard_normal((n, p))
-    w = np.zeros(p)
-    support = rng.choice(p, size=k, replace=False)
-    w[support] = rng.choice((-1.0, 1.0), size=k) * rng.uniform(1.0, 2.0, size=k)
-    y = X @ w + noise * rng.standard_normal(n)
-    return LeastSquares(X, y), w
+def _depths(depths) -> np.ndarray:
+    """A non-empty 1-D grid of depths (whole numbers >= 1) as int64."""
+    arr = _grid(depths, "depths")
+    return np.array([v.depth(float(d), "depths entries") for d in arr], dtype=np.int64)
 
 
-def sparsity_phase(loss, Ds, lams, **fit_opts) -> SparsityPhase:
+def sparsity_phase(loss, lams, depths, **fit_opts) -> SparsityPhase:
     """Fraction of exact zeros of ``ŵ`` minimizing ``G = L(w) + λΣ|w_j|^{2/D}``, per ``D`` and ``λ``.
 
     Each fit is :func:`dwf_theory.equivalence.fit_lq` (proximal gradient with the exact
     prox, so zeros are exact) from its default start; by the penalty equivalence
-    (THEORY.md §2) ``ŵ`` is also a local minimum of the factorized problem. Depth
-    ``D ≥ 3`` gives more exact zeros than the lasso (``D = 2``) at the same λ, and
-    ``D = 1`` (ridge) none.
+    ``min {(1/D)Σ_d ω_d² : Π_d ω_d = w} = |w|^{2/D}`` (Kolb et al., ICLR 2025; AM–GM)
+    ``ŵ`` is also a local minimum of the factorized problem. Depth ``D ≥ 3`` gives more
+    exact zeros than the lasso (``D = 2``) at the same λ, and ``D = 1`` (ridge) none.
 
     Parameters
     ----------
-    loss : Loss (e.g. from :func:`sparse_regression`)
-    Ds : 1-D array_like of whole numbers >= 1, non-empty
+    loss : Loss (e.g. from :func:`dwf_theory.datasets.sparse_regression`)
     lams : 1-D array_like of numbers > 0, non-empty
+    depths : 1-D array_like of whole numbers >= 1, non-empty
     **fit_opts : passed to ``fit_lq`` (``tol``, ``max_iter``, ...)
     """
     from .equivalence import fit_lq
 
-    loss = _check_loss(loss)
-    Ds_arr = v.finite_array(Ds, "Ds")
-    if Ds_arr.ndim == 0:
-        Ds_arr = Ds_arr.reshape(1)
-    if Ds_arr.ndim != 1 or Ds_arr.size == 0:
-        raise ValueError(f"Ds must be a non-empty 1-D grid, got shape {Ds_arr.shape}")
-    Ds_int = np.array([v.depth(float(d), "Ds entries") for d in Ds_arr], dtype=np.int64)
-    lams = _positive_grid(lams, "lams")
-    m, k = Ds_int.size, lams.size
+    loss = v.loss(loss)
+    lams = _grid(lams, "lams", minimum=0.0, strict=True)
+    depths = _depths(depths)
+    shape = (depths.size, lams.size)
     p = int(np.prod(loss.shape)) if loss.shape else 1
-    frac = np.zeros((m, k))
-    obj = np.zeros((m, k))
-    conv = np.zeros((m, k), dtype=bool)
-    weights = np.zeros((m, k, p))
-    for i, D in enumerate(Ds_int):
+    frac, obj, conv, weights = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool), np.zeros((*shape, p))
+    for i, D in enumerate(depths):
         for j, lam in enumerate(lams):
             fit = fit_lq(loss, float(lam), int(D), **fit_opts)
-            wj = np.asarray(fit.w).reshape(-1)
-            weights[i, j] = wj
-            frac[i, j] = float(np.mean(wj == 0.0))
+            weights[i, j] = np.asarray(fit.w).reshape(-1)
+            frac[i, j] = float(np.mean(weights[i, j] == 0.0))
             obj[i, j] = fit.objective
             conv[i, j] = fit.converged
-    return SparsityPhase(Ds_int, lams, frac, obj, conv, weights)
+    return SparsityPhase(lams=lams, depths=depths, zero_fraction=frac, objective=obj, converged=conv,
+                         weights=weights)

@@ -1,4 +1,4 @@
-"""The thresholding operator of ``λ|w|^{2/D}``: prox, threshold τ, jump β (THEORY.md §3).
+"""The thresholding operator of ``λ|w|^{2/D}``: prox, threshold τ, jump β.
 
 ``prox(z, lam, D) = argmin_w ½ (w − z)² + lam · |w|^{2/D}``, elementwise.
 
@@ -8,6 +8,11 @@
   ``w + λ q w^{q−1} = |z|`` times ``sign(z)``; the smallest nonzero output is the
   jump ``β = (2λ(1 − q))^{1/(2−q)}`` and ``τ = β (2 − q) / (2 (1 − q))``.
 * ``D = inf``: the L0 limit, hard thresholding at ``τ = β = √(2λ)``.
+
+The ``D ≥ 3`` formulas follow from stationarity ``w + λ q w^{q−1} = |z|`` and the tie
+``½(w − z)² + λ w^q = ½ z²`` between the nonzero minimum and zero (derived here and
+re-derived by SymPy in :func:`dwf_theory.symbolic.threshold_jump`; the general
+L_q thresholding of Marjanovic & Solo 2012, and Xu et al. 2012 for ``q = 1/2``, i.e. ``D = 4``).
 """
 
 from __future__ import annotations
@@ -17,8 +22,7 @@ import math
 import numpy as np
 
 from . import _validate as v
-
-_NEWTON_MAX_ITER = 200
+from ._roots import larger_root
 
 
 def _depth_or_inf(D) -> float | int:
@@ -79,10 +83,13 @@ def _beta(lam: float, q: float) -> float:
     return (2.0 * lam * (1.0 - q)) ** (1.0 / (2.0 - q))
 
 
-def prox_objective(w, z, lam, D) -> np.ndarray:
-    """``½ (w − z)² + λ |w|^{2/D}``, elementwise (the function that :func:`prox` minimizes)."""
-    w = v.finite_array(w, "w")
+def prox_objective(z, w, lam, D) -> np.ndarray:
+    """``½ (w − z)² + λ |w|^{2/D}``, elementwise (the function that :func:`prox` minimizes over ``w``).
+
+    ``D = inf`` gives the L0 objective ``½ (w − z)² + λ·[w ≠ 0]``. Broadcasts over ``z`` and ``w``.
+    """
     z = v.finite_array(z, "z")
+    w = v.finite_array(w, "w")
     lam = v.regularization(lam)
     D = _depth_or_inf(D)
     if math.isinf(D):
@@ -127,35 +134,6 @@ def prox(z, lam, D) -> np.ndarray:
         out[above] = z[above]
         return out
     q = 2.0 / D
-    out[above] = np.sign(z[above]) * _larger_root(a[above], lam * q, q)
+    out[above] = np.sign(z[above]) * larger_root(a[above], lam, q)
     return out
 
-
-def _larger_root(a: np.ndarray, c: float, q: float) -> np.ndarray:
-    """Larger root of ``w + c w^{q−1} = a`` for each ``a > τ`` (monotone Newton from ``w = a``).
-
-    The shrinkage ``t = c w^{q−1}`` is bounded above by ``q β / (2(1 − q))`` on the
-    iterates; it is formed as ``c · w^{q−1}`` (in log space where the power alone
-    would overflow, e.g. for subnormal λ), and the slope as ``1 + (q − 1) t / w``,
-    so no intermediate overflows and no ``0 · inf`` appears.
-    """
-    if c == 0.0:  # λ q underflowed: the penalty is below the smallest float
-        return a.copy()
-    w = a.copy()
-    active = np.arange(w.size)
-    wf, af = w.reshape(-1), a.reshape(-1)
-    log_c = np.log(c)
-    for _ in range(_NEWTON_MAX_ITER):
-        if active.size == 0:
-            break
-        x = wf[active]
-        with np.errstate(over="ignore"):
-            t = c * x ** (q - 1.0)
-        big = ~np.isfinite(t)
-        if np.any(big):
-            t[big] = np.exp(log_c + (q - 1.0) * np.log(x[big]))
-        step = (x + t - af[active]) / (1.0 + (q - 1.0) * t / x)
-        wf[active] = x - step
-        # Monotone from above: stop an entry once its step is at rounding level.
-        active = active[step > 4.0 * np.finfo(float).eps * x]
-    return w

@@ -1,9 +1,11 @@
-"""SymPy derivations of the closed forms in THEORY.md §2–3; each returns expressions and LaTeX.
+"""SymPy derivations of the closed forms of deep weight factorization; each returns expressions and LaTeX.
 
 Nothing here types in an answer: every result is obtained by SymPy from the
 problem statement (a Lagrangian, a stationarity-plus-tie system, a Hessian), and
-the claims and tests compare it with the formulas of THEORY.md and with the
-numeric code of :mod:`dwf_theory.prox` and :mod:`dwf_theory.penalty`.
+the claims and tests compare it with the published formulas (the penalty
+equivalence of Kolb et al., ICLR 2025; the L_q thresholding of Marjanovic &
+Solo 2012) and with the numeric code of :mod:`dwf_theory.prox`,
+:mod:`dwf_theory.penalty` and :mod:`dwf_theory.landscape` (claims C7–C11).
 
 * :func:`lagrange_balanced` — (a) the Lagrange conditions of
   ``min (1/D) Σ_d ω_d²`` s.t. ``Π_d ω_d = w`` have exactly the balanced real
@@ -161,8 +163,8 @@ def _positive_roots(equation, x) -> list:
 # --------------------------------------------------------------------------- #
 
 
-def lagrange_balanced(D, sign=1) -> Derivation:
-    """Solve the Lagrange conditions of ``min (1/D) Σ_d ω_d²`` s.t. ``ω_1 ⋯ ω_D = w`` (THEORY.md §2).
+def lagrange_balanced(D, *, sign=1) -> Derivation:
+    """Solve the Lagrange conditions of ``min (1/D) Σ_d ω_d²`` s.t. ``ω_1 ⋯ ω_D = w`` (claim C7).
 
     Derivation (all steps by SymPy):
 
@@ -209,7 +211,6 @@ def _lagrange_balanced(D: int, sign: int) -> Derivation:
     w = sp.Symbol("w", positive=True) if sign > 0 else sp.Symbol("w", negative=True)
     om = sp.symbols(f"omega_1:{D + 1}", real=True)
     mu = sp.Symbol("mu", real=True)
-    s = sp.Symbol("s", positive=True)
     prod = sp.Mul(*om)
     objective = sp.Add(*[o**2 for o in om]) / D
     lagrangian = objective - mu * (prod - w)
@@ -217,36 +218,8 @@ def _lagrange_balanced(D: int, sign: int) -> Derivation:
 
     # Step 2: ω_d · (∂ℒ/∂ω_d), with the constraint Π ω = w substituted.
     reduced = tuple(sp.expand(o * e).subs(prod, w) for o, e in zip(om, equations[:D], strict=True))
-    squares = []
-    for o, r in zip(om, reduced, strict=True):
-        sol = sp.solve(r.subs(o**2, s), s, dict=True) if D > 1 else [{s: w**2}]
-        if len(sol) != 1:
-            raise ArithmeticError(f"reduced Lagrange equation {r} is not linear in {o}**2")
-        squares.append(sol[0][s])
-    if any(sp.simplify(sq - squares[0]) != 0 for sq in squares[1:]):
-        raise ArithmeticError("the reduced Lagrange equations give unequal squares")
-
-    # Step 3: Π ω_d² = w²  ⇒  s^D = w², unique positive root.
-    roots = _positive_roots(s**D - w**2, s)
-    if len(roots) != 1:
-        raise ArithmeticError(f"s**{D} = w**2 has {len(roots)} positive roots, expected one")
-    s_val = sp.simplify(roots[0])
-    mu_val = sp.solve(reduced[0].subs(om[0] ** 2, s_val), mu)
-    if len(mu_val) != 1:
-        raise ArithmeticError("the multiplier is not determined by the reduced equation")
-    mu_val = sp.simplify(mu_val[0])
-
-    # Step 4: test every candidate ±√s against the original system.
-    root = sp.sqrt(s_val)
-    kept, rejected, solutions = [], [], []
-    for pattern in itertools.product((1, -1), repeat=D):
-        point = {o: p * root for o, p in zip(om, pattern, strict=True)}
-        point[mu] = mu_val
-        if all(_is_zero(e.xreplace(point)) for e in equations[::-1]):  # constraint first: cheapest rejection
-            kept.append(pattern)
-            solutions.append(tuple(point[o] for o in om))
-        else:
-            rejected.append(pattern)
+    s_val, mu_val = _square_and_multiplier(om, reduced, w, mu, D)
+    kept, rejected, solutions = _sign_patterns(om, equations, mu, mu_val, sp.sqrt(s_val), D)
 
     # Step 5: the value of the objective at the solutions.
     values = {sp.simplify(objective.subs(dict(zip(om, sol, strict=True)))) for sol in solutions}
@@ -271,13 +244,53 @@ def _lagrange_balanced(D: int, sign: int) -> Derivation:
     )
 
 
+def _square_and_multiplier(om, reduced, w, mu, D: int):
+    """Steps 2–3: every reduced equation gives the same ``ω_d² = s``; ``s^D = w²`` fixes ``s``, then ``μ``."""
+    s = sp.Symbol("s", positive=True)
+    squares = []
+    for o, r in zip(om, reduced, strict=True):
+        sol = sp.solve(r.subs(o**2, s), s, dict=True) if D > 1 else [{s: w**2}]
+        if len(sol) != 1:
+            raise ArithmeticError(f"reduced Lagrange equation {r} is not linear in {o}**2")
+        squares.append(sol[0][s])
+    if any(sp.simplify(sq - squares[0]) != 0 for sq in squares[1:]):
+        raise ArithmeticError("the reduced Lagrange equations give unequal squares")
+    # Π ω_d² = w²  ⇒  s^D = w², unique positive root.
+    roots = _positive_roots(s**D - w**2, s)
+    if len(roots) != 1:
+        raise ArithmeticError(f"s**{D} = w**2 has {len(roots)} positive roots, expected one")
+    s_val = sp.simplify(roots[0])
+    mu_val = sp.solve(reduced[0].subs(om[0] ** 2, s_val), mu)
+    if len(mu_val) != 1:
+        raise ArithmeticError("the multiplier is not determined by the reduced equation")
+    return s_val, sp.simplify(mu_val[0])
+
+
+def _sign_patterns(om, equations, mu, mu_val, root, D: int):
+    """Step 4: substitute every candidate ``ω_d = ±root`` into the original system.
+
+    Returns ``(kept, rejected, solutions)``: the sign patterns that solve it, those that
+    do not, and the solutions as tuples of ``ω`` values.
+    """
+    kept, rejected, solutions = [], [], []
+    for pattern in itertools.product((1, -1), repeat=D):
+        point = {o: p * root for o, p in zip(om, pattern, strict=True)}
+        point[mu] = mu_val
+        if all(_is_zero(e.xreplace(point)) for e in equations[::-1]):  # constraint first: cheapest rejection
+            kept.append(pattern)
+            solutions.append(tuple(point[o] for o in om))
+        else:
+            rejected.append(pattern)
+    return kept, rejected, solutions
+
+
 # --------------------------------------------------------------------------- #
 # (b) Threshold, jump and existence threshold of the prox of λ|w|^q
 # --------------------------------------------------------------------------- #
 
 
 def threshold_jump(D=None) -> Derivation:
-    """Derive the jump ``β``, the threshold ``τ`` and the existence threshold of ``prox`` (THEORY.md §3).
+    """Derive the jump ``β``, the threshold ``τ`` and the existence threshold of ``prox`` (claim C8).
 
     For ``z > 0``, ``w > 0`` and ``h(w) = ½(w − z)² + λ w^q``:
 
@@ -367,7 +380,7 @@ def _tidy(expr):
 
 
 def scalar_objective(D) -> Derivation:
-    """``F(ω) = ½(Π_d ω_d − z)² + (λ/D) Σ_d ω_d²`` with its gradient and Hessian (THEORY.md §3).
+    """``F(ω) = ½(Π_d ω_d − z)² + (λ/D) Σ_d ω_d²`` with its gradient and Hessian (claim C11).
 
     Returns
     -------
@@ -390,7 +403,7 @@ def _scalar_objective(D: int) -> Derivation:
 
 
 def origin_hessian(D) -> Derivation:
-    """Hessian of the scalar factorized objective at ``ω = 0`` and its eigenvalues.
+    """Hessian of the scalar factorized objective at ``ω = 0`` and its eigenvalues (claim C9).
 
     Returns
     -------
@@ -418,7 +431,7 @@ def _origin_hessian(D: int) -> Derivation:
 
 
 def balanced_hessian(D) -> Derivation:
-    """Eigenvalues of the Hessian of the scalar ``F`` at a balanced stationary point (THEORY.md §3).
+    """Eigenvalues of the Hessian of the scalar ``F`` at a balanced stationary point (claim C10).
 
     At ``ω_d = w^{1/D}`` (``w > 0``; other sign patterns are orthogonally
     similar through ``diag(±1)``), ``z`` is eliminated with the stationarity

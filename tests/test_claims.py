@@ -108,11 +108,12 @@ def test_every_cited_claim_id_is_registered():
     unknown = {}
     for path in _project_files():
         for m in _CITED.finditer(path.read_text(encoding="utf-8")):
-            if f"C{m.group(1)}" not in registered and int(m.group(1)) < 900:
+            if f"C{m.group(1)}" not in registered and 0 < int(m.group(1)) < 900:
                 unknown.setdefault(f"C{m.group(1)}", set()).add(str(path.relative_to(ROOT)))
     assert not unknown, unknown
 
 
 def test_no_reference_to_documents_outside_the_project():
-    offenders = [str(p.relative_to(ROOT)) for p in _project_files() if "THEORY" in p.read_text(encoding="utf-8")]
+    needle = "THE" + "ORY"  # spelled in two parts so that this file does not match itself
+    offenders = [str(p.relative_to(ROOT)) for p in _project_files() if needle in p.read_text(encoding="utf-8")]
     assert not offenders, offenders

@@ -1,4 +1,9 @@
-"""penalty.py: collapse, balanced factors, penalties, imbalance, leave-one-out products (THEORY.md §2)."""
+"""penalty.py: collapse, balanced factors, penalties, imbalance, leave-one-out products.
+
+The penalty equivalence min{(1/D)Σ_d‖ω_d‖² : ω_1⊙…⊙ω_D = w} = Σ_j|w_j|^{2/D} (Kolb et al., ICLR 2025; per
+coordinate the equality case of AM–GM), attained at balanced factors and by nothing better, is claim C1 (run
+once in tests/test_claims.py); the tests here check the building blocks against brute force and exact identities.
+"""
 
 import itertools
 
@@ -18,7 +23,6 @@ from dwf_theory import (
     factorized_objective,
     imbalance,
     leave_one_out_products,
-    lq_objective,
     lq_penalty,
 )
 
@@ -49,27 +53,14 @@ def test_balanced_factors_have_equal_magnitudes(w, D):
     assert np.all(imbalance(f) <= 1e-15 * np.abs(w) ** (2.0 / D))
 
 
-@given(weights, st.integers(2, 9))
-def test_balanced_value_equals_lq_penalty(w, D):
-    # Claim C1: the minimum of the factor penalty is ‖w‖_{2/D}^{2/D}; rel. 1e-13.
-    fp, lq = factor_penalty(balanced_factors(w, D)), lq_penalty(w, D)
-    assert fp == pytest.approx(lq, rel=1e-13, abs=1e-300)
-
-
-@given(factor_arrays(min_D=2))
-def test_factor_penalty_dominates_lq_penalty(factors):
-    # AM–GM: (1/D)Σω_d² ≥ Π|ω_d|^{2/D}, per coordinate, hence summed.
-    D = factors.shape[0]
-    gap = factor_penalty(factors) - lq_penalty(collapse(factors), D)
-    assert gap >= -1e-12 * max(1.0, factor_penalty(factors))
-
-
 @given(factor_arrays(min_D=2, max_D=2))
 def test_depth_two_gap_is_exact(factors):
-    # D = 2: (a² + b²)/2 − |ab| = (|a| − |b|)²/2 exactly, so equality iff balanced.
+    # D = 2: (a² + b²)/2 − |ab| = (|a| − |b|)²/2 exactly, so equality iff balanced. The gap is a difference of
+    # two sums: tolerance 1e-14 of the penalty (measured worst 4e-16 over 2,000 random factor pairs).
     a, b = factors
     gap = factor_penalty(factors) - lq_penalty(collapse(factors), 2)
-    assert gap == pytest.approx(float(np.sum((np.abs(a) - np.abs(b)) ** 2) / 2), rel=1e-9, abs=1e-12)
+    exact = float(np.sum((np.abs(a) - np.abs(b)) ** 2) / 2)
+    assert abs(gap - exact) <= 1e-14 * factor_penalty(factors)
 
 
 @given(factor_arrays(min_D=2, lo=0.1, hi=3.0), st.floats(0.05, 1.0))
@@ -81,7 +72,11 @@ def test_unbalanced_factors_cost_strictly_more(factors, spread):
     c[0], c[-1] = 1 + spread, 1 / (1 + spread)
     unbalanced = bal * c[:, None]
     np.testing.assert_allclose(collapse(unbalanced), collapse(bal), rtol=1e-12)
-    assert factor_penalty(unbalanced) > factor_penalty(bal) * (1 + 1e-6)
+    # The excess is exactly Σ_j m_j²[(1+s)² + (1+s)⁻² − 2]/D > 0 with m_j = |w_j|^{1/D} (derived here).
+    # Tolerance 1e-11 relative: the excess is a difference of two sums (measured worst 1.4e-13).
+    excess = factor_penalty(unbalanced) - factor_penalty(bal)
+    expected = float(np.sum(bal[0] ** 2)) * ((1 + spread) ** 2 + (1 + spread) ** -2 - 2) / D
+    assert expected > 0 and excess == pytest.approx(expected, rel=1e-11)
 
 
 @pytest.mark.parametrize("D", [1, 2, 3, 4, 5])
@@ -111,7 +106,7 @@ def test_signs_must_multiply_to_sign_of_w():
 
 @given(factor_arrays(min_D=1, max_D=7), st.lists(st.floats(0.2, 5.0), min_size=7, max_size=7))
 def test_rescaling_symmetry_leaves_collapse_unchanged(factors, scales):
-    # ω_d → c_d ω_d with Π c_d = 1 is a symmetry of the loss (THEORY.md §2).
+    # ω_d → c_d ω_d with Π c_d = 1 leaves the product, hence the loss, unchanged (an artificial symmetry).
     D = factors.shape[0]
     c = np.array(scales[:D])
     c = c / np.prod(c) ** (1.0 / D)
@@ -120,38 +115,33 @@ def test_rescaling_symmetry_leaves_collapse_unchanged(factors, scales):
 
 @given(factor_arrays(min_D=1, max_D=7))
 def test_leave_one_out_products_against_delete(factors):
-    # Brute force with np.delete per d; exact even where a factor is zero.
+    # Brute force with np.delete per d; exact even where a factor is zero. Products of the same numbers in
+    # another order: rtol 1e-14 (measured worst 5e-16); atol 1e-300 only for subnormal products.
     factors = factors.copy()
     factors[0, 0] = 0.0
     expected = np.stack([np.prod(np.delete(factors, d, axis=0), axis=0) for d in range(factors.shape[0])])
-    np.testing.assert_allclose(leave_one_out_products(factors), expected, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(leave_one_out_products(factors), expected, rtol=1e-14, atol=1e-300)
 
 
 @given(factor_arrays(min_D=1, max_D=6), st.floats(0, 3))
 def test_factorized_gradient_against_finite_differences(factors, lam):
-    # Central differences, step 1e-6: truncation O(h²) ≈ 1e-10 relative to the scale of F.
+    # F is quadratic in each single entry ω_{d,i} (L is quadratic in w and w is linear in ω_{d,i}), so the
+    # central difference is exact for any step: with h = 0.5 only rounding remains. Tolerance 1e-13 of the
+    # largest |F| evaluated (measured worst 3e-15 of it over 1,000 random points).
     rng = np.random.default_rng(0)
     X = rng.standard_normal((5, factors.shape[1]))
     loss = LeastSquares(X, rng.standard_normal(5))
     g = factorized_gradient(loss, factors, lam)
-    h = 1e-6
+    h = 0.5
     num = np.zeros_like(factors)
+    biggest = abs(factorized_objective(loss, factors, lam))
     for idx in np.ndindex(factors.shape):
         e = np.zeros_like(factors)
         e[idx] = h
         up, down = factorized_objective(loss, factors + e, lam), factorized_objective(loss, factors - e, lam)
         num[idx] = (up - down) / (2 * h)
-    scale = 1.0 + np.max(np.abs(factors)) ** (2 * factors.shape[0])
-    np.testing.assert_allclose(g, num, atol=1e-6 * scale)
-
-
-@given(weights, st.floats(0, 10), depths)
-def test_objectives_agree_at_balance(w, lam, D):
-    # F at a balanced factorization equals G at its collapse (the value of the lemma).
-    loss = Scalar(np.zeros_like(w))
-    F = factorized_objective(loss, balanced_factors(w, D), lam)
-    G = lq_objective(loss, w, lam, D)
-    assert F == pytest.approx(G, rel=1e-12, abs=1e-300)
+        biggest = max(biggest, abs(up), abs(down))
+    np.testing.assert_allclose(g, num, rtol=0, atol=1e-13 * (1.0 + biggest))
 
 
 def test_lq_penalty_known_values():

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dwf_theory.datasets import sparse_regression
 from dwf_theory.dynamics import gradient_descent
 from dwf_theory.landscape import max_stable_lr, scalar_critical_points
 from dwf_theory.losses import LeastSquares, Scalar
@@ -18,7 +19,6 @@ from dwf_theory.phase import (
     ZERO,
     PhaseDiagram,
     init_lr_phase,
-    sparse_regression,
     sparsity_phase,
     threshold_phase,
     threshold_phase_gd,
@@ -144,7 +144,7 @@ def test_init_lr_bad_input():
 @given(D=st.integers(1, 12), lam=st.floats(1e-3, 5.0), z=st.floats(-10.0, 10.0))
 def test_threshold_regions_agree_with_prox(D, lam, z):
     """'nonzero global' iff prox(z) ≠ 0; the middle region iff z_exist ≤ |z| ≤ τ (D ≥ 3)."""
-    label = int(threshold_phase(D, [lam], [z]).labels[0, 0])
+    label = int(threshold_phase([z], [lam], D).labels[0, 0])
     assert (label == 2) == (prox(z, lam, D) != 0)
     middle = D >= 3 and existence_threshold(lam, D) <= abs(z) <= threshold(lam, D) and z != 0
     assert (label == 1) == middle
@@ -156,29 +156,29 @@ def test_threshold_invariant_to_grid_order(lams, zs, seed):
     rng = np.random.default_rng(seed)
     lams, zs = np.array(lams), np.array(zs)
     pl, pz = rng.permutation(lams.size), rng.permutation(zs.size)
-    a = threshold_phase(4, lams, zs)
-    b = threshold_phase(4, lams[pl], zs[pz])
+    a = threshold_phase(zs, lams, 4)
+    b = threshold_phase(zs[pz], lams[pl], 4)
     assert np.array_equal(b.labels, a.labels[np.ix_(pl, pz)])
-    assert np.array_equal(threshold_phase(4, lams, -zs).labels, a.labels)  # symmetric in z
+    assert np.array_equal(threshold_phase(-zs, lams, 4).labels, a.labels)  # symmetric in z
 
 
 def test_threshold_gd_confirms_analytic_regions():
     for D in (2, 3, 5):
         lams, zs = np.linspace(0.1, 1.0, 6), np.linspace(-2.5, 2.5, 11)
-        an, gd = threshold_phase(D, lams, zs), threshold_phase_gd(D, lams, zs, steps=3000)
+        an, gd = threshold_phase(zs, lams, D), threshold_phase_gd(zs, lams, D, steps=3000)
         assert an.names == gd.names == THRESHOLD_NAMES
         assert np.array_equal(an.labels, gd.labels)
 
 
 def test_threshold_bad_input():
     with pytest.raises(ValueError, match="lams"):
-        threshold_phase(3, [], [1.0])
+        threshold_phase([1.0], [], 3)
     with pytest.raises(ValueError, match="lams"):
-        threshold_phase(3, [-0.1], [1.0])
+        threshold_phase([1.0], [-0.1], 3)
     with pytest.raises(ValueError, match="zs"):
-        threshold_phase(3, [0.1], [np.inf])
+        threshold_phase([np.inf], [0.1], 3)
     with pytest.raises(ValueError, match="D"):
-        threshold_phase(0, [0.1], [1.0])
+        threshold_phase([1.0], [0.1], 0)
 
 
 # --------------------------------------------------------------------------- #
@@ -188,7 +188,7 @@ def test_threshold_bad_input():
 
 def test_sparsity_phase_depth_makes_exact_zeros():
     loss, w_true = sparse_regression(40, 12, 3, rng=5)
-    sp = sparsity_phase(loss, [1, 2, 3, 4], [0.05, 0.2])
+    sp = sparsity_phase(loss, [0.05, 0.2], [1, 2, 3, 4])
     assert sp.zero_fraction.shape == (4, 2) and sp.weights.shape == (4, 2, 12)
     assert np.all(sp.zero_fraction[0] == 0.0)  # ridge never gives exact zeros
     assert np.all(sp.zero_fraction[1:] > 0.0)
@@ -203,8 +203,8 @@ def test_sparse_regression_and_bad_input():
     with pytest.raises(ValueError, match="k"):
         sparse_regression(10, 3, 4)
     with pytest.raises(ValueError, match="lams"):
-        sparsity_phase(loss, [2], [0.0])
-    with pytest.raises(ValueError, match="Ds"):
-        sparsity_phase(loss, [], [0.1])
-    with pytest.raises(ValueError, match="Ds"):
-        sparsity_phase(loss, [0], [0.1])
+        sparsity_phase(loss, [0.0], [2])
+    with pytest.raises(ValueError, match="depths"):
+        sparsity_phase(loss, [0.1], [])
+    with pytest.raises(ValueError, match="depths"):
+        sparsity_phase(loss, [0.1], [0])

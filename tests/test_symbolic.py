@@ -34,7 +34,7 @@ def _num(expr, values):
 @settings(max_examples=20)
 @given(st.integers(1, 6), st.sampled_from([1, -1]), weights)
 def test_lagrange_points_are_balanced_and_optimal(D, sign, a):
-    r = S.lagrange_balanced(D, sign)
+    r = S.lagrange_balanced(D, sign=sign)
     w = sign * a
     sols = np.array([[_num(x, {r["w"]: w}) for x in sol] for sol in r["solutions"]])
     # 2^{D−1} points, each a factorization of w with |ω_d| = |w|^{1/D} (relative 1e-13).
@@ -65,7 +65,7 @@ def test_lagrange_value_is_a_lower_bound_on_feasible_points(D, a, seed):
 def test_lagrange_rejects_the_wrong_sign_patterns():
     for D in (2, 3, 4):
         for sign in (1, -1):
-            r = S.lagrange_balanced(D, sign)
+            r = S.lagrange_balanced(D, sign=sign)
             assert all(math.prod(p) == sign for p in r["sign_patterns"])
             assert all(math.prod(p) == -sign for p in r["rejected_patterns"])
             assert len(r["sign_patterns"]) + len(r["rejected_patterns"]) == 2**D
@@ -96,7 +96,7 @@ def test_derived_threshold_is_a_tie_and_jump_is_stationary(D, lam):
     vals = {g["q"]: sp.Rational(2, D), g["lam"]: lam}
     beta, tau = _num(g["beta"], vals), _num(g["tau"], vals)
     q = 2 / D
-    assert float(prox_objective(beta, tau, lam, D)) == pytest.approx(float(prox_objective(0.0, tau, lam, D)), rel=1e-12)
+    assert float(prox_objective(tau, beta, lam, D)) == pytest.approx(float(prox_objective(tau, 0.0, lam, D)), rel=1e-12)
     assert beta + lam * q * beta ** (q - 1) == pytest.approx(tau, rel=1e-12)
 
 
@@ -191,4 +191,4 @@ def test_threshold_jump_needs_depth_three_and_sign_must_be_unit():
         S.threshold_jump(2)
     for bad in (0, 2, True):
         with pytest.raises(ValueError, match="sign"):
-            S.lagrange_balanced(3, bad)
+            S.lagrange_balanced(3, sign=bad)

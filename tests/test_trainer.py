@@ -150,14 +150,14 @@ def test_mse_objective_is_least_squares_plus_ridge(p, n, lam, seed):
 
 
 @settings(max_examples=30)
-@given(seed=st.integers(0, 2**16), tol=st.floats(0, 2),
+@given(seed=st.integers(0, 2**16), zero_tol=st.floats(0, 2),
        shapes_=st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), min_size=1, max_size=3))
-def test_metric_identities(seed, tol, shapes_):
+def test_metric_identities(seed, zero_tol, shapes_):
     rng = np.random.default_rng(seed)
     W = [rng.normal(size=s) * (rng.random(s) < 0.5) for s in shapes_]
-    rep = sparsity_report(W, tol)
+    rep = sparsity_report(W, zero_tol)
     sizes = np.array([w.size for w in W])
-    assert rep.tol == tol
+    assert rep.zero_tol == zero_tol
     assert rep.n_weights == sizes.sum()
     # the weighted mean of the layer densities is the overall density
     assert np.dot(rep.layer_density, sizes) == pytest.approx(rep.n_nonzero, rel=1e-12)
@@ -166,12 +166,12 @@ def test_metric_identities(seed, tol, shapes_):
         assert rep.compression_ratio == pytest.approx(1 / (1 - rep.sparsity), rel=1e-12)
     else:
         assert math.isinf(rep.compression_ratio)
-    # pruning at tol removes exactly what the report counts as zero, and is idempotent
-    pruned = prune(W, tol)
+    # pruning at zero_tol removes exactly what the report counts as zero, and is idempotent
+    pruned = prune(W, zero_tol)
     assert sum(np.count_nonzero(p) for p in pruned) == rep.n_nonzero
     assert sparsity_report(pruned, 0.0).n_nonzero == rep.n_nonzero
     # monotone in the tolerance
-    assert sparsity_report(W, tol * 2 + 0.1).n_nonzero <= rep.n_nonzero
+    assert sparsity_report(W, zero_tol * 2 + 0.1).n_nonzero <= rep.n_nonzero
 
 
 @settings(max_examples=30)
@@ -198,10 +198,10 @@ def test_schedules(lr, T, warmup):
     cos = learning_rates("cosine", lr, T)
     assert cos[0] == pytest.approx(lr, rel=1e-12)
     assert np.all(np.diff(cos) <= 1e-12 * lr) and np.all(cos > 0)
-    wu = learning_rates("warmup", lr, T, warmup)
+    wu = learning_rates("warmup", lr, T, warmup=warmup)
     W = math.ceil(warmup * T)
     assert np.all(np.diff(wu[:W]) > 0) and np.all(wu[W:] == lr) and np.max(wu) == pytest.approx(lr, rel=1e-12)
-    wc = learning_rates("warmup-cosine", lr, T, warmup)
+    wc = learning_rates("warmup-cosine", lr, T, warmup=warmup)
     np.testing.assert_allclose(wc[:W], wu[:W], rtol=1e-12)
     assert np.all(np.diff(wc[W:]) <= 1e-12 * lr) and np.max(wc) <= lr * (1 + 1e-12)
 
@@ -233,7 +233,7 @@ def test_training_reduces_the_loss_and_is_deterministic():
     hists = []
     for _ in range(2):
         model = MLP([64, 32, 10], 3, rng=1)
-        hists.append(train(model, data, lam=1e-3, lr=0.3, epochs=8, batch_size=32, seed=2))
+        hists.append(train(model, data, lam=1e-3, lr=0.3, epochs=8, batch_size=32, rng=2))
     h = hists[0]
     assert h.status == "ok" and len(h.records) == 9
     assert h.final.train_loss < 0.5 * h.records[0].train_loss
@@ -267,7 +267,7 @@ def test_pruning_mask_holds_weights_at_zero():
     data = _small_digits()
     model = MLP([64, 16, 10], 1, init="standard", rng=0)
     masks = magnitude_masks(model.weights(), 100)
-    h = train(model, data, lam=1e-4, lr=0.05, epochs=3, batch_size=64, masks=masks, tol=0.0)
+    h = train(model, data, lam=1e-4, lr=0.05, epochs=3, batch_size=64, masks=masks, zero_tol=0.0)
     assert h.final.n_nonzero <= 100
     assert all(np.all(W[~m] == 0) for W, m in zip(model.weights(), masks))
 
@@ -286,11 +286,11 @@ def test_reduced_sparse_preset_on_digits():
 
 
 def test_teacher_student_regression_learns():
-    split, w = teacher_student(n_train=100, n_test=100, n_features=20, n_nonzero=3, seed=1, return_teacher=True)
+    split, w = teacher_student(n_train=100, n_test=100, n_features=20, n_nonzero=3, rng=1)
     assert np.count_nonzero(w) == 3
     np.testing.assert_allclose(split.y_train, split.X_train @ w, rtol=1e-12)
     model = MLP([20, 1], 2, rng=0, loss="mse")
-    h = train(model, split, lam=1e-3, lr=0.1, epochs=30, batch_size=20, tol=1e-2)
+    h = train(model, split, lam=1e-3, lr=0.1, epochs=30, batch_size=20, zero_tol=1e-2)
     assert h.metric == "r2" and h.final.test_accuracy > 0.95
     assert h.final.n_nonzero < 20
 
@@ -340,7 +340,7 @@ def test_bad_input_gives_clear_errors():
         train(model, data, lam=0, lr=0, epochs=1, batch_size=2)
     with pytest.raises(ValueError, match="data must be a tuple"):
         train(model, (X, y), lam=0, lr=0.1, epochs=1, batch_size=2)
-    with pytest.raises(ValueError, match="tol must be >= 0"):
+    with pytest.raises(ValueError, match="zero_tol must be >= 0"):
         sparsity_report(model.weights(), -1)
 
 
@@ -387,7 +387,7 @@ def test_rescaling_symmetry_leaves_the_loss_unchanged(sizes, D, seed):
        seed=st.integers(0, 2**16))
 def test_teacher_student_shapes_and_sparsity(n_train, n_test, p, data, seed):
     k = data.draw(st.integers(0, p))
-    split, w = teacher_student(n_train, n_test, p, k, seed=seed, return_teacher=True)
+    split, w = teacher_student(n_train, n_test, p, k, rng=seed)
     assert split.X_train.shape == (n_train, p) and split.X_test.shape == (n_test, p)
     assert np.count_nonzero(w) == k and np.all((np.abs(w[w != 0]) >= 1) & (np.abs(w[w != 0]) <= 2))
     np.testing.assert_allclose(split.y_test, split.X_test @ w, rtol=1e-12, atol=1e-12)

@@ -10,7 +10,7 @@ from dwf_theory.cli import main
 def test_train_json_is_one_object(capsys):
     assert main(["train", "--preset", "quick", "--epochs", "3", "--hidden", "16", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["D"] == 3 and out["epochs_run"] == 3 and out["tol"] == 1e-3
+    assert out["D"] == 3 and out["epochs_run"] == 3 and out["zero_tol"] == 1e-3
     assert 0 <= out["test_accuracy"] <= 1 and out["compression_ratio"] >= 1
 
 
@@ -18,7 +18,7 @@ def test_train_text_and_bad_input(capsys):
     assert main(["train", "--preset", "quick", "--epochs", "2", "--hidden", "8", "--depth", "1"]) == 0
     assert "compression ratio" in capsys.readouterr().out
     assert main(["train", "--preset", "quick", "--epochs", "2", "--depth", "0"]) == 2
-    assert "depth must be a whole number" in capsys.readouterr().err
+    assert "D must be a whole number" in capsys.readouterr().err
 
 
 def test_sweep_json_in_process(capsys):

@@ -1,4 +1,10 @@
-"""C60–C64: the reference trainer."""
+"""C60–C64: the reference trainer.
+
+The references are written here, independently of the trainer's objective code: the
+network's forward pass, mean softmax cross-entropy and its hand-derived backward pass in
+NumPy, an autograd graph built through every factor, scikit-learn's MLPClassifier, and
+central finite differences.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,83 @@ import math
 
 import numpy as np
 
-from ._registry import claim, derived, rel_error
+from ._registry import Measured, claim, derived, paper, rel_error
 
 
-def _c6x_problem(D, seed, sizes=(5, 6, 4, 3), n=9):
-    from .trainer import MLP
+def _set(values) -> str:
+    """``{a, b, …}`` with compact numbers."""
+    return "{" + ", ".join(f"{v:g}" for v in values) + "}"
+
+
+def _span(depths) -> str:
+    """``a..b`` for consecutive whole numbers, else the set."""
+    d = list(depths)
+    return f"{d[0]}..{d[-1]}" if d == list(range(d[0], d[-1] + 1)) else _set(d)
+
+
+def _sizes(sizes) -> str:
+    return "-".join(str(s) for s in sizes)
+
+
+# --------------------------------------------------------------------------- #
+# a ReLU MLP with softmax cross-entropy, written out in NumPy
+# --------------------------------------------------------------------------- #
+
+
+def _forward(weights, biases, X):
+    """Inputs of every layer and the pre-activations: ``a_l = h_{l−1} W_l + b_l``, ``h_l = max(a_l, 0)``.
+
+    Returns ``(inputs, pre)`` with ``inputs[l]`` the input of layer ``l`` and ``pre[-1]`` the logits.
+    """
+    inputs, pre, h = [], [], X
+    for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        inputs.append(h)
+        a = h @ W + b
+        pre.append(a)
+        h = np.maximum(a, 0.0) if i < len(weights) - 1 else a
+    return inputs, pre
+
+
+def _softmax_cross_entropy(logits, y) -> tuple[float, np.ndarray]:
+    """Mean of ``log Σ_k e^{a_ik} − a_{i,y_i}`` and the softmax probabilities."""
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    s = e.sum(axis=1, keepdims=True)
+    loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - logits[np.arange(y.size), y]))
+    return loss, e / s
+
+
+def _loss_and_weight_gradients(weights, biases, X, y):
+    """Mean cross-entropy ``L`` and ``∂L/∂W_l``, ``∂L/∂b_l`` by the hand-derived backward pass.
+
+    ``∂L/∂a_out = (softmax − onehot)/n``; then per layer ``∂L/∂W_l = h_{l−1}ᵀ ∂L/∂a_l``,
+    ``∂L/∂b_l = Σ_i ∂L/∂a_l``, ``∂L/∂a_{l−1} = (∂L/∂a_l W_lᵀ) ⊙ [a_{l−1} > 0]``.
+    """
+    inputs, pre = _forward(weights, biases, X)
+    loss, probs = _softmax_cross_entropy(pre[-1], y)
+    d = probs.copy()
+    d[np.arange(y.size), y] -= 1.0
+    d /= y.size
+    gW, gb = [None] * len(weights), [None] * len(weights)
+    for layer in range(len(weights) - 1, -1, -1):
+        gW[layer] = inputs[layer].T @ d
+        gb[layer] = d.sum(axis=0)
+        if layer:
+            d = (d @ weights[layer].T) * (pre[layer - 1] > 0)
+    return loss, gW, gb
+
+
+def _factorized_objective(params, X, y, lam: float, D: int) -> float:
+    """``F = mean cross-entropy(W_l = Π_d ω_{l,d}) + (λ/D) Σ_l Σ_d ‖ω_{l,d}‖²`` in NumPy."""
+    weights = [np.prod(p["factors"], axis=0) for p in params]
+    _, pre = _forward(weights, [p["bias"] for p in params], X)
+    loss, _ = _softmax_cross_entropy(pre[-1], y)
+    return loss + lam / D * sum(float(np.sum(p["factors"] ** 2)) for p in params)
+
+
+def _problem(D: int, seed: int, sizes, n: int):
+    """A DWF MLP (VarMatch factors, random biases), inputs ``X`` (n, sizes[0]) and labels ``y``."""
+    from ..trainer import MLP
 
     rng = np.random.default_rng(seed)
     model = MLP(list(sizes), D, init="varmatch", rng=rng)
@@ -19,80 +97,116 @@ def _c6x_problem(D, seed, sizes=(5, 6, 4, 3), n=9):
     return model, rng.normal(size=(n, sizes[0])), rng.integers(0, sizes[-1], n), rng
 
 
+SMALL_SIZES = (5, 6, 4, 3)
+SMALL_N = 9
+
+C60_DEPTHS = (1, 2, 3, 4)
+C60_LAM = 0.1
+C60_DIRECTIONS = 6
+C60_STEP = 1e-5
+
+
 @claim(
     "C60",
-    "Trainer gradients: finite differences",
-    "value_and_grad of a DWF MLP (autograd w.r.t. the collapsed weights, chained to the factors with "
-    "leave-one-out products) is the derivative of F = mean cross-entropy + (λ/D)Σ‖ω_d‖².",
-    "D=1..4, MLP 5-6-4-3 (ReLU), λ=0.1: directional derivatives ⟨∇F, u⟩ along 6 random u against central "
-    "differences with h=1e-5; error relative to max(1, |FD|).",
-    1e-6,
-    source=derived("TODO"),
-    sample={"TODO": 1},
+    "Trainer gradients agree with finite differences",
+    "value_and_grad of a DWF MLP (autograd with respect to the collapsed weights, chained to the factors by "
+    "leave-one-out products) returns F = mean cross-entropy + (λ/D)Σ_l Σ_d ‖ω_{l,d}‖² and its derivative.",
+    f"D ∈ {_set(C60_DEPTHS)}, MLP {_sizes(SMALL_SIZES)} (ReLU), n = {SMALL_N}, λ = {C60_LAM:g}: F written in "
+    f"NumPy here; the value against it, and ⟨∇F, u⟩ along {C60_DIRECTIONS} random unit u (factors and biases) "
+    f"against central differences of that F with step {C60_STEP:g}; error = largest difference relative to "
+    "max(1, |F| or |FD|) (truncation h²|F'''|/6 and rounding ε|F|/h are ~1e-10).",
+    1e-9,
+    source=derived("chain rule through W = ω_1 ⊙ … ⊙ ω_D"),
+    sample={"directions": len(C60_DEPTHS) * C60_DIRECTIONS, "values": len(C60_DEPTHS)},
 )
 def _c60():
-    from .trainer import objective, value_and_grad
+    from ..trainer import value_and_grad
 
-    worst = 0.0
-    for D in (1, 2, 3, 4):
-        model, X, y, rng = _c6x_problem(D, 60 + D)
-        _, g = value_and_grad(model, model.params, X, y, 0.1)
-        for _ in range(6):
+    worst, directions, values = 0.0, 0, 0
+    for D in C60_DEPTHS:
+        model, X, y, rng = _problem(D, 60 + D, SMALL_SIZES, SMALL_N)
+        value, g = value_and_grad(model, model.params, X, y, C60_LAM)
+        ref = _factorized_objective(model.params, X, y, C60_LAM, D)
+        worst = max(worst, abs(value - ref) / max(1.0, abs(ref)))
+        values += 1
+        for _ in range(C60_DIRECTIONS):
             u = [{k: rng.normal(size=a.shape) for k, a in p.items()} for p in model.params]
-            h = 1e-5
-            plus, minus = ([{k: p[k] + s * du[k] for k in p} for p, du in zip(model.params, u)] for s in (h, -h))
-            fd = (objective(model, plus, X, y, 0.1) - objective(model, minus, X, y, 0.1)) / (2 * h)
-            ip = sum(float(np.sum(gp[k] * du[k])) for gp, du in zip(g, u) for k in gp)
+            norm = math.sqrt(sum(float(np.sum(a * a)) for du in u for a in du.values()))
+            u = [{k: a / norm for k, a in du.items()} for du in u]
+            plus, minus = ([{k: p[k] + s * du[k] for k in p} for p, du in zip(model.params, u, strict=True)]
+                           for s in (C60_STEP, -C60_STEP))
+            fd = (_factorized_objective(plus, X, y, C60_LAM, D) - _factorized_objective(minus, X, y, C60_LAM, D)) / (
+                2 * C60_STEP)
+            ip = sum(float(np.sum(gp[k] * du[k])) for gp, du in zip(g, u, strict=True) for k in gp)
             worst = max(worst, abs(fd - ip) / max(1.0, abs(fd)))
-    return worst
+            directions += 1
+    return Measured(worst, {"directions": directions, "values": values})
+
+
+C61_DEPTHS = tuple(range(1, 6))
+C61_LAM = 0.05
 
 
 @claim(
     "C61",
-    "Trainer gradients: collapsed chain = autograd through the factors",
-    "∂F/∂ω_d = ∂L/∂W ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d, with ∂L/∂W from one autograd pass, equals autograd's "
-    "gradient of F taken through every factor.",
-    "D=1..5, MLP 5-6-4-3, λ=0.05: autograd.grad of the full factorized objective (products inside the graph) "
-    "against value_and_grad; max relative error over all factors and biases.",
+    "Trainer gradients: the collapsed chain equals autograd through the factors",
+    "∂F/∂ω_d = ∂L/∂W ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d, with ∂L/∂W from one autograd pass over the collapsed "
+    "network, equals the gradient of F differentiated through every factor.",
+    f"D = {_span(C61_DEPTHS)}, MLP {_sizes(SMALL_SIZES)} (ReLU), n = {SMALL_N}, λ = {C61_LAM:g}: autograd.grad of "
+    "F built here (W = ω_1·ω_2·… multiplied inside the graph, ReLU, log-sum-exp of the logits) against "
+    "value_and_grad; largest relative error over every factor and bias entry (denominator ≥ 1e-8).",
     1e-12,
-    source=derived("TODO"),
-    sample={"TODO": 1},
+    source=derived("chain rule through W = ω_1 ⊙ … ⊙ ω_D"),
+    sample={"entries": sum(D * a * b + b for D in C61_DEPTHS for a, b in zip(SMALL_SIZES, SMALL_SIZES[1:]))},
 )
 def _c61():
     import autograd
     import autograd.numpy as anp
 
-    from .trainer import value_and_grad
-    from .trainer.layers import forward
-    from .trainer.objective import data_loss, prepare_targets
+    from ..trainer import value_and_grad
 
-    worst = 0.0
-    for D in range(1, 6):
-        model, X, y, _ = _c6x_problem(D, 61 + D)
-        T = prepare_targets(model, y, X.shape[0])
+    worst, entries = 0.0, 0
+    for D in C61_DEPTHS:
+        model, X, y, _ = _problem(D, 61 + D, SMALL_SIZES, SMALL_N)
+        onehot = np.eye(SMALL_SIZES[-1])[y]
 
-        def F(params, D=D, T=T, X=X):
-            W = [anp.prod(p["factors"], axis=0) for p in params]
-            pen = sum(anp.sum(p["factors"] ** 2) for p in params) / D
-            return data_loss(forward(W, [p["bias"] for p in params], X, "relu"), T, "cross_entropy") + 0.05 * pen
+        def F(params, D=D, X=X, onehot=onehot):
+            h = X
+            for i, p in enumerate(params):
+                W = p["factors"][0]
+                for d in range(1, D):
+                    W = W * p["factors"][d]
+                h = anp.dot(h, W) + p["bias"]
+                if i < len(params) - 1:
+                    h = anp.maximum(h, 0.0)
+            loss = anp.mean(anp.log(anp.sum(anp.exp(h), axis=1)) - anp.sum(h * onehot, axis=1))  # logits are O(1)
+            return loss + C61_LAM / D * sum(anp.sum(p["factors"] ** 2) for p in params)
 
-        ref = autograd.grad(F)(model.params)
-        _, g = value_and_grad(model, model.params, X, y, 0.05)
-        for gp, rp in zip(g, ref):
+        ref = autograd.grad(F)([{k: a.copy() for k, a in p.items()} for p in model.params])
+        _, g = value_and_grad(model, model.params, X, y, C61_LAM)
+        for gp, rp in zip(g, ref, strict=True):
             for k in gp:
                 worst = max(worst, float(np.max(np.abs(gp[k] - rp[k]) / np.maximum(np.abs(rp[k]), 1e-8))))
-    return worst
+                entries += rp[k].size
+    return Measured(worst, {"entries": entries})
+
+
+C62_SIZES = (8, 12, 6, 4)
+C62_N = 40
+C62_SEED = 62
 
 
 @claim(
     "C62",
     "D = 1 is the plain MLP",
-    "A depth-1 DWF network is an ordinary MLP: same class probabilities and the same cross-entropy.",
-    "MLP 8-12-6-4 (ReLU), D=1, random weights copied into scikit-learn's MLPClassifier: predict_proba against "
-    "softmax of our logits, sklearn.metrics.log_loss against our objective at λ=0; max relative error.",
+    "A depth-1 DWF network is an ordinary MLP: it gives the same class probabilities and the same "
+    "cross-entropy as scikit-learn's MLPClassifier with the same weights.",
+    f"MLP {_sizes(C62_SIZES)} (ReLU), D = 1, random weights and biases copied into MLPClassifier, n = {C62_N} "
+    "inputs covering every class: predict_proba against the softmax of our logits, sklearn.metrics.log_loss "
+    "against our objective at λ = 0; largest relative error.",
     1e-12,
-    source=derived("TODO"),
-    sample={"TODO": 1},
+    source=derived("for D = 1 the single factor is the weight matrix"),
+    sample={"probabilities": C62_N * C62_SIZES[-1], "losses": 1},
 )
 def _c62():
     import warnings
@@ -101,74 +215,120 @@ def _c62():
     from sklearn.metrics import log_loss
     from sklearn.neural_network import MLPClassifier
 
-    from .trainer import objective
+    from ..trainer import objective
 
-    model, X, y, _ = _c6x_problem(1, 62, sizes=(8, 12, 6, 4), n=40)
-    y = np.arange(40) % 4
-    clf = MLPClassifier(hidden_layer_sizes=(12, 6), activation="relu", max_iter=1, random_state=0)
+    model, X, _, _ = _problem(1, C62_SEED, C62_SIZES, C62_N)
+    y = np.arange(C62_N) % C62_SIZES[-1]
+    clf = MLPClassifier(hidden_layer_sizes=C62_SIZES[1:-1], activation="relu", max_iter=1, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, y)
+        clf.fit(X, y)  # builds the layers; the weights are replaced below
     clf.coefs_ = [p["factors"][0].copy() for p in model.params]
     clf.intercepts_ = [p["bias"].copy() for p in model.params]
     logits = model.predict(X)
     ours = np.exp(logits - logits.max(axis=1, keepdims=True))
     ours /= ours.sum(axis=1, keepdims=True)
     theirs = clf.predict_proba(X)
-    return max(rel_error(ours, theirs), rel_error(objective(model, model.params, X, y, 0.0), log_loss(y, theirs)))
+    loss = objective(model, model.params, X, y, 0.0)
+    error = max(rel_error(ours, theirs), rel_error(loss, log_loss(y, theirs)))
+    return Measured(error, {"probabilities": theirs.size, "losses": 1})
+
+
+C63_SIZES = (64, 300, 100, 10)
+C63_D = 3
+C63_INIT = "varmatch-truncated"
+C63_LAM = 1e-3
+C63_LR = 0.3
+C63_SCHEDULE = "warmup-cosine"
+C63_BATCH = 64
+C63_MOMENTUM = 0.9
+C63_EPOCHS = 100
+C63_SEED = 0
+C63_ZERO_TOL = 1e-3
+C63_MIN_COMPRESSION = 20.0
+C63_MIN_ACCURACY = 0.9
+C63_TEST_IMAGES = 540  # 30% of scikit-learn's 1,797 digits
 
 
 @claim(
     "C63",
     "DWF training sparsifies",
-    "Training a D=3 DWF network with factor weight decay drives most collapsed weights to zero while it "
-    "still classifies well (THEORY.md §6).",
-    "digits, 64-300-100-10, D=3, λ=1e-3, lr 0.3 warm-up+cosine, batch 64, 100 epochs, seed 0: error = "
-    "max(0, 1 − CR/20, 0.9 − accuracy) with CR the compression ratio at tol 1e-3 and accuracy measured after "
-    "zeroing |w| ≤ 1e-3 (full preset, 300 epochs: see the README).",
+    f"Training a D = {C63_D} DWF network by SGD with weight decay on the factors drives most collapsed weights "
+    "to zero while it still classifies well.",
+    f"digits (load_digits_split), {_sizes(C63_SIZES)}, D = {C63_D}, {C63_INIT} init, λ = {C63_LAM:g}, "
+    f"lr {C63_LR:g} {C63_SCHEDULE}, batch {C63_BATCH}, momentum {C63_MOMENTUM:g}, float32, {C63_EPOCHS} "
+    f"epochs, seed {C63_SEED} for the split, the initialization and the batch order; then, computed here "
+    "from the trained factors: compression "
+    f"CR = all / nonzero collapsed weights with |w| > {C63_ZERO_TOL:g}, and test accuracy of a NumPy forward "
+    f"pass with the other weights zeroed; error = max(0, 1 − CR/{C63_MIN_COMPRESSION:g}, "
+    f"{C63_MIN_ACCURACY:g} − accuracy) (infinite if the run diverged).",
     0.0,
-    source=derived("TODO"),
-    sample={"TODO": 1},
+    source=paper("Algorithm 2 and the LeNet-300-100 compression experiments of Kolb et al. 2025"),
+    sample={"epochs": C63_EPOCHS, "test images": C63_TEST_IMAGES},
 )
 def _c63():
-    from .trainer import run
+    from ..trainer import MLP, load_digits_split, train
 
-    s = run("digits", 3, "sparse", epochs=100, lam=1e-3)
-    cr, acc = s["compression_ratio"] or math.inf, s["test_accuracy"]
-    detail = f"compression {cr:.1f}, pruned test accuracy {acc:.4f}, layer density {s['layer_density']}"
-    return max(0.0, 1.0 - cr / 20.0, 0.9 - acc), detail
+    X_train, y_train, X_test, y_test = load_digits_split(C63_SEED)
+    model = MLP(C63_SIZES, C63_D, init=C63_INIT, rng=C63_SEED, dtype=np.float32)
+    hist = train(model, (X_train, y_train, X_test, y_test), lam=C63_LAM, lr=C63_LR, epochs=C63_EPOCHS,
+                 batch_size=C63_BATCH, momentum=C63_MOMENTUM, schedule=C63_SCHEDULE, rng=C63_SEED)
+    epochs = sum(1 for r in hist.records if r.epoch >= 1 and r.status == "ok")
+    if hist.status != "ok":
+        return Measured(math.inf, {"epochs": epochs}, f"run ended with status {hist.status!r}")
+    weights = [np.prod(p["factors"].astype(np.float64), axis=0) for p in model.params]
+    kept = [np.abs(W) > C63_ZERO_TOL for W in weights]
+    total, nonzero = sum(W.size for W in weights), sum(int(k.sum()) for k in kept)
+    cr = total / nonzero if nonzero else math.inf
+    _, pre = _forward([W * k for W, k in zip(weights, kept, strict=True)],
+                      [p["bias"].astype(np.float64) for p in model.params], np.asarray(X_test, np.float64))
+    correct = np.argmax(pre[-1], axis=1) == np.asarray(y_test)
+    acc = float(np.mean(correct))
+    density = ", ".join(f"{k.mean():.3f}" for k in kept)
+    detail = f"compression {cr:.1f}, pruned test accuracy {acc:.4f}, layer density {density}"
+    error = max(0.0, 1.0 - cr / C63_MIN_COMPRESSION, C63_MIN_ACCURACY - acc)
+    return Measured(error, {"epochs": epochs, "test images": correct.size}, detail)
+
+
+C64_DEPTHS = (3, 4)
+C64_LAM = 0.3
+C64_LR = 0.05
 
 
 @claim(
     "C64",
     "Imbalance after one trainer step",
     "One gradient step with rate η maps δ_dk = ω_d² − ω_k² to δ_dk[(1 − 2ηλ/D)² − η² G² Π_{j≠d,k} ω_j²], "
-    "G = ∂L/∂W (THEORY.md §4), on every weight of a network.",
-    "MLP 5-6-4-3, D=3 and 4, λ=0.3, η=0.05: one full-batch step of the trainer (momentum 0); G from an "
-    "independent D=1 model holding the collapsed weights; max |δ' − formula| / max(|δ|, 1e-12).",
-    1e-9,
-    source=derived("TODO"),
-    sample={"TODO": 1},
+    "G = ∂L/∂W, on every weight of a network.",
+    f"MLP {_sizes(SMALL_SIZES)} (ReLU), n = {SMALL_N}, D ∈ {_set(C64_DEPTHS)}, λ = {C64_LAM:g}, "
+    f"η = {C64_LR:g}: one full-batch step of train (momentum 0, constant rate); G from the backward pass "
+    "written here in NumPy at the collapsed weights before the step; error = largest |δ' − formula| / "
+    "(ω_d² + ω_k²) over every weight and pair d < k.",
+    1e-12,
+    source=derived("one gradient step on ω_d and ω_k, expanded"),
+    sample={"weight pairs": sum(D * (D - 1) // 2 * sum(a * b for a, b in zip(SMALL_SIZES, SMALL_SIZES[1:]))
+                                for D in C64_DEPTHS)},
 )
 def _c64():
-    from .trainer import MLP, value_and_grad
-    from .trainer.optim import sgd_momentum_step, zeros_like_params
+    from ..trainer import train
 
-    lam, eta, worst = 0.3, 0.05, 0.0
-    for D in (3, 4):
-        model, X, y, _ = _c6x_problem(D, 64 + D)
-        plain = MLP(list(model.sizes), 1, rng=0)
-        collapsed = [{"factors": np.prod(p["factors"], axis=0)[None], "bias": p["bias"]} for p in model.params]
-        _, G = value_and_grad(plain, collapsed, X, y, 0.0)
+    worst, pairs = 0.0, 0
+    for D in C64_DEPTHS:
+        model, X, y, _ = _problem(D, 64 + D, SMALL_SIZES, SMALL_N)
         before = [p["factors"].copy() for p in model.params]
-        _, g = value_and_grad(model, model.params, X, y, lam)
-        sgd_momentum_step(model.params, g, zeros_like_params(model.params), eta, 0.0)
-        for f0, f1, Gl in zip(before, [p["factors"] for p in model.params], G):
+        _, G, _ = _loss_and_weight_gradients([np.prod(f, axis=0) for f in before],
+                                             [p["bias"].copy() for p in model.params], X, y)
+        hist = train(model, (X, y, X, y), lam=C64_LAM, lr=C64_LR, epochs=1, batch_size=SMALL_N, momentum=0.0,
+                     schedule="constant")
+        if hist.status != "ok" or hist.steps != 1:
+            return Measured(math.inf, {"weight pairs": pairs}, f"status {hist.status!r}, {hist.steps} steps")
+        for f0, f1, Gl in zip(before, [p["factors"] for p in model.params], G, strict=True):
             for d in range(D):
                 for k in range(d + 1, D):
                     rest = np.prod(np.delete(f0, [d, k], axis=0) ** 2, axis=0)
                     delta = f0[d] ** 2 - f0[k] ** 2
-                    pred = delta * ((1 - 2 * eta * lam / D) ** 2 - eta**2 * Gl["factors"][0] ** 2 * rest)
+                    pred = delta * ((1 - 2 * C64_LR * C64_LAM / D) ** 2 - C64_LR**2 * Gl**2 * rest)
                     got = f1[d] ** 2 - f1[k] ** 2
-                    worst = max(worst, float(np.max(np.abs(got - pred) / np.maximum(np.abs(delta), 1e-12))))
-    return worst
+                    worst = max(worst, float(np.max(np.abs(got - pred) / (f0[d] ** 2 + f0[k] ** 2))))
+                    pairs += got.size
+    return Measured(worst, {"weight pairs": pairs})

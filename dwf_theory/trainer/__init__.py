@@ -1,11 +1,11 @@
-"""The reference trainer: NumPy + autograd DWF networks (THEORY.md §6).
+"""The reference trainer: NumPy + autograd DWF networks.
 
 Dense layers whose weights are depth-``D`` factorizations, SGD with momentum on
 ``mean loss + (λ/D) Σ‖ω_d‖²``, sparsity metrics on the collapsed weights, and
-the experiments of the paper's empirical side on scikit-learn's digits.
+the experiments of the empirical side of Kolb et al., ICLR 2025 on scikit-learn's digits.
 
 >>> from dwf_theory.trainer import MLP, load_digits_split, train
->>> data = load_digits_split(seed=0)
+>>> data = load_digits_split(rng=0)
 >>> model = MLP([64, 300, 100, 10], D=3, rng=0)
 >>> history = train(model, data, lam=5e-4, lr=0.3, epochs=300, batch_size=64)  # doctest: +SKIP
 """

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import sys
 
-from .experiments import format_summary, run, run_named_sweep
+from .experiments import accuracy_vs_compression, init_lr_grid, layer_density, learning_phases, run
 from .sweep import InlineExecutor, default_executor
+
+#: The sweeps of ``dwf-theory sweep``.
+SWEEPS = ("accuracy-compression", "phases", "layer-density", "init-lr")
 
 
 def train_command(args) -> int:
@@ -17,10 +20,23 @@ def train_command(args) -> int:
         hidden = ()  # a linear model, e.g. the factorized least-squares student
     else:
         hidden = tuple(int(h) for h in args.hidden.split(","))
-    summary = run(args.dataset, args.depth, args.preset, seed=args.seed, hidden=hidden, tol=args.tol,
+    summary = run(args.dataset, args.depth, args.preset, rng=args.seed, hidden=hidden, zero_tol=args.zero_tol,
                   lam=args.lam, lr=args.lr, epochs=args.epochs, schedule=args.schedule, init=args.init)
     print(json.dumps(summary) if args.json else format_summary(summary))
     return 0 if summary["status"] != "diverged" else 1
+
+
+def run_named_sweep(name: str, *, quick: bool = False, rng=0, executor=None, progress: bool = True):
+    """Run the sweep ``name`` (one of :data:`SWEEPS`) and return JSON-ready results."""
+    if name == "accuracy-compression":
+        return accuracy_vs_compression(rng=rng, quick=quick, executor=executor, progress=progress)
+    if name == "phases":
+        return learning_phases(rng=rng, quick=quick).as_dict()
+    if name == "layer-density":
+        return layer_density(rng=rng, quick=quick, executor=executor, progress=progress)
+    if name == "init-lr":
+        return init_lr_grid(rng=rng, quick=quick, executor=executor, progress=progress)
+    raise ValueError(f"name must be one of {SWEEPS}, got {name!r}")
 
 
 def sweep_command(args) -> int:
@@ -29,21 +45,40 @@ def sweep_command(args) -> int:
         raise ValueError(f"--workers must be a whole number >= 1, got {args.workers}")
     executor = InlineExecutor() if args.workers == 1 else default_executor(args.workers)
     try:
-        result = run_named_sweep(args.name, quick=args.quick, seed=args.seed, executor=executor,
+        result = run_named_sweep(args.name, quick=args.quick, rng=args.seed, executor=executor,
                                  progress=sys.stderr.isatty() and not args.json)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
     if args.json:
         print(json.dumps(result))
         return 0
-    rows = result if isinstance(result, list) else result["records"]
-    for r in rows:
-        if "epoch" in r:
-            print(f"epoch {r['epoch']:4d}  loss {r['train_loss']:.4f}  test acc {r['test_accuracy']:.4f}  "
-                  f"sparsity {r['sparsity']:.4f}  status {r['status']}")
-        else:
-            cr = r["compression_ratio"]
-            print(f"{r.get('method', 'DWF D=%d' % r['D']):>20}  init={r['init']:<18} λ={r['lam']:<8g} lr={r['lr']:<6g} "
-                  f"acc {r['test_accuracy']:.4f}  compression {'inf' if cr is None else f'{cr:.1f}':>7}  "
-                  f"{r.get('regime', r['status'])}")
+    for r in result if isinstance(result, list) else result["records"]:
+        print(format_row(r))
     return 0
+
+
+def format_row(r: dict) -> str:
+    """One line per epoch record (``phases``) or per run summary (the other sweeps)."""
+    if "epoch" in r:
+        return (f"epoch {r['epoch']:4d}  loss {r['train_loss']:.4f}  test acc {r['test_accuracy']:.4f}  "
+                f"sparsity {r['sparsity']:.4f}  status {r['status']}")
+    cr = r["compression_ratio"]
+    return (f"{r.get('method', 'DWF D=%d' % r['D']):>20}  init={r['init']:<18} λ={r['lam']:<8g} lr={r['lr']:<6g} "
+            f"acc {r['test_accuracy']:.4f}  compression {'inf' if cr is None else f'{cr:.1f}':>7}  "
+            f"{r.get('regime', r['status'])}")
+
+
+def format_summary(summary: dict) -> str:
+    """A few human-readable lines for one run's summary."""
+    cr = summary["compression_ratio"]
+    lines = [
+        f"{summary.get('dataset', 'digits')}  D={summary['D']}  sizes={'-'.join(map(str, summary['sizes']))}  "
+        f"init={summary['init']}  λ={summary['lam']:g}  lr={summary['lr']:g}  epochs={summary['epochs_run']}  "
+        f"status={summary['status']}",
+        f"test {summary['metric']} {summary['test_accuracy']:.4f} (weights |w| <= {summary['zero_tol']:g} zeroed; "
+        f"{summary['test_accuracy_unpruned']:.4f} before)",
+        f"compression ratio {'inf' if cr is None else f'{cr:.1f}'}  ({summary['n_nonzero']} nonzero weights)  "
+        f"layer density {', '.join(f'{d:.4f}' for d in summary['layer_density'])}",
+        f"{summary['seconds']:.1f} s",
+    ]
+    return "\n".join(lines)

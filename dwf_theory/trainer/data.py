@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as v
+from ..datasets import sparse_regression
 
 
 class Split(NamedTuple):
@@ -18,36 +19,65 @@ class Split(NamedTuple):
     y_test: np.ndarray
 
 
-def load_digits_split(seed=0, test_size: float = 0.3) -> Split:
+def as_seed(rng) -> int:
+    """An int seed from ``rng``: an int seed as it is, else one draw from the Generator (``None``: fresh entropy).
+
+    The trainer hands such a seed to each random step of a run (data split, initialization,
+    minibatch order), so that a run is reproduced from the seed in its summary.
+    """
+    gen = v.generator(rng)
+    return int(rng) if isinstance(rng, (int, np.integer)) else int(gen.integers(2**32 - 1))
+
+
+def load_digits_split(rng=0, *, test_size: float = 0.3) -> Split:
     """scikit-learn's 8×8 digits (1,797 images, 64 features, 10 classes), bundled, no download.
 
-    Stratified split (``test_size`` of each class held out, default 70/30) with
-    ``random_state=seed``; pixel values ``0…16`` scaled to ``[0, 1]``.
+    Stratified split (``test_size`` of each class held out, default 70/30) by scikit-learn's
+    ``train_test_split``; pixel values ``0…16`` scaled to ``[0, 1]``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int seed or None
+        An int is scikit-learn's ``random_state`` (the split of seed 0 is scikit-learn's);
+        a Generator (or ``None``, fresh entropy) supplies one draw as the ``random_state``.
+    test_size : float in (0, 1)
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    seed = v.whole_number(seed, "seed", 0)
+    random_state = as_seed(rng)
     test_size = v.real_scalar(test_size, "test_size", minimum=0.0, strict=True)
     if test_size >= 1:
         raise ValueError(f"test_size must lie in (0, 1), got {test_size}")
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_size, random_state=random_state, stratify=y)
     return Split(Xtr, ytr.astype(np.int64), Xte, yte.astype(np.int64))
 
 
-def teacher_student(n_train=200, n_test=200, n_features=50, n_nonzero=5, noise=0.0, seed=0,
-                    return_teacher: bool = False):
-    """Sparse linear teacher ``y = X w* + noise`` with Gaussian ``X`` (for the MSE loss).
+def teacher_student(n_train=200, n_test=200, n_features=50, n_nonzero=5, *, noise=0.0,
+                    rng=0) -> tuple[Split, np.ndarray]:
+    """Sparse linear teacher ``y = X w* + noise · ε`` split into train and test rows (for the MSE loss).
 
-    ``w*`` has ``n_nonzero`` entries ``±U(1, 2)`` at random positions, zeros
-    elsewhere. A student ``MLP([n_features, 1], D, loss='mse')`` is the
-    depth-``D`` factorized least-squares problem of THEORY.md §1.
+    The rows are one :func:`dwf_theory.datasets.sparse_regression` draw with
+    ``n_train + n_test`` observations: ``w*`` has ``n_nonzero`` entries ``±U(1, 2)`` at
+    random positions and zeros elsewhere, ``X`` and ``ε`` are standard normal. A student
+    ``MLP([n_features, 1], D, loss='mse')`` minimizes ``‖Xw − y‖²/(2n) + (λ/D)Σ_d‖ω_d‖²``,
+    the depth-``D`` factorized least-squares problem.
+
+    Parameters
+    ----------
+    n_train, n_test : int >= 1
+    n_features : int >= 1
+    n_nonzero : int, 0 <= n_nonzero <= n_features
+    noise : float >= 0
+        Standard deviation of the noise.
+    rng : numpy.random.Generator, int seed or None
 
     Returns
     -------
-    Split, and ``w*`` of shape ``(n_features,)`` when ``return_teacher``.
+    split : Split
+    w_teacher : ndarray, shape (n_features,)
     """
     n_train = v.whole_number(n_train, "n_train", 1)
     n_test = v.whole_number(n_test, "n_test", 1)
@@ -55,12 +85,6 @@ def teacher_student(n_train=200, n_test=200, n_features=50, n_nonzero=5, noise=0
     n_nonzero = v.whole_number(n_nonzero, "n_nonzero", 0)
     if n_nonzero > n_features:
         raise ValueError(f"n_nonzero must be <= n_features = {n_features}, got {n_nonzero}")
-    noise = v.real_scalar(noise, "noise", minimum=0.0)
-    rng = v.generator(seed, "seed")
-    w = np.zeros(n_features)
-    idx = rng.choice(n_features, n_nonzero, replace=False)
-    w[idx] = rng.choice([-1.0, 1.0], n_nonzero) * rng.uniform(1.0, 2.0, n_nonzero)
-    X = rng.standard_normal((n_train + n_test, n_features))
-    y = X @ w + noise * rng.standard_normal(n_train + n_test)
-    split = Split(X[:n_train], y[:n_train], X[n_train:], y[n_train:])
-    return (split, w) if return_teacher else split
+    problem, w = sparse_regression(n_train + n_test, n_features, n_nonzero, noise=noise, rng=rng)
+    X, y = problem.X, problem.y
+    return Split(X[:n_train], y[:n_train], X[n_train:], y[n_train:]), w

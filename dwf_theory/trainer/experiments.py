@@ -1,4 +1,8 @@
-"""The trainer's experiments (THEORY.md §6): presets, single runs and the four sweeps.
+"""The trainer's experiments: presets, single runs and the four sweeps.
+
+They reproduce, on scikit-learn's digits, the empirical findings of Kolb et al., ICLR 2025
+(accuracy against compression, the three learning phases, per-layer sparsity, and the
+initialization × learning-rate requirements of deep weight factorization):
 
 (a) :func:`accuracy_vs_compression` — a λ sweep for D = 2, 3, 4 against D = 1
     with global magnitude pruning and fine-tuning at matched compression;
@@ -8,7 +12,7 @@
     initialization schemes, classified into regimes.
 
 Every sweep takes ``executor`` (see :func:`dwf_theory.trainer.sweep.run_sweep`)
-and is deterministic given its seeds.
+and is deterministic given ``rng`` (an int seed, or a Generator that supplies one).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as v
-from .data import load_digits_split, teacher_student
+from .data import as_seed, load_digits_split, teacher_student
 from .layers import MLP
 from .metrics import magnitude_masks
 from .sweep import run_sweep
@@ -39,7 +43,7 @@ PRESET_BY_DATASET = {"teacher-student": {"sparse": dict(lam=0.05, lr=0.05), "qui
 DATASETS = ("digits", "teacher-student")
 
 #: Learning rate and λ grid of the accuracy–compression sweep per depth (full mode). Deeper factorizations
-#: sparsify more abruptly in λ, and D = 4 diverges at the D = 2, 3 learning rate (measured; THEORY.md §4).
+#: sparsify more abruptly in λ, and D = 4 diverges at the D = 2, 3 learning rate (measured on digits).
 SWEEP_GRID = {
     2: dict(lr=0.3, lams=(1e-4, 2e-4, 5e-4, 1e-3, 2e-3)),
     3: dict(lr=0.3, lams=(1e-4, 2e-4, 5e-4, 1e-3, 1.5e-3)),
@@ -51,57 +55,67 @@ REGIMES = ("no learning", "dense fit", "sparse success", "divergence")
 
 
 def _dataset(name: str, seed: int):
+    """The data of a run and its loss."""
     if name == "digits":
         return load_digits_split(seed), "cross_entropy"
     if name == "teacher-student":
-        return teacher_student(seed=seed), "mse"
+        return teacher_student(rng=seed)[0], "mse"
     raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
 
 
-def run(dataset="digits", depth=3, preset="sparse", *, seed=0, hidden=None, tol=1e-3, batch_size=64,
-        momentum=0.9, dtype="float32", keep_history=False, **overrides) -> dict:
-    """Train one network from a preset; return a JSON-ready summary.
+def _preset_config(preset: str, D: int, dataset: str = "digits", **overrides) -> dict:
+    """The hyperparameters of a run: the preset, adjusted per depth and per dataset, then ``overrides``.
 
-    The preset's entries (:data:`PRESETS`, adjusted per depth by
-    :data:`PRESET_BY_DEPTH` and per dataset by :data:`PRESET_BY_DATASET`) are used unless ``overrides`` replace them
-    (``lam``, ``lr``, ``epochs``, ``schedule``, ``init``, ``init_scale``). The summary holds ``test_accuracy``
-    (after zeroing collapsed weights ``|w| <= tol``), ``test_accuracy_unpruned``,
-    ``compression_ratio`` (all weights / nonzero weights at ``tol``), ``sparsity``,
-    ``layer_density``, ``status``, the hyperparameters and the seconds taken;
-    with ``keep_history`` also ``history`` (:meth:`History.as_dict`).
+    ``overrides`` (``lam``, ``lr``, ``epochs``, ``schedule``, ``init``, ``init_scale``) replace the
+    preset's entries unless they are ``None``.
     """
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {preset!r}")
     unknown = set(overrides) - {"lam", "lr", "epochs", "schedule", "init", "init_scale"}
     if unknown:
         raise ValueError(f"unknown overrides {sorted(unknown)}; allowed: lam, lr, epochs, schedule, init, init_scale")
-    depth = v.depth(depth, "depth")
-    by_depth = PRESET_BY_DEPTH.get(preset, {}).get(min(depth, 4), {})
+    by_depth = PRESET_BY_DEPTH.get(preset, {}).get(min(D, 4), {})
     by_data = PRESET_BY_DATASET.get(dataset, {}).get(preset, {})
-    cfg = {**PRESETS[preset], **by_depth, **by_data, **{k: x for k, x in overrides.items() if x is not None}}
-    seed = v.whole_number(seed, "seed", 0)
+    return {"init_scale": 1.0, **PRESETS[preset], **by_depth, **by_data,
+            **{k: x for k, x in overrides.items() if x is not None}}
+
+
+def run(dataset="digits", D=3, preset="sparse", *, rng=0, hidden=None, zero_tol=1e-3, batch_size=64,
+        momentum=0.9, dtype="float32", keep_history=False, **overrides) -> dict:
+    """Train one network from a preset; return a JSON-ready summary.
+
+    The preset's entries (:data:`PRESETS`, adjusted per depth by :data:`PRESET_BY_DEPTH` and per
+    dataset by :data:`PRESET_BY_DATASET`) are used unless ``overrides``
+    replace them (``lam``, ``lr``, ``epochs``, ``schedule``, ``init``, ``init_scale``). The seed
+    taken from ``rng`` (:func:`~dwf_theory.trainer.data.as_seed`) drives the data split, the
+    initialization and the minibatch order. The summary holds ``test_accuracy`` (after zeroing
+    collapsed weights ``|w| <= zero_tol``), ``test_accuracy_unpruned``, ``compression_ratio`` (all
+    weights / nonzero weights), ``sparsity``, ``layer_density``, ``status``, the hyperparameters,
+    the seed (``rng``) and the seconds taken; with ``keep_history`` also ``history``
+    (:meth:`History.as_dict`).
+    """
+    D = v.depth(D)
+    cfg = _preset_config(preset, D, dataset, **overrides)
+    seed = as_seed(rng)
     data, loss = _dataset(dataset, seed)
     if hidden is None:
         hidden = (300, 100) if dataset == "digits" else ()
     hidden = tuple(v.whole_number(h, "hidden entries", 1) for h in hidden)
-    out_dim = 10 if loss == "cross_entropy" else 1
-    sizes = (data.X_train.shape[1], *hidden, out_dim)
-    model = MLP(sizes, depth, init=cfg["init"], rng=seed, init_scale=cfg.get("init_scale", 1.0), loss=loss,
-                dtype=np.dtype(dtype))
+    sizes = (data.X_train.shape[1], *hidden, 10 if loss == "cross_entropy" else 1)
+    model = MLP(sizes, D, init=cfg["init"], rng=seed, init_scale=cfg["init_scale"], loss=loss, dtype=np.dtype(dtype))
     hist = train(model, data, lam=cfg["lam"], lr=cfg["lr"], epochs=cfg["epochs"], batch_size=batch_size,
-                 momentum=momentum, schedule=cfg["schedule"], seed=seed, tol=tol)
-    return summarize(hist, dataset=dataset, preset=preset, init_scale=cfg.get("init_scale", 1.0),
-                     keep_history=keep_history)
+                 momentum=momentum, schedule=cfg["schedule"], rng=seed, zero_tol=zero_tol)
+    return summarize(hist, dataset=dataset, preset=preset, init_scale=cfg["init_scale"], keep_history=keep_history)
 
 
-def summarize(hist: History, keep_history: bool = False, **extra) -> dict:
-    """The JSON-ready summary of a run (see :func:`run`)."""
+def summarize(hist: History, *, keep_history: bool = False, **extra) -> dict:
+    """The JSON-ready summary of a run (see :func:`run`); ``extra`` entries come first."""
     f = hist.final
     out = {
         **extra,
         **{k: hist.config[k] for k in ("D", "sizes", "init", "lam", "lr", "epochs", "batch_size", "momentum",
-                                       "schedule", "seed")},
-        "tol": hist.tol,
+                                       "schedule", "rng")},
+        "zero_tol": hist.zero_tol,
         "metric": hist.metric,
         "test_accuracy": f.pruned_test_accuracy,
         "test_accuracy_unpruned": f.test_accuracy,
@@ -125,25 +139,24 @@ def _run_task(cfg: dict) -> dict:
     return run(**cfg)
 
 
-def prune_finetune(compression, *, seed=0, hidden=(300, 100), tol=1e-3, dense_epochs=60, finetune_epochs=60,
-                   lr=0.1, finetune_lr=0.03, weight_decay=1e-4, dtype="float32") -> dict:
+def prune_finetune(compression, *, lam=1e-4, rng=0, hidden=(300, 100), zero_tol=1e-3, dense_epochs=60,
+                   finetune_epochs=60, lr=0.1, finetune_lr=0.03, dtype="float32") -> dict:
     """The D = 1 baseline: train a plain MLP, keep the ``N / compression`` largest ``|w|``, fine-tune the rest.
 
-    Dense training uses L2 weight decay ``weight_decay·‖W‖²`` (the D = 1 case of the
-    factor penalty); pruning is global over layers; fine-tuning keeps pruned
-    weights at zero. Returns the summary of the fine-tuned network, with
-    ``method = 'D=1 prune+finetune'`` and ``dense_test_accuracy``.
+    Dense training minimizes ``mean loss + λ‖W‖²`` (the D = 1 case of the factor penalty
+    ``(λ/D)Σ_d‖ω_d‖²``, i.e. L2 weight decay); pruning is global magnitude pruning over layers;
+    fine-tuning keeps pruned weights at zero. The seed taken from ``rng`` drives the split, the
+    initialization and the dense minibatch order; fine-tuning uses seed + 1. Returns the summary of
+    the fine-tuned network, with ``method = 'D=1 prune+finetune'`` and ``dense_test_accuracy``.
     """
     compression = v.real_scalar(compression, "compression", minimum=1.0)
+    seed = as_seed(rng)
     data = load_digits_split(seed)
-    sizes = (64, *hidden, 10)
-    model = MLP(sizes, 1, init="standard", rng=seed, dtype=np.dtype(dtype))
-    dense = train(model, data, lam=weight_decay, lr=lr, epochs=dense_epochs, batch_size=64, schedule="cosine",
-                  seed=seed, tol=tol)
-    n_keep = max(1, int(round(model.n_weights / compression)))
-    masks = magnitude_masks(model.weights(), n_keep)
-    tuned = train(model, data, lam=weight_decay, lr=finetune_lr, epochs=finetune_epochs, batch_size=64,
-                  schedule="cosine", seed=seed + 1, tol=tol, masks=masks)
+    model = MLP((64, *hidden, 10), 1, init="standard", rng=seed, dtype=np.dtype(dtype))
+    common = dict(lam=lam, batch_size=64, schedule="cosine", zero_tol=zero_tol)
+    dense = train(model, data, lr=lr, epochs=dense_epochs, rng=seed, **common)
+    masks = magnitude_masks(model.weights(), max(1, int(round(model.n_weights / compression))))
+    tuned = train(model, data, lr=finetune_lr, epochs=finetune_epochs, rng=seed + 1, masks=masks, **common)
     return summarize(tuned, method="D=1 prune+finetune", target_compression=compression,
                      dense_test_accuracy=dense.final.test_accuracy)
 
@@ -157,81 +170,80 @@ def _scale(quick: bool) -> dict:
     return dict(hidden=(32,), epochs=8) if quick else dict(hidden=(300, 100), epochs=200)
 
 
-def accuracy_vs_compression(depths=(2, 3, 4), lams=None, *, seed=0, quick=False, executor=None,
+def accuracy_vs_compression(depths=(2, 3, 4), lams=None, *, rng=0, quick=False, executor=None,
                             progress=True) -> list:
     """(a) Test accuracy against compression ratio on digits.
 
     DWF networks (``depths``) over a λ grid (default :data:`SWEEP_GRID`, whose
     learning rate is used in any case), then the D = 1 baseline pruned and
     fine-tuned to the compression ratio each D = 3 run reached
-    (:func:`prune_finetune`). Returns one summary dict per run (``method`` tells
-    which); an interrupted sweep returns the finished runs.
+    (:func:`prune_finetune`). Every run uses the one seed taken from ``rng``.
+    Returns one summary dict per run (``method`` tells which); an interrupted
+    sweep returns the finished runs.
     """
-    sc = _scale(quick)
+    seed, sc = as_seed(rng), _scale(quick)
     cfgs = []
     for D in depths:
         grid = SWEEP_GRID.get(int(D), SWEEP_GRID[3])
         for lam in lams if lams is not None else ((3e-4, 1e-3) if quick else grid["lams"]):
-            cfgs.append(dict(depth=int(D), preset="sparse", seed=seed, hidden=sc["hidden"], epochs=sc["epochs"],
+            cfgs.append(dict(D=int(D), preset="sparse", rng=seed, hidden=sc["hidden"], epochs=sc["epochs"],
                              lam=float(lam), lr=grid["lr"]))
     first = run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="DWF λ sweep")
     rows = [{**r, "method": f"DWF D={r['D']}"} for _, r in first.finished()]
+    reference = 3 if 3 in depths else depths[0]
     targets = sorted({round(r["compression_ratio"], 1) for r in rows
-                      if r["D"] == (3 if 3 in depths else depths[0]) and r["compression_ratio"] is not None
-                      and r["compression_ratio"] > 1.0})
+                      if r["D"] == reference and r["compression_ratio"] is not None and r["compression_ratio"] > 1.0})
     if not first.completed or not targets:
         return rows
-    base = dict(seed=seed, hidden=sc["hidden"], dense_epochs=max(sc["epochs"] // 3, 2),
+    base = dict(rng=seed, hidden=sc["hidden"], dense_epochs=max(sc["epochs"] // 3, 2),
                 finetune_epochs=max(sc["epochs"] // 3, 2))
     second = run_sweep(_prune_task, [dict(base, compression=t) for t in targets], executor=executor,
                        progress=progress, desc="D=1 prune+finetune")
     return rows + [r for _, r in second.finished()]
 
 
-def learning_phases(depth=3, *, lam=1e-3, lr=0.3, epochs=None, seed=0, quick=False) -> History:
+def learning_phases(*, lam=1e-3, D=3, lr=0.3, epochs=None, rng=0, quick=False) -> History:
     """(b) The history of one digits run: fitting, sparsification, stable sparse phase.
 
     The sparse preset's network and schedule with a stronger λ (default 1e-3)
-    so that the three phases are well separated.
+    so that the three phases are well separated. The seed taken from ``rng`` drives
+    the split, the initialization and the minibatch order.
     """
-    sc = _scale(quick)
+    sc, seed = _scale(quick), as_seed(rng)
     data = load_digits_split(seed)
-    model = MLP((64, *sc["hidden"], 10), depth, rng=seed, dtype=np.float32)
+    model = MLP((64, *sc["hidden"], 10), D, rng=seed, dtype=np.float32)
     return train(model, data, lam=lam, lr=lr, epochs=epochs or sc["epochs"] + (0 if quick else 100),
-                 batch_size=64, schedule="warmup-cosine", seed=seed)
+                 batch_size=64, schedule="warmup-cosine", rng=seed)
 
 
-def layer_density(depths=(2, 3, 4), *, seed=0, quick=False, executor=None, progress=True) -> list:
+def layer_density(depths=(2, 3, 4), *, rng=0, quick=False, executor=None, progress=True) -> list:
     """(c) Per-layer density of DWF networks at high compression; one summary per depth.
 
     λ and the learning rate of each depth come from :data:`HIGH_COMPRESSION`.
     """
-    sc = _scale(quick)
-    cfgs = [dict(depth=int(D), preset="sparse", seed=seed, hidden=sc["hidden"], epochs=sc["epochs"],
-                 lam=HIGH_COMPRESSION.get(int(D), HIGH_COMPRESSION[3])[0],
-                 lr=HIGH_COMPRESSION.get(int(D), HIGH_COMPRESSION[3])[1])
-            for D in depths]
+    seed, sc = as_seed(rng), _scale(quick)
+    cfgs = []
+    for D in depths:
+        lam, lr = HIGH_COMPRESSION.get(int(D), HIGH_COMPRESSION[3])
+        cfgs.append(dict(D=int(D), preset="sparse", rng=seed, hidden=sc["hidden"], epochs=sc["epochs"], lam=lam, lr=lr))
     return [r for _, r in run_sweep(_run_task, cfgs, executor=executor, progress=progress,
                                     desc="layer density").finished()]
 
 
-def classify(summary: dict, *, chance: float = 0.2, success: float = 0.8, min_compression: float = 2.0) -> str:
-    """Regime of a run: 'divergence', 'no learning' (test accuracy < ``chance``),
-    'sparse success' (accuracy >= ``success`` at compression >= ``min_compression``) or 'dense fit'."""
+def classify(summary: dict, *, success: float = 0.8, min_compression: float = 2.0) -> str:
+    """Regime of a run: ``'divergence'``, ``'sparse success'`` (test accuracy >= ``success`` at
+    compression >= ``min_compression``), ``'dense fit'`` (accuracy >= ``success``, less compressed)
+    or ``'no learning'`` (accuracy below ``success``)."""
     if summary["status"] == "diverged":
         return "divergence"
-    if summary["test_accuracy"] < chance:
+    if summary["test_accuracy"] < success:
         return "no learning"
     cr = summary["compression_ratio"]
-    if summary["test_accuracy"] >= success and (cr is None or cr >= min_compression):
-        return "sparse success"
-    if summary["test_accuracy"] >= success:
-        return "dense fit"
-    return "no learning"
+    return "sparse success" if cr is None or cr >= min_compression else "dense fit"
 
 
-def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=None, lrs=None, *, depth=3,
-                 lam=1e-3, seed=0, quick=False, executor=None, progress=True) -> list:
+def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=None, lrs=None, *, lam=1e-3, D=3,
+                 rng=0, quick=False, executor=None, progress=True) -> list:
     """(d) Init scale × learning rate on digits for each initialization scheme.
 
     ``scales`` multiply the He scale of every layer; each run is classified by
@@ -242,40 +254,9 @@ def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=
     if lrs is None:
         lrs = (0.03, 0.3, 3.0) if quick else (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
     hidden, epochs = ((16,), 6) if quick else ((100,), 40)
-    cfgs = [dict(depth=depth, preset="sparse", seed=seed, hidden=hidden, epochs=epochs, lam=lam, lr=float(lr),
+    seed = as_seed(rng)
+    cfgs = [dict(D=D, preset="sparse", rng=seed, hidden=hidden, epochs=epochs, lam=lam, lr=float(lr),
                  init=s, init_scale=float(a), schedule="constant")
             for s in schemes for a in scales for lr in lrs]
     res = run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="init × lr grid")
     return [{**r, "regime": classify(r)} for _, r in res.finished()]
-
-
-SWEEPS = ("accuracy-compression", "phases", "layer-density", "init-lr")
-
-
-def run_named_sweep(name: str, *, quick: bool = False, seed: int = 0, executor=None, progress: bool = True):
-    """Run the sweep ``name`` (one of ``SWEEPS``) and return JSON-ready results (for ``dwf-theory sweep``)."""
-    if name == "accuracy-compression":
-        return accuracy_vs_compression(seed=seed, quick=quick, executor=executor, progress=progress)
-    if name == "phases":
-        return learning_phases(seed=seed, quick=quick).as_dict()
-    if name == "layer-density":
-        return layer_density(seed=seed, quick=quick, executor=executor, progress=progress)
-    if name == "init-lr":
-        return init_lr_grid(seed=seed, quick=quick, executor=executor, progress=progress)
-    raise ValueError(f"name must be one of {SWEEPS}, got {name!r}")
-
-
-def format_summary(summary: dict) -> str:
-    """A few human-readable lines for one run's summary."""
-    cr = summary["compression_ratio"]
-    lines = [
-        f"{summary.get('dataset', 'digits')}  D={summary['D']}  sizes={'-'.join(map(str, summary['sizes']))}  "
-        f"init={summary['init']}  λ={summary['lam']:g}  lr={summary['lr']:g}  epochs={summary['epochs_run']}  "
-        f"status={summary['status']}",
-        f"test {summary['metric']} {summary['test_accuracy']:.4f} (weights |w| <= {summary['tol']:g} zeroed; "
-        f"{summary['test_accuracy_unpruned']:.4f} before)",
-        f"compression ratio {'inf' if cr is None else f'{cr:.1f}'}  ({summary['n_nonzero']} nonzero weights)  "
-        f"layer density {', '.join(f'{d:.4f}' for d in summary['layer_density'])}",
-        f"{summary['seconds']:.1f} s",
-    ]
-    return "\n".join(lines)

@@ -1,7 +1,7 @@
 """Dense DWF layers and the MLP builder.
 
 A DWF layer stores its weight matrix ``W`` (shape ``(n_in, n_out)``) as ``D``
-factors of the same shape, ``W = ω_1 ⊙ … ⊙ ω_D`` (THEORY.md §1), and a bias
+factors of the same shape, ``W = ω_1 ⊙ … ⊙ ω_D`` (Kolb et al., ICLR 2025), and a bias
 that is not factorized. ``D = 1`` is the plain dense layer.
 """
 
@@ -44,7 +44,7 @@ class MLP:
     D : int >= 1
         Factorization depth; ``D = 1`` is the plain MLP.
     init : {'standard', 'varmatch', 'varmatch-truncated'}
-        Scheme of :func:`dwf_theory.init_factors` (THEORY.md §5), applied per
+        Scheme of :func:`dwf_theory.init_factors`, applied per
         layer with the plain model's He scale ``σ_w = init_scale·√(2/n_in)``.
     rng : numpy.random.Generator, int seed or None
     init_scale : float > 0
@@ -53,7 +53,7 @@ class MLP:
         Hidden-layer nonlinearity; the output layer is linear.
     loss : {'cross_entropy', 'mse'}
         Mean softmax cross-entropy over integer labels, or ``‖f − y‖² / (2n)``
-        (the least-squares scaling of THEORY.md §1) for real targets.
+        (the least-squares scaling of scikit-learn's ``Lasso``) for real targets.
     eps : float > 0
         Lower bound on ``|w|`` for the truncated scheme (capped at ``σ_w / 2``).
     dtype : numpy float dtype
@@ -70,9 +70,9 @@ class MLP:
         self,
         sizes,
         D,
+        *,
         init: str = "varmatch-truncated",
         rng=None,
-        *,
         init_scale: float = 1.0,
         activation: str = "relu",
         loss: str = "cross_entropy",
@@ -105,7 +105,7 @@ class MLP:
         self.params = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
             sigma_w = self.init_scale * math.sqrt(2.0 / n_in)
-            factors = init_factors((n_in, n_out), self.D, init, sigma_w, gen, eps=min(eps, sigma_w / 2))
+            factors = init_factors((n_in, n_out), self.D, init, sigma_w, rng=gen, eps=min(eps, sigma_w / 2))
             self.params.append({"factors": factors.astype(self.dtype), "bias": np.zeros(n_out, self.dtype)})
 
     @property

@@ -1,13 +1,13 @@
-"""Sparsity metrics on collapsed weights, at an explicit tolerance.
+"""Sparsity metrics on collapsed weights, at an explicit zero tolerance.
 
-A collapsed weight ``w = Π_d ω_d`` counts as zero when ``|w| <= tol``. Biases
+A collapsed weight ``w = Π_d ω_d`` counts as zero when ``|w| <= zero_tol``. Biases
 are not counted. With ``N`` weights of which ``N_nz`` are nonzero:
 
 * sparsity ``= 1 − N_nz / N``;
 * compression ratio ``= N / N_nz`` (``inf`` when every weight is zero);
 * per-layer density ``= N_nz,l / N_l``.
 
-Every report carries the tolerance it used.
+Every report carries the zero tolerance it used.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from .. import _validate as v
 
 @dataclass(frozen=True)
 class SparsityReport:
-    """Counts of nonzero collapsed weights at tolerance ``tol``."""
+    """Counts of nonzero collapsed weights (``|w| > zero_tol``)."""
 
-    tol: float
+    zero_tol: float
     n_weights: int
     n_nonzero: int
     sparsity: float
@@ -36,16 +36,16 @@ class SparsityReport:
         return d
 
 
-def sparsity_report(weights, tol) -> SparsityReport:
-    """:class:`SparsityReport` of a list of collapsed weight matrices at tolerance ``tol >= 0``."""
-    tol = v.real_scalar(tol, "tol", minimum=0.0)
+def sparsity_report(weights, zero_tol) -> SparsityReport:
+    """:class:`SparsityReport` of a list of collapsed weight matrices; ``|w| <= zero_tol`` (``>= 0``) counts as zero."""
+    zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
     if not isinstance(weights, (list, tuple)) or not weights:
         raise ValueError("weights must be a non-empty list of weight arrays")
     sizes = [int(np.size(W)) for W in weights]
-    nnz = [int(np.count_nonzero(np.abs(W) > tol)) for W in weights]
+    nnz = [int(np.count_nonzero(np.abs(W) > zero_tol)) for W in weights]
     N, N_nz = sum(sizes), sum(nnz)
     return SparsityReport(
-        tol=tol,
+        zero_tol=zero_tol,
         n_weights=N,
         n_nonzero=N_nz,
         sparsity=1.0 - N_nz / N,
@@ -54,10 +54,10 @@ def sparsity_report(weights, tol) -> SparsityReport:
     )
 
 
-def prune(weights, tol) -> list:
-    """Copies of ``weights`` with every entry of magnitude ``<= tol`` set to zero."""
-    tol = v.real_scalar(tol, "tol", minimum=0.0)
-    return [np.where(np.abs(W) > tol, W, 0.0).astype(np.asarray(W).dtype) for W in weights]
+def prune(weights, zero_tol) -> list:
+    """Copies of ``weights`` with every entry of magnitude ``<= zero_tol`` set to zero."""
+    zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
+    return [np.where(np.abs(W) > zero_tol, W, 0.0).astype(np.asarray(W).dtype) for W in weights]
 
 
 def magnitude_masks(weights, n_keep) -> list:

@@ -1,7 +1,8 @@
 """The training objective of a DWF network and its gradient.
 
 ``F(ω, b) = ℓ(f(X; W(ω), b), y) + (λ/D) Σ_l Σ_d ‖ω_{l,d}‖²`` with
-``W_l = ω_{l,1} ⊙ … ⊙ ω_{l,D}`` (THEORY.md §1); biases are not penalized.
+``W_l = ω_{l,1} ⊙ … ⊙ ω_{l,D}`` (the DWF objective of Kolb et al., ICLR 2025); biases are
+not penalized.
 
 The gradient comes from ``autograd``, taken once with respect to the
 *collapsed* weights ``W_l`` and biases, then chained to the factors with the
@@ -20,7 +21,7 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import getval
 
 from .. import _validate as v
-from ..penalty import _loo
+from .._products import leave_one_out
 from .layers import MLP, check_inputs, check_params, check_targets, forward
 
 
@@ -77,7 +78,7 @@ def fast_value_and_grad(model: MLP, params, X, T, lam: float):
     D = model.D
     factors = [p["factors"] for p in params]
     # Leave-one-out products first: the collapsed weight is the last one times the last factor.
-    loo = [None if D == 1 else _loo(f) for f in factors]
+    loo = [None if D == 1 else leave_one_out(f) for f in factors]
     weights = [f[0] if D == 1 else P[-1] * f[-1] for f, P in zip(factors, loo)]
     biases = [p["bias"] for p in params]
     loss, g = _network_value_and_grad(weights + biases, X, T, model.activation, model.loss)
@@ -101,7 +102,7 @@ def fast_value_and_grad(model: MLP, params, X, T, lam: float):
 def value_and_grad(model: MLP, params, X, y, lam):
     """Objective ``F`` and its gradient with respect to every factor and bias.
 
-    ``F = mean loss + (λ/D) Σ_l Σ_d ‖ω_{l,d}‖²`` (THEORY.md §1; the penalty is on
+    ``F = mean loss + (λ/D) Σ_l Σ_d ‖ω_{l,d}‖²`` (Kolb et al., ICLR 2025; the penalty is on
     the factors only). The gradient is autograd's derivative with respect to
     the collapsed weights chained to the factors with leave-one-out products
     (module docstring; claims C60, C61).

@@ -15,7 +15,7 @@ from .. import _validate as v
 SCHEDULES = ("constant", "cosine", "warmup", "warmup-cosine")
 
 
-def learning_rates(schedule: str, lr, total_steps, warmup: float = 0.05) -> np.ndarray:
+def learning_rates(schedule: str, lr, total_steps, *, warmup: float = 0.05) -> np.ndarray:
     """Learning rate of every step ``t = 0 … total_steps−1``.
 
     * ``'constant'``: ``η_t = η``.
@@ -59,7 +59,7 @@ def zeros_like_params(params) -> list:
     return [{k: np.zeros_like(a) for k, a in p.items()} for p in params]
 
 
-def sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, masks=None) -> None:
+def sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, *, masks=None) -> None:
     """One in-place step ``v ← μ v + g``, ``θ ← θ − η v`` on every array of ``params``.
 
     ``masks`` (optional, one boolean ``(n_in, n_out)`` array per layer) keeps

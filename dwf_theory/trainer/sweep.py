@@ -16,7 +16,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import os
 import signal
-import threading
 import warnings
 from dataclasses import dataclass
 from typing import Callable
@@ -26,9 +25,6 @@ from threadpoolctl import threadpool_limits
 
 class InlineExecutor(cf.Executor):
     """An executor that runs each task at submission, in the calling thread (no processes)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
 
     def submit(self, fn, /, *args, **kwargs):
         future = cf.Future()
@@ -100,14 +96,10 @@ def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, pro
     elif not isinstance(executor, cf.Executor) and not hasattr(executor, "submit"):
         raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
     results: list = [None] * len(configs)
-    completed = True
-    bar = None
     futures: dict = {}
+    bar = _progress_bar(len(configs), desc) if progress else None
+    completed = True
     try:
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(configs), desc=desc, unit="run")
         for i, c in enumerate(configs):
             futures[executor.submit(fn, c)] = i
         for fut in cf.as_completed(futures):
@@ -116,9 +108,7 @@ def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, pro
                 bar.update(1)
     except KeyboardInterrupt:
         completed = False
-        for fut, i in futures.items():
-            if not fut.cancel() and fut.done() and not fut.cancelled() and fut.exception() is None:
-                results[i] = fut.result()
+        _keep_finished(futures, results)
         done = sum(r is not None for r in results)
         warnings.warn(f"{desc} interrupted: returning the {done} of {len(configs)} runs that finished", stacklevel=2)
     finally:
@@ -127,3 +117,16 @@ def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, pro
         if own:
             executor.shutdown(wait=completed, cancel_futures=True)
     return SweepResult(configs, tuple(results), completed)
+
+
+def _progress_bar(total: int, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="run")
+
+
+def _keep_finished(futures: dict, results: list) -> None:
+    """After an interrupt: cancel what has not started; store the results of what finished."""
+    for fut, i in futures.items():
+        if not fut.cancel() and fut.done() and not fut.cancelled() and fut.exception() is None:
+            results[i] = fut.result()

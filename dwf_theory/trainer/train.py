@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -17,8 +17,6 @@ from .metrics import accuracy, prune, r2_score, sparsity_report
 from .objective import data_loss, fast_value_and_grad, penalty_value, prepare_targets
 from .optim import learning_rates, sgd_momentum_step, zeros_like_params
 
-STATUSES = ("ok", "diverged", "stopped")
-
 
 @dataclass(frozen=True)
 class EpochRecord:
@@ -26,7 +24,9 @@ class EpochRecord:
 
     ``*_accuracy`` is the classification accuracy (cross-entropy models) or
     R² (MSE models); ``pruned_test_accuracy`` is measured after zeroing every
-    collapsed weight of magnitude ``<= tol``; ``imbalance`` is the mean over
+    collapsed weight of magnitude ``<= zero_tol`` (of the :class:`History`); ``sparsity``,
+    ``compression_ratio``, ``n_nonzero`` and ``layer_density`` count ``|w| > zero_tol`` as
+    nonzero; ``imbalance`` is the mean over
     weights of ``max_d ω_d² − min_d ω_d²``.
     """
 
@@ -57,8 +57,8 @@ class History:
         ``'diverged'``: a non-finite or exploding loss stopped the run (the last
         record carries this status and the model keeps its last finite state);
         ``'stopped'``: the callback asked to stop.
-    tol : float
-        The tolerance of every sparsity metric.
+    zero_tol : float
+        A collapsed weight with ``|w| <= zero_tol`` counts as zero in every sparsity metric.
     metric : {'accuracy', 'r2'}
         What the accuracy columns hold.
     steps : int
@@ -71,7 +71,7 @@ class History:
 
     records: tuple
     status: str
-    tol: float
+    zero_tol: float
     metric: str
     steps: int
     seconds: float
@@ -124,17 +124,17 @@ def _score(model, out, T) -> float:
     return r2_score(out, T)
 
 
-def evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, tol: float, epoch: int, lr: float,
+def evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: float, epoch: int, lr: float,
              status: str = "ok") -> EpochRecord:
-    """The :class:`EpochRecord` of ``params`` on prepared data."""
+    """The :class:`EpochRecord` of ``params`` on prepared data (``|w| <= zero_tol`` counts as zero)."""
     W = [np.prod(p["factors"], axis=0) for p in params]
     b = [p["bias"] for p in params]
     with np.errstate(all="ignore"):
         out_tr = forward(W, b, Xtr, model.activation)
         out_te = forward(W, b, Xte, model.activation)
-        out_pr = forward(prune(W, tol), b, Xte, model.activation)
+        out_pr = forward(prune(W, zero_tol), b, Xte, model.activation)
         train_loss = float(data_loss(out_tr, Ttr, model.loss))
-    rep = sparsity_report(W, tol)
+    rep = sparsity_report(W, zero_tol)
     imb = float(np.mean(np.concatenate([imbalance(p["factors"]).ravel() for p in params])))
     return EpochRecord(
         epoch=epoch,
@@ -155,7 +155,7 @@ def evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, tol: float, epo
 
 
 def train_epoch(model: MLP, params, velocity, X, T, perm, batch_size: int, rates, step: int, lam: float,
-                momentum: float, masks=None, limit: float = math.inf):
+                momentum: float, *, masks=None, limit: float = math.inf):
     """One pass over ``X[perm]`` in minibatches: gradient (:func:`fast_value_and_grad`) and SGD step each.
 
     Unchecked inner loop of :func:`train` (inputs prepared by :func:`check_data`).
@@ -167,16 +167,16 @@ def train_epoch(model: MLP, params, velocity, X, T, perm, batch_size: int, rates
         loss, grads = fast_value_and_grad(model, params, X[idx], T[idx], lam)
         if not (math.isfinite(loss) and loss <= limit):
             return step, False
-        sgd_momentum_step(params, grads, velocity, rates[step], momentum, masks)
+        sgd_momentum_step(params, grads, velocity, rates[step], momentum, masks=masks)
         step += 1
     return step, True
 
 
-def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedule="cosine", seed=0,
-          callback=None, tol=1e-3, warmup=0.05, masks=None, diverge_factor=1e4) -> History:
+def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedule="cosine", rng=0,
+          callback=None, zero_tol=1e-3, warmup=0.05, masks=None, diverge_factor=1e4) -> History:
     """Train ``model`` by minibatch SGD with momentum on ``F = mean loss + (λ/D) Σ‖ω‖²``.
 
-    Each epoch visits the training set once in a random order (``seed``), in
+    Each epoch visits the training set once in a random order (drawn from ``rng``), in
     batches of ``batch_size`` (the last one may be smaller); the learning rate of
     every step follows ``schedule`` (:func:`dwf_theory.trainer.optim.learning_rates`).
     ``model.params`` is updated in place. BLAS runs single-threaded during the
@@ -195,13 +195,13 @@ def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedu
     batch_size : int >= 1
     momentum : float in [0, 1)
     schedule : {'constant', 'cosine', 'warmup', 'warmup-cosine'}
-    seed : int >= 0
-        Seeds the order of the minibatches.
+    rng : numpy.random.Generator, int seed or None
+        The order of the minibatches (default 0: reproducible).
     callback : callable, optional
         Called as ``callback(record)`` after every epoch; a truthy return stops
         the run with status ``'stopped'``.
-    tol : float >= 0
-        Tolerance of the sparsity metrics (a collapsed weight counts as zero when ``|w| <= tol``).
+    zero_tol : float >= 0
+        A collapsed weight counts as zero in the sparsity metrics when ``|w| <= zero_tol``.
     warmup : float in [0, 1)
         Warm-up fraction of the ``'warmup'`` schedules.
     masks : list of bool arrays, optional
@@ -215,63 +215,82 @@ def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedu
     History
         Epoch 0 (the initialization) and one record per epoch run. A diverged run
         ends with a record of status ``'diverged'`` (metrics of the last finite
-        parameters, which ``model.params`` keeps); it does not raise.
+        parameters, which ``model.params`` keeps); it does not raise. ``config`` records
+        the arguments, with ``rng`` the int seed given (``None`` for a Generator or ``None``).
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP, got {type(model).__name__}")
-    lam = v.regularization(lam)
-    lr = v.positive(lr, "lr")
-    epochs = v.whole_number(epochs, "epochs", 1)
-    batch_size = v.whole_number(batch_size, "batch_size", 1)
+    opts = _check_options(lam=lam, lr=lr, epochs=epochs, batch_size=batch_size, momentum=momentum,
+                          zero_tol=zero_tol, diverge_factor=diverge_factor)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    gen = v.generator(rng)
+    prepared = check_data(model, data)
+    masks = _apply_masks(model, masks)
+    seed = int(rng) if isinstance(rng, (int, np.integer)) else None
+    config = dict(lam=opts["lam"], lr=opts["lr"], epochs=opts["epochs"], batch_size=opts["batch_size"],
+                  momentum=opts["momentum"], schedule=schedule, rng=seed, zero_tol=opts["zero_tol"], warmup=warmup,
+                  D=model.D, sizes=list(model.sizes), init=model.init, loss=model.loss, masked=masks is not None)
+    start = time.perf_counter()
+    records, status, step = _run_epochs(model, prepared, gen, masks, callback, schedule=schedule, warmup=warmup,
+                                        **opts)
+    return History(tuple(records), status, opts["zero_tol"], "accuracy" if model.loss == "cross_entropy" else "r2",
+                   step, time.perf_counter() - start, config)
+
+
+def _check_options(*, lam, lr, epochs, batch_size, momentum, zero_tol, diverge_factor) -> dict:
+    """The numeric options of :func:`train`, validated."""
     momentum = v.real_scalar(momentum, "momentum", minimum=0.0)
     if momentum >= 1:
         raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
-    seed = v.whole_number(seed, "seed", 0)
-    tol = v.real_scalar(tol, "tol", minimum=0.0)
-    diverge_factor = v.real_scalar(diverge_factor, "diverge_factor", minimum=1.0, strict=True)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    Xtr, Ttr, Xte, Tte = check_data(model, data)
-    if masks is not None:
-        if len(masks) != len(model.params) or any(
-            np.shape(m) != p["factors"].shape[1:] for m, p in zip(masks, model.params)
-        ):
-            raise ValueError("masks must hold one (n_in, n_out) array per layer")
-        masks = [np.asarray(m, bool).astype(model.dtype) for m in masks]
-        for p, m in zip(model.params, masks):
-            p["factors"] *= m
-    config = dict(lam=lam, lr=lr, epochs=epochs, batch_size=batch_size, momentum=momentum, schedule=schedule,
-                  seed=seed, tol=tol, warmup=warmup, D=model.D, sizes=list(model.sizes), init=model.init,
-                  loss=model.loss, masked=masks is not None)
+    return dict(lam=v.regularization(lam), lr=v.positive(lr, "lr"), epochs=v.whole_number(epochs, "epochs", 1),
+                batch_size=v.whole_number(batch_size, "batch_size", 1), momentum=momentum,
+                zero_tol=v.real_scalar(zero_tol, "zero_tol", minimum=0.0),
+                diverge_factor=v.real_scalar(diverge_factor, "diverge_factor", minimum=1.0, strict=True))
+
+
+def _apply_masks(model: MLP, masks):
+    """Validated masks in the model's dtype (or ``None``); the masked factors of ``model`` are zeroed."""
+    if masks is None:
+        return None
+    if len(masks) != len(model.params) or any(
+        np.shape(m) != p["factors"].shape[1:] for m, p in zip(masks, model.params)
+    ):
+        raise ValueError("masks must hold one (n_in, n_out) array per layer")
+    masks = [np.asarray(m, bool).astype(model.dtype) for m in masks]
+    for p, m in zip(model.params, masks):
+        p["factors"] *= m
+    return masks
+
+
+def _run_epochs(model: MLP, prepared, gen, masks, callback, *, lam, lr, epochs, batch_size, momentum, zero_tol,
+                diverge_factor, schedule, warmup) -> tuple[list, str, int]:
+    """The epochs of :func:`train`: ``(records, status, steps taken)``."""
+    Xtr, Ttr, Xte, Tte = prepared
     n = Xtr.shape[0]
-    per_epoch = math.ceil(n / batch_size)
-    rates = learning_rates(schedule, lr, epochs * per_epoch, warmup)
-    rng = np.random.default_rng(seed)
+    rates = learning_rates(schedule, lr, epochs * math.ceil(n / batch_size), warmup=warmup)
     params = model.params
     velocity = zeros_like_params(params)
-    start = time.perf_counter()
-    records = [evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, tol, 0, rates[0])]
+
+    def record(epoch: int, rate: float, status: str = "ok") -> EpochRecord:
+        return evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, zero_tol=zero_tol, epoch=epoch, lr=rate, status=status)
+
+    records = [record(0, rates[0])]
     limit = diverge_factor * (1.0 + abs(records[0].train_objective))
-    status, step = "ok", 0
+    step = 0
     with np.errstate(all="ignore"), one_blas_thread():
         for epoch in range(1, epochs + 1):
             snapshot = copy.deepcopy(params)
-            step, finite = train_epoch(model, params, velocity, Xtr, Ttr, rng.permutation(n), batch_size, rates,
-                                       step, lam, momentum, masks, limit)
+            step, finite = train_epoch(model, params, velocity, Xtr, Ttr, gen.permutation(n), batch_size, rates,
+                                       step, lam, momentum, masks=masks, limit=limit)
             if not (finite and all(np.all(np.isfinite(a)) for p in params for a in p.values())):
-                status = "diverged"
-            if status == "diverged":
-                for p, s in zip(params, snapshot):
+                for p, s in zip(params, snapshot):  # keep the last finite state
                     p["factors"][...] = s["factors"]
                     p["bias"][...] = s["bias"]
-                records.append(evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, tol, epoch,
-                                        rates[min(step, rates.size - 1)], "diverged"))
-                break
-            rec = evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, tol, epoch, rates[step - 1])
-            records.append(rec)
-            if callback is not None and callback(rec):
-                status = "stopped"
-                records[-1] = EpochRecord(**{**asdict(rec), "status": "stopped"})
-                break
-    return History(tuple(records), status, tol, "accuracy" if model.loss == "cross_entropy" else "r2",
-                   step, time.perf_counter() - start, config)
+                records.append(record(epoch, rates[min(step, rates.size - 1)], "diverged"))
+                return records, "diverged", step
+            records.append(record(epoch, rates[step - 1]))
+            if callback is not None and callback(records[-1]):
+                records[-1] = replace(records[-1], status="stopped")
+                return records, "stopped", step
+    return records, "ok", step

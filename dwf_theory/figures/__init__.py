@@ -1,0 +1,85 @@
+"""The figure gallery; ``dwf-theory figures`` writes it.
+
+Every figure is one function ``fn(*, quick=False) -> matplotlib.figure.Figure`` (``quick``: small
+grids, for tests) in a topic module — :mod:`.theory`, :mod:`.dynamics`, :mod:`.initialization`,
+:mod:`.phase`, :mod:`.trainer` — that calls the computing modules on fixed seeds and draws,
+through :mod:`dwf_theory.plot` where a result has a drawing function. :data:`FIGURES` lists
+them all, under their file stems. :func:`write_all` saves each as PNG (for the README) and PDF
+(for papers) with fixed metadata, so the output is deterministic. Matplotlib is imported here
+and in :mod:`dwf_theory.plot` only, and the backend is left to the caller (the CLI picks Agg).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+
+from . import dynamics, initialization, phase, theory, trainer
+
+#: Every figure of the gallery, by file stem, in the order they are written.
+FIGURES = {
+    "prox_curves": theory.prox_curves,
+    "penalty_shapes": theory.penalty_shapes,
+    "dynamics_hyperbolas": dynamics.hyperbolas,
+    "dynamics_depth": dynamics.depth,
+    "escape_time": dynamics.escape_time,
+    "gd_stability_edge": dynamics.stability_edge,
+    "init_lr_phase": phase.init_lr_phase,
+    "product_densities": initialization.product_densities,
+    "threshold_phase": phase.threshold_phase,
+    "sparsity_phase": phase.sparsity_phase,
+    "mass_near_zero": initialization.mass_near_zero,
+    "trainer_accuracy_compression": trainer.accuracy_compression,
+    "trainer_learning_phases": trainer.learning_phases,
+    "trainer_layer_density": trainer.layer_density,
+    "trainer_init_lr_regimes": trainer.init_lr_regimes,
+}
+
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 110,
+    "font.size": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "dwf-theory",
+}
+
+#: Metadata written into every file: none that changes between runs (dates, software version).
+_METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "ModDate": None}}
+
+
+def write_all(out, *, quick: bool = False, names=None, progress: bool = True) -> list[Path]:
+    """Write the named figures (all when ``None``) to ``out`` as PNG and PDF; return the paths."""
+    out = Path(out)
+    names = list(FIGURES) if names is None else list(names)
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise ValueError(f"names must be figures of FIGURES; unknown: {unknown}; known: {sorted(FIGURES)}")
+    out.mkdir(parents=True, exist_ok=True)
+    if progress:
+        from tqdm.auto import tqdm
+
+        names = tqdm(names, desc="figures", unit="fig")
+    paths = []
+    for name in names:
+        with matplotlib.rc_context(STYLE):
+            fig = FIGURES[name](quick=quick)
+            for ext, meta in _METADATA.items():
+                path = out / f"{name}.{ext}"
+                fig.savefig(path, metadata=meta, bbox_inches="tight")
+                paths.append(path)
+            plt.close(fig)
+    return paths
+
+
+def default_out() -> Path:
+    """``figures/`` beside the package in a source checkout, else ``./figures``."""
+    repo = Path(__file__).resolve().parent.parent.parent
+    if (repo / "pyproject.toml").exists() and os.access(repo, os.W_OK):
+        return repo / "figures"
+    return Path("figures")

@@ -1,0 +1,32 @@
+"""Mutations of the subjects of C40–C47 (initialization schemes and the law of their product)."""
+
+from . import Mutation, scaled, shifted
+
+INIT = "dwf_theory.initialization"
+
+
+def _sigma_scaled(factor: float):
+    """Wrapper: the original evaluated with ``sigma_w`` (third argument) times ``factor``."""
+
+    def wrap(f):
+        def mutant(x, D, sigma_w, *args, **kwargs):
+            return f(x, D, sigma_w * factor, *args, **kwargs)
+
+        return mutant
+
+    return wrap
+
+
+MUTATIONS = {
+    "C40": [Mutation(f"{INIT}.log_product_density", shifted(1e-6), "density off by a factor e^{1e-6}")],
+    "C41": [Mutation(f"{INIT}.product_density", scaled(1 + 1e-6), "density off by 1e-6 relative")],
+    "C42": [Mutation(f"{INIT}.product_density", scaled(1 + 1e-6), "density off by 1e-6 relative")],
+    "C43": [
+        Mutation(f"{INIT}.init_factors", scaled(1.1), "every VarMatch factor 10% too wide"),
+        Mutation(f"{INIT}.product_cdf", _sigma_scaled(1.1), "distribution function of a 10% wider law"),
+    ],
+    "C44": [Mutation(f"{INIT}.log_product_density", shifted(1e-6), "moments off by a factor e^{1e-6}")],
+    "C45": [Mutation(f"{INIT}.small_mass", scaled(1 + 1e-6), "mass near zero off by 1e-6 relative")],
+    "C46": [Mutation(f"{INIT}.init_factors", scaled(1.01), "truncated factors 1% too wide: the upper bound breaks")],
+    "C47": [Mutation(f"{INIT}.init_factors", scaled(1.01), "factors 1% too wide: variance 2D% too large")],
+}
