@@ -11,8 +11,9 @@ problems with unrelated solvers so that these statements can be tested:
   closed-form gradient :func:`~dwf_theory.penalty.factorized_gradient`, then
   Newton polish with :func:`~dwf_theory.landscape.factorized_hessian`; or
   plain gradient descent).
-* :func:`fit_lq` — a local minimum of G by proximal gradient with
-  :func:`~dwf_theory.prox.prox`, then Newton polish on the support.
+* :func:`fit_lq` — a local minimum of G: for least squares by coordinate descent
+  with the exact prox (:mod:`~dwf_theory.lq_solver`), otherwise by proximal gradient
+  with :func:`~dwf_theory.prox.prox`; then Newton polish on the support.
 * :func:`global_fit_factorized` (best of many random starts of F) and
   :func:`brute_force_lq` (every support and sign pattern of G, several starts
   each) for global minima; :func:`lasso_reference` (scikit-learn's ``Lasso``)
@@ -28,6 +29,7 @@ import numpy as np
 from scipy import linalg, optimize
 
 from . import _validate as v
+from . import lq_solver
 from ._threads import single_threaded_blas
 from .initialization import init_factors
 from .landscape import factorized_hessian
@@ -48,6 +50,7 @@ __all__ = [
 ]
 
 _METHODS = ("L-BFGS", "gd")
+_LQ_METHODS = ("auto", "cd", "prox-grad")
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,10 @@ class Fit:
     n_iter : int
         Iterations of the main solver (polish steps not counted).
     residual : float
-        ``max |∇F|`` for factor fits; for G fits the proximal-gradient
-        fixed-point residual ``max |w − prox(w − η∇L(w), ηλ, D)| / η``.
+        ``max |∇F|`` for factor fits; for G fits the fixed-point residual of the
+        solver's step, ``max_j |w_j − prox(w_j − η_j ∇_j L(w), η_j λ, D)| / η_j``: proximal
+        gradient with ``η_j = η``, coordinate descent with ``η_j = n/‖X_j‖²`` (both zero
+        exactly at a fixed point of the solver).
     diverged : bool
         The iterates left the finite numbers (then ``converged`` is False and
         ``w``/``factors`` hold the last finite iterate).
@@ -280,27 +285,36 @@ def _lipschitz(loss: Loss, w: np.ndarray) -> float:
 
 
 @single_threaded_blas
-def fit_lq(loss, lam, D, w0=None, *, step=None, tol=1e-10, max_iter=100000, polish=True) -> Fit:
-    """A local minimum of ``G(w) = L(w) + λ Σ_j |w_j|^{2/D}`` by proximal gradient.
+def fit_lq(loss, lam, D, w0=None, *, method="auto", step=None, tol=1e-10, max_iter=100000, polish=True) -> Fit:
+    """A local minimum of ``G(w) = L(w) + λ Σ_j |w_j|^{2/D}``: coordinate descent or proximal gradient.
 
-    Iterates ``w ← prox(w − η ∇L(w), ηλ, D)`` with :func:`~dwf_theory.prox.prox`.
-    With ``η = 1/Lip`` the objective never increases (the prox is an exact
-    global minimizer); the step is halved whenever it would increase
-    (backtracking, for losses that are not quadratic).
+    ``method='cd'`` (the default for :class:`~dwf_theory.losses.LeastSquares`): working-set
+    coordinate descent with the exact prox and Newton's method on the support,
+    ``O(n·p)`` per sweep (:mod:`dwf_theory.lq_solver`). ``method='prox-grad'`` (every other
+    loss): ``w ← prox(w − η ∇L(w), ηλ, D)`` with :func:`~dwf_theory.prox.prox`; with
+    ``η = 1/Lip`` the objective never increases (the prox is an exact global minimizer); the
+    step is halved whenever it would increase (backtracking, for losses that are not
+    quadratic). Both only ever lower ``G`` from the start: for ``D ≥ 3`` the result is a local
+    minimum, which one depending on the start.
 
     Parameters
     ----------
     loss : Loss
     lam : float >= 0
-    D : int >= 1
+    D : int >= 1, or ``math.inf`` (the L0 penalty ``λ·#{j : w_j ≠ 0}``)
     w0 : array_like, shape loss.shape, optional
-        Start. Default: one gradient step from zero, ``−η ∇L(0)`` (for the
-        scalar loss this is ``z`` itself).
+        Start. Default for ``'cd'``: :func:`~dwf_theory.lq_solver.default_start` (zero for
+        ``D ≤ 2``; for ``D ≥ 3`` the ``D = 2`` solution at the same ``λ``, chosen by measurement:
+        see that function). Default for ``'prox-grad'``: one gradient step from zero,
+        ``−η ∇L(0)`` (for the scalar loss this is ``z`` itself).
+    method : {'auto', 'cd', 'prox-grad'}
+        ``'auto'``: ``'cd'`` for least squares unless ``step`` is given, else ``'prox-grad'``.
     step : float > 0, optional
-        ``η``; default ``1 / λ_max(∇²L(w0))``.
+        ``η`` of ``'prox-grad'``; default ``1 / λ_max(∇²L(w0))``.
     tol : float > 0
-        Convergence: fixed-point residual ``max|w − prox(w − η∇L, ηλ, D)| / η <= tol``.
+        Convergence: fixed-point residual ``<= tol`` (see ``Fit.residual``).
     max_iter : int
+        Iterations of proximal gradient; sweeps of coordinate descent.
     polish : bool
         Finish with Newton's method on the support ``S = {j : w_j ≠ 0}`` for the
         stationarity conditions ``∇_S L(w) + λ q sign(w_S) |w_S|^{q−1} = 0``
@@ -314,19 +328,34 @@ def fit_lq(loss, lam, D, w0=None, *, step=None, tol=1e-10, max_iter=100000, poli
     """
     loss = v.loss(loss)
     lam = v.regularization(lam)
-    D = v.depth(D)
+    D = lq_solver.depth_or_inf(D)
     tol, max_iter = _check_options(tol, max_iter)
+    if step is not None:
+        step = v.positive(step, "step")
+    if method not in _LQ_METHODS:
+        raise ValueError(f"method must be one of {_LQ_METHODS}, got {method!r}")
+    if method == "auto":
+        method = "cd" if isinstance(loss, LeastSquares) and step is None else "prox-grad"
+    if method == "cd":
+        if not isinstance(loss, LeastSquares):
+            raise TypeError(f"method='cd' needs a LeastSquares loss, got {type(loss).__name__}")
+        if step is not None:
+            raise ValueError("step applies to method='prox-grad' only")
+        w0 = None if w0 is None else v.weights_for(loss, w0, "w0")
+        sol = lq_solver.solve(loss.X, loss.y, lam, D, w0, tol=tol, max_iter=max_iter, polish=polish)
+        return Fit(w=sol.w, factors=None, objective=sol.objective, converged=sol.converged, n_iter=sol.n_iter,
+                   residual=sol.residual)
     zero = np.zeros(loss.shape)
     if w0 is None:
-        eta0 = 1.0 / _lipschitz(loss, zero) if step is None else v.positive(step, "step")
+        eta0 = 1.0 / _lipschitz(loss, zero) if step is None else step
         w0 = -eta0 * loss.grad(zero)
     w = v.weights_for(loss, w0, "w0").copy()
-    eta = 1.0 / _lipschitz(loss, w) if step is None else v.positive(step, "step")
+    eta = 1.0 / _lipschitz(loss, w) if step is None else step
 
     def objective(x):
         with np.errstate(over="ignore", invalid="ignore"):
             try:
-                return lq_objective(loss, x, lam, D)
+                return float(loss.loss(x)) + lam * lq_solver.penalty_value(x, D)
             except ValueError:
                 return np.inf
 

@@ -1,4 +1,4 @@
-"""figures.py: every registered figure draws in quick mode, to PNG and PDF, deterministically."""
+"""dwf_theory.figures: every figure of FIGURES draws in quick mode, to PNG and PDF, deterministically."""
 
 import pytest
 

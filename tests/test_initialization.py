@@ -1,4 +1,11 @@
-"""Tests for dwf_theory.initialization: schemes, the VarMatch product's density, mass and CDF."""
+"""Tests for dwf_theory.initialization: schemes, the VarMatch product's density, mass and CDF.
+
+The exact law of a product of D i.i.d. normals (a Meijer G function; Springer & Thompson 1970) is checked by
+claims run once in tests/test_claims.py: total mass (C40), the D = 1, 2 closed forms (C41), mpmath's Meijer G
+(C42), Monte Carlo (C43), variance σ_w² and kurtosis 3^D (C44), the mass near zero and its growth with depth
+(C45), the truncated scheme's bounds (C46) and the standard scheme's σ_w^{2D} variance (C47). The tests here
+check exact invariances, the CDF against the density, and input handling.
+"""
 
 import math
 
@@ -6,7 +13,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, special, stats
 
 from dwf_theory.initialization import (
     SCHEMES,
@@ -52,16 +58,6 @@ def test_init_reproducible_from_seed(D, scheme, seed):
     assert np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("D", [1, 2, 3, 5])
-def test_init_scales(D):
-    """Standard: std σ_w^D; VarMatch: variance σ_w². Tolerance: 5 standard errors of the estimate."""
-    n, sigma = 200_000, 0.8
-    std = np.std(np.prod(init_factors(n, D, "standard", sigma, rng=1), axis=0))
-    assert abs(std - sigma**D) <= 5 * sigma**D * math.sqrt((3.0**D - 1) / (4 * n))
-    var = np.var(np.prod(init_factors(n, D, "varmatch", sigma, rng=2), axis=0))
-    assert abs(var - sigma**2) <= 5 * sigma**2 * math.sqrt((3.0**D - 1) / n)
-
-
 def test_init_bad_input():
     with pytest.raises(ValueError, match="scheme"):
         init_factors(3, 2, "xavier", 0.5)
@@ -100,27 +96,10 @@ def test_density_nonnegative_symmetric(x, D, sigma):
 
 @given(x=st.floats(1e-3, 50.0), D=depths, sigma=st.floats(1e-2, 1e2))
 def test_density_scaling_law(x, D, sigma):
-    """p_σ(x) = p_1(x/σ)/σ, rel. 1e-12."""
+    """p_σ(x) = p_1(x/σ)/σ (σ is a scale parameter): 1e-13 of max(1, |ln p|), 60× the measured 1.8e-15."""
     lhs = log_product_density(x, D, sigma)
     rhs = log_product_density(x / sigma, D, 1.0) - math.log(sigma)
-    assert abs(lhs - rhs) <= 1e-12 * max(1.0, abs(rhs))
-
-
-@settings(max_examples=15)
-@given(x=st.floats(0.01, 30.0), sigma=st.floats(0.1, 10.0))
-def test_density_d2_is_bessel_k0(x, sigma):
-    """D = 2: p(x) = K0(|x|/σ)/(πσ), rel. 1e-12."""
-    ref = special.k0(x / sigma) / (math.pi * sigma)
-    assert abs(product_density(x, 2, sigma) / ref - 1) <= 1e-12
-
-
-@pytest.mark.parametrize("D", [1, 3, 5])
-def test_density_matches_mpmath_meijerg(D):
-    """The Mellin–Barnes evaluation against mpmath.meijerg, rel. 1e-12."""
-    x = np.array([1e-6, 0.02, 0.3, 1.0, 4.0, 12.0])
-    a = product_density(x, D, 0.7)
-    b = product_density(x, D, 0.7, method="mpmath")
-    assert np.max(np.abs(a / b - 1)) <= 1e-12
+    assert abs(lhs - rhs) <= 1e-13 * max(1.0, abs(rhs))
 
 
 def test_density_far_tail_finite_and_monotone():
@@ -131,19 +110,6 @@ def test_density_far_tail_finite_and_monotone():
         assert np.all(np.isfinite(logp))
         assert np.all(np.diff(logp) < 0)  # strictly decreasing in |x|
         assert np.all(product_density(x, D, 1.0) >= 0)
-
-
-def _in_log_x(D, sigma):
-    """``x p(x)`` as a function of ``u = ln x`` (smooth; no singularity at x = 0; < 1e-290 below u = −700)."""
-    return lambda u: math.exp(u + float(log_product_density(math.exp(u), D, sigma))) if u > -700 else 0.0
-
-
-@pytest.mark.parametrize("D", [1, 2, 4])
-def test_density_integrates_to_one(D):
-    """∫ p = 1 over the line (in u = ln|x|; beyond x = e^40 σ the mass is below 1e-300), abs 1e-10."""
-    f = _in_log_x(D, 1.3)
-    total = 2 * sum(integrate.quad(f, a, b, limit=200, epsabs=1e-14)[0] for a, b in ((-np.inf, 0.0), (0.0, 40.0)))
-    assert abs(total - 1) <= 1e-10
 
 
 def test_density_at_zero():
@@ -171,43 +137,29 @@ def test_density_bad_input():
 def test_mass_is_a_probability_and_scales(eps, D, sigma):
     m = float(small_mass(eps, D, sigma))
     assert 0.0 <= m <= 1.0
-    assert abs(m - float(small_mass(eps / sigma, D, 1.0))) <= 1e-12  # P(|w|<ε; σ) = P(|w|<ε/σ; 1)
-
-
-@settings(max_examples=20)
-@given(eps=st.floats(1e-3, 3.0), D=st.integers(1, 5))
-def test_mass_is_integral_of_density(eps, D):
-    """P(|w| < ε) = P(|w| < x_s) + 2∫_{x_s}^ε p, rel. 1e-9: quad in u = ln x above x_s = 1e-6·2^{D/2}
-    (where x²/2^D = 1e-12), mpmath's Meijer G^{D,1}_{1,D+1} for the mass below."""
-    import mpmath
-
-    u_s = math.log(1e-6 * 2 ** (D / 2))
-    below = float(mpmath.meijerg([[1], []], [[0.5] * D, [0]], mpmath.mpf("1e-12")) / mpmath.pi ** (D / 2))
-    ref = below + 2 * integrate.quad(_in_log_x(D, 1.0), u_s, math.log(eps), limit=200, epsabs=1e-15,
-                                     epsrel=1e-12)[0]
-    assert abs(float(small_mass(eps, D, 1.0)) / ref - 1) <= 1e-9
-
-
-@given(eps=st.floats(1e-6, 0.1))
-def test_mass_increases_with_depth(eps):
-    m = [float(small_mass(eps, D, 1.0)) for D in range(1, 8)]
-    assert np.all(np.diff(m) > 0)
+    # P(|w| < ε; σ) = P(|w| < ε/σ; 1): absolute 1e-14, 10× the measured 1e-15.
+    assert abs(m - float(small_mass(eps / sigma, D, 1.0))) <= 1e-14
 
 
 @given(x=st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=20), D=depths)
 def test_cdf_monotone_symmetric(x, D):
     x = np.sort(np.asarray(x))
     F = product_cdf(x, D, 0.9)
-    assert np.all(np.diff(F) >= -1e-15) and np.all((F >= 0) & (F <= 1))
-    assert np.allclose(F + product_cdf(-x, D, 0.9), 1.0, atol=1e-14, rtol=0)
+    assert np.all(np.diff(F) >= -1e-15) and np.all((F >= 0) & (F <= 1))  # monotone up to 10 ulp of 1
+    # Symmetry of the law: F(x) + F(−x) = 1 (measured: exact; absolute 1e-15).
+    np.testing.assert_allclose(F + product_cdf(-x, D, 0.9), 1.0, rtol=0, atol=1e-15)
 
 
-def test_cdf_matches_monte_carlo():
-    """KS test of 5,000 VarMatch products against the exact CDF (p-value > 1e-3)."""
-    rng = np.random.default_rng(7)
-    for D in (1, 3, 5):
-        w = np.prod(init_factors(5_000, D, "varmatch", 0.6, rng=rng), axis=0)
-        assert stats.kstest(w, lambda q, D=D: product_cdf(q, D, 0.6)).pvalue > 1e-3
+@settings(max_examples=20)
+@given(D=depths, sigma=st.floats(0.1, 10.0), r=st.floats(0.01, 3.0))
+def test_cdf_derivative_is_the_density(D, sigma, r):
+    """The CDF (G^{D,1}_{1,D+1}) and the density (G^{D,0}_{0,D}) are separate Mellin–Barnes integrals: the
+    five-point derivative of the one (h = 1e-3·x) must give the other. Rel. 1e-9, 36× the measured worst 2.8e-11
+    over 600 random (D, σ, x) with x ∈ [0.01, 3]σ (further out the CDF rounds to 1)."""
+    x, h = r * sigma, 1e-3 * r * sigma
+    F = [float(product_cdf(x + k * h, D, sigma)) for k in (-2, -1, 1, 2)]
+    deriv = (F[0] - 8 * F[1] + 8 * F[2] - F[3]) / (12 * h)
+    assert deriv == pytest.approx(float(product_density(x, D, sigma)), rel=1e-9)
 
 
 def test_mass_bad_input():

@@ -1,4 +1,11 @@
-"""Tests of the reference trainer: gradients, the D = 1 case, metrics, schedules, training, bad input."""
+"""Tests of the reference trainer: gradients, metrics, schedules, the optimizer, training, bad input.
+
+Claims run once in tests/test_claims.py check the trainer's gradients against finite differences of a NumPy
+objective (C60) and against autograd through the factors (C61), D = 1 against scikit-learn's MLPClassifier
+(C62), sparsification on digits (C63) and the one-step imbalance map (C64). The tests here extend the
+gradient check to both losses, both activations and random shapes, and test the rest of the trainer
+against ground truth built into the data or closed forms.
+"""
 
 from __future__ import annotations
 
@@ -70,80 +77,22 @@ def test_gradient_matches_central_differences(sizes, D, loss, lam, seed):
         u = rng.normal(size=theta.size)
         fd = (objective(model, _unflat(model, theta + h * u), X, y, lam)
               - objective(model, _unflat(model, theta - h * u), X, y, lam)) / (2 * h)
-        # central difference error O(h²·f''') plus rounding ~1e-16/h: 1e-6 relative to the scale
-        assert abs(fd - g @ u) <= 1e-6 * max(1.0, abs(fd), np.linalg.norm(g) * np.linalg.norm(u))
-
-
-@settings(max_examples=15)
-@given(sizes=shapes, D=st.integers(1, 4), seed=st.integers(0, 2**16))
-def test_gradient_matches_autograd_through_factors(sizes, D, seed):
-    import autograd
-
-    from dwf_theory.trainer.layers import forward
-    from dwf_theory.trainer.objective import data_loss, prepare_targets
-
-    sizes = [*sizes[:-1], max(sizes[-1], 2)]
-    model, X, y, _ = _problem(sizes, D, "cross_entropy", seed, activation="relu")
-    lam = 0.05
-    T = prepare_targets(model, y, X.shape[0])
-
-    def F(params):  # autograd through the factors, no chain rule by hand
-        W = [autograd.numpy.prod(p["factors"], axis=0) for p in params]
-        pen = sum(autograd.numpy.sum(p["factors"] ** 2) for p in params) / D
-        return data_loss(forward(W, [p["bias"] for p in params], X, "relu"), T, "cross_entropy") + lam * pen
-
-    ref = autograd.grad(F)(model.params)
-    loss, grads = value_and_grad(model, model.params, X, y, lam)
-    assert loss == pytest.approx(F(model.params), rel=1e-12)
-    for g, r in zip(grads, ref):
-        for k in ("factors", "bias"):
-            np.testing.assert_allclose(g[k], r[k], rtol=1e-10, atol=1e-13)
-
-
-@settings(max_examples=10)
-@given(sizes=shapes, D=st.integers(1, 4), lam=st.sampled_from([0.0, 0.1]), seed=st.integers(0, 2**16))
-def test_gradient_matches_pytorch(sizes, D, lam, seed):
-    torch = pytest.importorskip("torch")
-    sizes = [*sizes[:-1], max(sizes[-1], 2)]
-    model, X, y, _ = _problem(sizes, D, "cross_entropy", seed, n=11, activation="relu")
-    loss, grads = value_and_grad(model, model.params, X, y, lam)
-    fs = [torch.tensor(p["factors"], requires_grad=True) for p in model.params]
-    bs = [torch.tensor(p["bias"], requires_grad=True) for p in model.params]
-    h = torch.tensor(X)
-    for i, (f, b) in enumerate(zip(fs, bs)):
-        h = h @ f.prod(dim=0) + b
-        if i < len(fs) - 1:
-            h = torch.relu(h)
-    t_loss = torch.nn.functional.cross_entropy(h, torch.tensor(y)) + lam / D * sum((f * f).sum() for f in fs)
-    t_loss.backward()
-    assert loss == pytest.approx(t_loss.item(), rel=1e-12)
-    for g, f, b in zip(grads, fs, bs):
-        np.testing.assert_allclose(g["factors"], f.grad.numpy(), rtol=1e-10, atol=1e-14)
-        np.testing.assert_allclose(g["bias"], b.grad.numpy(), rtol=1e-10, atol=1e-14)
-
-
-@settings(max_examples=20)
-@given(sizes=shapes, seed=st.integers(0, 2**16))
-def test_depth_one_is_the_plain_mlp(sizes, seed):
-    model, X, _, _ = _problem(sizes, 1, "mse", seed, activation="relu")
-    h = X
-    for i, p in enumerate(model.params):
-        h = h @ p["factors"][0] + p["bias"]
-        if i < len(model.params) - 1:
-            h = np.maximum(h, 0)
-    np.testing.assert_allclose(model.predict(X), h, rtol=1e-13, atol=1e-14)
+        # central difference error O(h²·f''') plus rounding ~1e-16/h: 1e-7 of the scale, 60× the measured
+        # worst 1.6e-9 over 200 random models
+        assert abs(fd - g @ u) <= 1e-7 * max(1.0, abs(fd), np.linalg.norm(g) * np.linalg.norm(u))
 
 
 @settings(max_examples=20)
 @given(p=st.integers(1, 8), n=st.integers(1, 12), lam=st.floats(0, 2), seed=st.integers(0, 2**16))
 def test_mse_objective_is_least_squares_plus_ridge(p, n, lam, seed):
-    """D = 1, one linear layer, zero bias: F = ‖Xw − y‖²/(2n) + λ‖w‖² (THEORY.md §1)."""
+    """D = 1, one linear layer, zero bias: F = ‖Xw − y‖²/(2n) + λ‖w‖², the least-squares scaling of
+    scikit-learn's Lasso (rel. 1e-14, 27× the measured 3.7e-16)."""
     rng = np.random.default_rng(seed)
     model = MLP([p, 1], 1, rng=rng, loss="mse")
     X, y = rng.normal(size=(n, p)), rng.normal(size=n)
     w = model.params[0]["factors"][0, :, 0]
     expected = LeastSquares(X, y).loss(w) + lam * np.sum(w * w)
-    assert objective(model, model.params, X, y, lam) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert objective(model, model.params, X, y, lam) == pytest.approx(expected, rel=1e-14, abs=1e-300)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -152,26 +101,27 @@ def test_mse_objective_is_least_squares_plus_ridge(p, n, lam, seed):
 @settings(max_examples=30)
 @given(seed=st.integers(0, 2**16), zero_tol=st.floats(0, 2),
        shapes_=st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), min_size=1, max_size=3))
-def test_metric_identities(seed, zero_tol, shapes_):
+def test_sparsity_report_counts_a_known_pattern(seed, zero_tol, shapes_):
+    # Ground truth built into the weights: entries of `keep` have |w| in (zero_tol, zero_tol + 1], the others
+    # |w| in [0, zero_tol] (some exactly zero_tol, which counts as zero).
     rng = np.random.default_rng(seed)
-    W = [rng.normal(size=s) * (rng.random(s) < 0.5) for s in shapes_]
+    keep = [rng.random(s) < 0.5 for s in shapes_]
+    W = []
+    for m in keep:
+        big = np.maximum(zero_tol + rng.uniform(0, 1, m.shape), np.nextafter(zero_tol, np.inf))
+        small = np.where(rng.random(m.shape) < 0.3, zero_tol, rng.uniform(0, 1, m.shape) * zero_tol)
+        W.append(np.where(m, big, small) * rng.choice([-1.0, 1.0], m.shape))
     rep = sparsity_report(W, zero_tol)
-    sizes = np.array([w.size for w in W])
-    assert rep.zero_tol == zero_tol
-    assert rep.n_weights == sizes.sum()
-    # the weighted mean of the layer densities is the overall density
-    assert np.dot(rep.layer_density, sizes) == pytest.approx(rep.n_nonzero, rel=1e-12)
-    assert rep.sparsity == pytest.approx(1 - rep.n_nonzero / rep.n_weights, rel=1e-12)
-    if rep.n_nonzero:
-        assert rep.compression_ratio == pytest.approx(1 / (1 - rep.sparsity), rel=1e-12)
-    else:
-        assert math.isinf(rep.compression_ratio)
-    # pruning at zero_tol removes exactly what the report counts as zero, and is idempotent
-    pruned = prune(W, zero_tol)
-    assert sum(np.count_nonzero(p) for p in pruned) == rep.n_nonzero
-    assert sparsity_report(pruned, 0.0).n_nonzero == rep.n_nonzero
+    N, k = sum(m.size for m in keep), sum(int(m.sum()) for m in keep)
+    assert rep.zero_tol == zero_tol and rep.n_weights == N and rep.n_nonzero == k
+    assert rep.layer_density == tuple(m.sum() / m.size for m in keep)
+    assert rep.sparsity == 1 - k / N
+    assert rep.compression_ratio == (N / k if k else math.inf)
+    # pruning zeroes exactly the entries outside `keep` and leaves the others untouched
+    for p, w, m in zip(prune(W, zero_tol), W, keep):
+        np.testing.assert_array_equal(p, np.where(m, w, 0.0))
     # monotone in the tolerance
-    assert sparsity_report(W, zero_tol * 2 + 0.1).n_nonzero <= rep.n_nonzero
+    assert sparsity_report(W, zero_tol * 2 + 0.1).n_nonzero <= k
 
 
 @settings(max_examples=30)
@@ -207,17 +157,21 @@ def test_schedules(lr, T, warmup):
 
 
 def test_sgd_momentum_matches_the_pytorch_convention():
+    # PyTorch's SGD (dampening 0): v ← μv + g, θ ← θ − η_t v. For a constant gradient g the buffer is
+    # v_t = g(1 − μ^t)/(1 − μ), so θ_T = θ_0 − g Σ_t η_t (1 − μ^t)/(1 − μ) (derived here); with a varying η_t
+    # this tells it apart from the v ← μv + ηg and the dampened conventions. Rel. 1e-13 (a few roundings a step).
     rng = np.random.default_rng(0)
     params = [{"factors": rng.normal(size=(2, 3, 4)), "bias": rng.normal(size=4)}]
-    theta = params[0]["factors"].copy()
+    start = {k: a.copy() for k, a in params[0].items()}
+    g = [{"factors": rng.normal(size=(2, 3, 4)), "bias": rng.normal(size=4)}]
     vel = zeros_like_params(params)
-    buf = np.zeros_like(theta)
-    for t in range(4):
-        g = [{"factors": rng.normal(size=(2, 3, 4)), "bias": rng.normal(size=4)}]
-        sgd_momentum_step(params, g, vel, 0.1 * (t + 1), 0.9)
-        buf = 0.9 * buf + g[0]["factors"]  # v ← μv + g, θ ← θ − ηv
-        theta = theta - 0.1 * (t + 1) * buf
-    np.testing.assert_allclose(params[0]["factors"], theta, rtol=1e-13)
+    mu, rates = 0.9, 0.1 * np.arange(1, 8)
+    for lr in rates:
+        sgd_momentum_step(params, g, vel, lr, mu)
+    t = np.arange(1, rates.size + 1)
+    total = np.sum(rates * (1 - mu**t) / (1 - mu))
+    for key in ("factors", "bias"):
+        np.testing.assert_allclose(params[0][key], start[key] - total * g[0][key], rtol=1e-13, atol=1e-13)
 
 
 # ----------------------------------------------------------------------------- training
@@ -270,19 +224,6 @@ def test_pruning_mask_holds_weights_at_zero():
     h = train(model, data, lam=1e-4, lr=0.05, epochs=3, batch_size=64, masks=masks, zero_tol=0.0)
     assert h.final.n_nonzero <= 100
     assert all(np.all(W[~m] == 0) for W, m in zip(model.weights(), masks))
-
-
-def test_reduced_sparse_preset_on_digits():
-    """The sparse preset's recipe, shortened (100 instead of 300 epochs, λ = 1e-3): already sparse and accurate.
-
-    The full preset (``dwf-theory train --preset sparse``) is measured in claim C63's detail and the README.
-    """
-    from dwf_theory.trainer import run
-
-    s = run("digits", 3, "sparse", epochs=100, lam=1e-3)
-    assert s["status"] == "ok"
-    assert s["test_accuracy"] >= 0.9 and s["compression_ratio"] >= 20
-    assert min(s["layer_density"]) > 0  # no layer pruned away
 
 
 def test_teacher_student_regression_learns():
@@ -371,15 +312,18 @@ def test_sweep_keeps_order_and_returns_the_finished_part_on_interrupt():
 @settings(max_examples=25)
 @given(sizes=shapes, D=st.integers(2, 4), seed=st.integers(0, 2**16))
 def test_rescaling_symmetry_leaves_the_loss_unchanged(sizes, D, seed):
-    """ω_d → c_d ω_d with Π_d c_d = 1 (per weight) changes neither the output nor the λ = 0 objective (THEORY.md §2)."""
+    """ω_d → c_d ω_d with Π_d c_d = 1 (per weight; an artificial symmetry of DWF) changes neither the output nor
+    the λ = 0 objective: 1e-13 relative, 100× the measured 1e-15."""
     model, X, y, rng = _problem(sizes, D, "mse", seed)
     scaled = []
     for p in model.params:
         c = np.exp(rng.normal(0, 0.5, p["factors"].shape))
         c /= np.exp(np.mean(np.log(c), axis=0))  # Π_d c_d = 1 elementwise
         scaled.append({"factors": c * p["factors"], "bias": p["bias"]})
-    np.testing.assert_allclose(model.predict(X, scaled), model.predict(X), rtol=1e-10, atol=1e-12)
-    assert objective(model, scaled, X, y, 0.0) == pytest.approx(objective(model, model.params, X, y, 0.0), rel=1e-10)
+    reference = model.predict(X)
+    scale = max(1.0, np.max(np.abs(reference)))
+    np.testing.assert_allclose(model.predict(X, scaled), reference, rtol=0, atol=1e-13 * scale)
+    assert objective(model, scaled, X, y, 0.0) == pytest.approx(objective(model, model.params, X, y, 0.0), rel=1e-13)
 
 
 @settings(max_examples=15)

@@ -4,14 +4,16 @@ For least squares ``L(w) = ‖Xw − y‖²/(2n)``,
 
     F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²,     G(w) = L(w) + λ Σ_j |w_j|^{2/D}.
 
-The fits come from :mod:`dwf_theory.equivalence` (L-BFGS with Newton polish on the
-factors, proximal gradient with Newton polish on G, brute force over supports and
-signs). Nothing those solvers use serves as a reference here: F and G are written
-out below, their gradients are complex-step derivatives of these expressions
-(``∂f/∂x_k = Im f(x + ih e_k)/h``, exact to rounding), their Hessians central
-differences of those gradients, and for D = 2 scikit-learn's ``Lasso`` is called
-directly. Only converged fits are counted, so fits that fail to converge make a
-claim fall short of its declared sample instead of passing it.
+The fits come from :mod:`dwf_theory.equivalence`: L-BFGS with Newton polish on the
+factors (the subject of C12, C13 and C16), proximal gradient with Newton polish on G
+(C14, C15, C17), and, as the reference minimum of G in C12 and C16, a brute force over
+supports and signs that shares no code with the factor fits. Nothing the solvers use
+serves as a measuring instrument: F and G are written out below, their gradients are
+complex-step derivatives of these expressions (``∂f/∂x_k = Im f(x + ih e_k)/h``, exact
+to rounding), their Hessians central differences of those gradients, and for D = 2
+scikit-learn's ``Lasso`` is called directly. Only converged fits are counted, so fits
+that fail to converge make a claim fall short of its declared sample instead of
+passing it.
 """
 
 from __future__ import annotations
@@ -274,6 +276,7 @@ C15_STARTS = 3  # random starts of each solver
 C15_DIRECTIONS = 20  # random directions within the support
 C15_RADIUS = 1e-2  # their length, relative to the smallest nonzero |w_j|
 C15_SWITCH = 1e-6  # a zero weight switched on to ±C15_SWITCH
+C15_HESSIAN_STEP = 1e-4  # central-difference step of G's Hessian, relative to min(1, smallest nonzero |w_j|)
 
 
 def _g_local_min_violation(X, y, lam: float, D: int, w, rng) -> tuple[float, int]:
@@ -301,7 +304,7 @@ def _g_local_min_violation(X, y, lam: float, D: int, w, rng) -> tuple[float, int
             full[..., S] = v
             return G(full)
 
-        low = float(np.linalg.eigvalsh(_hessian(on_support, u, 1e-4 * min(1.0, small)))[0])
+        low = float(np.linalg.eigvalsh(_hessian(on_support, u, C15_HESSIAN_STEP * min(1.0, small)))[0])
         violation = max(violation, -low)
         d = rng.standard_normal((C15_DIRECTIONS, int(S.sum())))
         d *= C15_RADIUS * small / np.linalg.norm(d, axis=1, keepdims=True)
@@ -330,7 +333,8 @@ def _g_local_min_violation(X, y, lam: float, D: int, w, rng) -> tuple[float, int
     f"equivalence.fit_lq and equivalence.multistart_factorized from {C15_STARTS} random starts each; "
     f"weights with |w_j| ≤ {ZERO_TOL:g} count as zero. For each converged fit the largest of: the complex-step "
     "derivative of G (written out here) on the support; for D = 2, |∂L/∂w_j| − λ off it; minus the smallest "
-    "eigenvalue of G's Hessian on the support (central differences of complex-step gradients); the largest "
+    f"eigenvalue of G's Hessian on the support (central differences of complex-step gradients, step "
+    f"{C15_HESSIAN_STEP:g} × min(1, smallest nonzero |w_j|)); the largest "
     f"decrease of G over {C15_DIRECTIONS} random ± directions within the support of length {C15_RADIUS:g} × the "
     f"smallest nonzero |w_j| and over switching each zero weight to ±{C15_SWITCH:g}. For D = 2 a sign pattern "
     "differing from scikit-learn's Lasso makes the error infinite.",

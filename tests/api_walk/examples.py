@@ -1,0 +1,120 @@
+"""One small valid call per public callable (keyword arguments, built fresh for every call).
+
+``EXAMPLES`` maps the callable's qualified name to an :class:`~api_walk.engine.Example`;
+``EXEMPT`` names the public callables that are not walked, with the reason. A public callable
+in neither fails ``test_every_public_callable_has_an_example``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import Example
+
+E = Example
+
+
+def _ls(n=6, p=3, seed=0):
+    from dwf_theory import LeastSquares
+
+    rng = np.random.default_rng(seed)
+    return LeastSquares(rng.standard_normal((n, p)), rng.standard_normal(n))
+
+
+def _scalar(z=(1.5, -0.3)):
+    from dwf_theory import Scalar
+
+    return Scalar(np.array(z, float))
+
+
+def _factors(D=3, p=3, seed=1):
+    return np.random.default_rng(seed).uniform(0.3, 1.2, (D, p))
+
+
+def _traj():
+    from dwf_theory import factor_flow
+
+    return factor_flow(_scalar((1.5,)), np.full((3, 1), 0.1), 0.1, np.linspace(0.0, 20.0, 5), dense_output=True)
+
+
+_RESULT = "a result container the library builds; its fields are documented, not validated on construction"
+
+EXEMPT: dict[str, str] = {
+    "dwf_theory.dynamics.Trajectory": _RESULT,
+    "dwf_theory.equivalence.Fit": _RESULT,
+    "dwf_theory.landscape.CriticalPoint": _RESULT,
+    "dwf_theory.symbolic.Derivation": _RESULT,
+    "dwf_theory.losses.Loss": "an abstract base class (no constructor arguments)",
+}
+
+EXAMPLES: dict[str, Example] = {
+    # penalty ------------------------------------------------------------------------------------------
+    "dwf_theory.penalty.collapse": E(lambda: dict(factors=_factors())),
+    "dwf_theory.penalty.balanced_factors": E(lambda: dict(w=np.array([1.5, 0.0, -0.2]), D=3, signs=None)),
+    "dwf_theory.penalty.factor_penalty": E(lambda: dict(factors=_factors())),
+    "dwf_theory.penalty.lq_penalty": E(lambda: dict(w=np.array([1.5, 0.0, -0.2]), D=3)),
+    "dwf_theory.penalty.imbalance": E(lambda: dict(factors=_factors())),
+    "dwf_theory.penalty.leave_one_out_products": E(lambda: dict(factors=_factors())),
+    "dwf_theory.penalty.factorized_objective": E(lambda: dict(loss=_ls(), factors=_factors(), lam=0.1)),
+    "dwf_theory.penalty.factorized_gradient": E(lambda: dict(loss=_ls(), factors=_factors(), lam=0.1)),
+    "dwf_theory.penalty.lq_objective": E(lambda: dict(loss=_ls(), w=np.array([0.5, 0.0, -1.0]), lam=0.1, D=3)),
+    # prox ---------------------------------------------------------------------------------------------
+    "dwf_theory.prox.prox": E(lambda: dict(z=np.array([-3.0, 0.2, 1.0, 2.5]), lam=0.5, D=3), valid={"D": ("inf",)}),
+    "dwf_theory.prox.threshold": E(lambda: dict(lam=0.5, D=3), valid={"D": ("inf",)}),
+    "dwf_theory.prox.jump": E(lambda: dict(lam=0.5, D=3), valid={"D": ("inf",)}),
+    "dwf_theory.prox.existence_threshold": E(lambda: dict(lam=0.5, D=3), valid={"D": ("inf",)}),
+    "dwf_theory.prox.prox_objective": E(
+        lambda: dict(z=np.array([1.0, 2.0]), w=np.array([0.5, 1.5]), lam=0.5, D=3), valid={"D": ("inf",)}
+    ),
+    # losses -------------------------------------------------------------------------------------------
+    "dwf_theory.losses.Scalar": E(lambda: dict(z=np.array([1.0, -2.0]))),
+    "dwf_theory.losses.LeastSquares": E(lambda: dict(X=np.arange(6.0).reshape(3, 2), y=np.array([1.0, 0.0, 2.0]))),
+    # symbolic (SymPy: depths are kept small by the functions' own limits) --------------------------------
+    "dwf_theory.symbolic.lagrange_balanced": E(lambda: dict(D=3, sign=1)),
+    "dwf_theory.symbolic.threshold_jump": E(lambda: dict(D=3)),
+    "dwf_theory.symbolic.scalar_objective": E(lambda: dict(D=3)),
+    "dwf_theory.symbolic.origin_hessian": E(lambda: dict(D=3)),
+    "dwf_theory.symbolic.balanced_hessian": E(lambda: dict(D=3)),
+    "dwf_theory.symbolic.equal": E(lambda: dict(a=_sym_x(), b=_sym_x())),
+    # equivalence --------------------------------------------------------------------------------------
+    "dwf_theory.equivalence.fit_factorized": E(lambda: dict(loss=_ls(), lam=0.1, D=3, factors0=None, rng=0)),
+    "dwf_theory.equivalence.fit_lq": E(lambda: dict(loss=_ls(), lam=0.1, D=3, w0=None)),
+    "dwf_theory.equivalence.global_fit_factorized": E(lambda: dict(loss=_ls(), lam=0.1, D=3, starts=2, rng=0)),
+    "dwf_theory.equivalence.multistart_factorized": E(lambda: dict(loss=_ls(), lam=0.1, D=3, starts=2, rng=0)),
+    "dwf_theory.equivalence.brute_force_lq": E(lambda: dict(loss=_ls(), lam=0.1, D=3, starts=1, rng=0, max_size=3)),
+    "dwf_theory.equivalence.lasso_reference": E(lambda: dict(loss=_ls(), lam=0.1)),
+    "dwf_theory.equivalence.lq_stationarity": E(
+        lambda: dict(loss=_ls(), w=np.array([0.5, 0.0, -1.0]), lam=0.1, D=3, zero_tol=0.0)
+    ),
+    "dwf_theory.equivalence.random_factors": E(lambda: dict(loss=_ls(), D=3, starts=2, rng=0)),
+    # landscape ----------------------------------------------------------------------------------------
+    "dwf_theory.landscape.balanced_eigenvalues": E(lambda: dict(w=1.2, lam=0.1, D=3, curvature=1.0, grad=None)),
+    "dwf_theory.landscape.balanced_sharpness": E(lambda: dict(w=1.2, lam=0.1, D=3, curvature=1.0, grad=None)),
+    "dwf_theory.landscape.max_stable_lr": E(lambda: dict(w=1.2, lam=0.1, D=3, curvature=1.0, grad=None)),
+    "dwf_theory.landscape.factorized_hessian": E(lambda: dict(loss=_ls(), factors=_factors(), lam=0.1)),
+    "dwf_theory.landscape.leave_two_out_products": E(lambda: dict(factors=_factors())),
+    "dwf_theory.landscape.scalar_critical_points": E(lambda: dict(z=1.5, lam=0.1, D=3)),
+    # dynamics -----------------------------------------------------------------------------------------
+    "dwf_theory.dynamics.factor_flow": E(
+        lambda: dict(loss=_scalar(), factors0=_factors(p=2), lam=0.1, t_eval=np.linspace(0.0, 2.0, 5))
+    ),
+    "dwf_theory.dynamics.collapsed_flow": E(
+        lambda: dict(loss=_scalar(), w0=np.array([0.5, -0.2]), lam=0.1, D=3, t_eval=np.linspace(0.0, 2.0, 5))
+    ),
+    "dwf_theory.dynamics.gradient_descent": E(
+        lambda: dict(loss=_scalar(), factors0=_factors(p=2), lam=0.1, lr=0.1, steps=20, record_every=5)
+    ),
+    "dwf_theory.dynamics.logistic_flow": E(lambda: dict(z=1.0, w0=0.1, t=np.array([0.0, 1.0, 2.0]))),
+    "dwf_theory.dynamics.time_to_reach": E(lambda: dict(z=1.0, w0=0.1, w1=0.5, lam=0.0, D=3)),
+    "dwf_theory.dynamics.hitting_time": E(lambda: dict(traj=_traj(), level=0.5), allow_inf=True),
+    "dwf_theory.dynamics.escape_times": E(lambda: dict(z=1.0, w0=np.array([1e-2, 1e-3]), lam=0.0, D=3, level=0.5)),
+    "dwf_theory.dynamics.escape_exponent": E(
+        lambda: dict(w0=np.array([1e-2, 1e-3, 1e-4]), times=np.array([10.0, 31.0, 99.0]), D=3)
+    ),
+}
+
+
+def _sym_x():
+    import sympy as sp
+
+    return sp.Symbol("x") ** 2
