@@ -7,28 +7,64 @@ it must be.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
+#: Largest depth a numeric function accepts (the prox family also takes ``D = inf``).
+MAX_DEPTH = 10**6
+#: Largest depth the SymPy derivations accept (their cost grows quickly with D).
+MAX_SYMBOLIC_DEPTH = 64
+#: Largest count (steps, epochs, starts, samples …) any function accepts.
+MAX_COUNT = 10**8
+#: Largest number of array elements a function may allocate (8 bytes each: 800 MB).
+MAX_ELEMENTS = 10**8
 
-def whole_number(value, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an ``int`` if it is a whole number ``>= minimum``.
 
-    Integral floats (``3.0``) are accepted; ``bool`` is not.
+def whole_number(value, name: str, minimum: int = 1, maximum: int = MAX_COUNT) -> int:
+    """Return ``value`` as an ``int`` if it is a whole number in ``[minimum, maximum]``.
+
+    Integral floats (``3.0``) are accepted; ``bool`` is not. The upper limit keeps
+    every call bounded in time and memory; the error says the limit.
     """
+    what = f"{name} must be a whole number in [{minimum}, {maximum}]"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a whole number >= {minimum}, got {type(value).__name__}")
+        raise TypeError(f"{what}, got {type(value).__name__}")
     if not np.isfinite(value) or float(value) != int(value):
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+        raise ValueError(f"{what}, got {value!r}")
+    if not minimum <= int(value) <= maximum:
+        raise ValueError(f"{what}, got {value!r}")
     return int(value)
 
 
-def depth(D, name: str = "D") -> int:
-    """The factorization depth: a whole number ``>= 1``."""
-    return whole_number(D, name, 1)
+def depth(D, name: str = "D", *, maximum: int = MAX_DEPTH) -> int:
+    """The factorization depth: a whole number in ``[1, maximum]``."""
+    return whole_number(D, name, 1, maximum)
+
+
+def depth_or_inf(D, name: str = "D") -> float:
+    """A depth for the closed forms that have a limit as D → ∞: a whole number in [1, MAX_DEPTH], or inf."""
+    if isinstance(D, numbers.Real) and not isinstance(D, (bool, np.bool_)) and D == math.inf:
+        return math.inf
+    return depth(D, name)
+
+
+def allocation(n_elements, what: str) -> None:
+    """Refuse to allocate more than :data:`MAX_ELEMENTS` array elements; ``what`` names the arguments."""
+    if n_elements > MAX_ELEMENTS:
+        raise ValueError(f"{what} would need {n_elements:.3g} array elements; the limit is {MAX_ELEMENTS:.0e}")
+
+
+def finite_result(value, names: str, what: str = "the result"):
+    """Return ``value`` if it holds no NaN or infinity, else raise ``ValueError`` naming ``names``.
+
+    Used where finite inputs can still overflow float64 (e.g. a product of factors of 1e308).
+    """
+    arr = np.asarray(value)
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{what} overflows float64 for these {names}: use smaller magnitudes")
+    return value
 
 
 def real_scalar(value, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
