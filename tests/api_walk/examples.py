@@ -118,3 +118,16 @@ def _sym_x():
     import sympy as sp
 
     return sp.Symbol("x") ** 2
+
+
+def _merge():
+    """Add the examples of the applied modules (initialization, datasets, phase, trainer, figures, plot)."""
+    try:
+        from . import examples_applied
+    except ImportError:  # pragma: no cover - while the applied examples are being written
+        return
+    EXAMPLES.update(examples_applied.EXAMPLES)
+    EXEMPT.update(examples_applied.EXEMPT)
+
+
+_merge()
