@@ -173,3 +173,20 @@ def factors_for(loss, factors, name: str = "factors", D: int | None = None) -> n
     if arr.shape != (D, *loss.shape):
         raise ValueError(f"{name} must have shape (D, *loss.shape) = {(D, *loss.shape)}, got {arr.shape}")
     return arr
+
+
+def flag(value, name: str) -> bool:
+    """A switch: ``True`` or ``False`` (NumPy booleans too); anything else is a ``TypeError`` naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def choice(value, name: str, options) -> str:
+    """One of the strings ``options`` (``TypeError`` for a non-string, ``ValueError`` for another string)."""
+    options = tuple(options)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {options}, got {type(value).__name__}")
+    if value not in options:
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value

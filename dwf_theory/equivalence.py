@@ -303,7 +303,7 @@ def fit_lq(loss, lam, D, w0=None, *, method="auto", step=None, tol=1e-10, max_it
     lam : float >= 0
     D : int >= 1, or ``math.inf`` (the L0 penalty ``λ·#{j : w_j ≠ 0}``)
     w0 : array_like, shape loss.shape, optional
-        Start. Default for ``'cd'``: :func:`~dwf_theory.lq_solver.default_start` (zero for
+        Start. Default for ``'cd'``: :func:`~dwf_theory.lq_solver.lq_start` (zero for
         ``D ≤ 2``; for ``D ≥ 3`` the ``D = 2`` solution at the same ``λ``, chosen by measurement:
         see that function). Default for ``'prox-grad'``: one gradient step from zero,
         ``−η ∇L(0)`` (for the scalar loss this is ``z`` itself).

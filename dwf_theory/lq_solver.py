@@ -49,7 +49,7 @@ from . import _validate as v
 from ._threads import single_threaded_blas
 from .prox import jump, prox, threshold
 
-__all__ = ["LqPath", "lq_path", "lq_lambda_max", "default_start"]
+__all__ = ["LqPath", "lq_path", "lq_lambda_max", "lq_start"]
 
 _EPS = np.finfo(float).eps
 _TINY = np.finfo(float).tiny
@@ -274,6 +274,8 @@ def _newton_on_support(prob: _Problem, w: np.ndarray, r: np.ndarray, steps: int 
         if not (f_new <= f + 4.0 * _EPS * abs(f) and gnorm_new < gnorm):
             break
         wS, rS, f, g, gnorm, changed = new, r_new, f_new, g_new, gnorm_new, True
+        if q in (0.0, 1.0) or D == 1:  # the conditions are linear in w_S: one step solves them
+            break
     if changed:
         w[S] = wS
         r[:] = rS
@@ -298,58 +300,87 @@ def _fresh_residual(prob: _Problem, w: np.ndarray) -> np.ndarray:
     return prob.y - prob.X[:, S] @ w[S]
 
 
+def _gradient(prob: _Problem, r: np.ndarray) -> np.ndarray:
+    """``∇L(w) = −Xᵀr/n`` for the residual ``r = y − Xw`` (one ``O(n·p)`` product)."""
+    return -(prob.X.T @ r) / prob.n
+
+
+def _violations(prob: _Problem, w: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """:func:`violations` computed where it can be nonzero: the support and the zeros with ``|z_j| > τ_j``."""
+    live = prob.live
+    z = np.where(live, w - grad / np.where(live, prob.c, 1.0), 0.0)
+    idx = np.flatnonzero(live & ((w != 0) | (np.abs(z) > prob.tau)))
+    viol = np.zeros(prob.p)
+    if idx.size:
+        c = prob.c[idx]
+        viol[idx] = c * np.abs(w[idx] - scaled_prox(z[idx], prob.lam, c, prob.D))
+    return viol
+
+
 def _residual_and_violations(prob: _Problem, w: np.ndarray, r: np.ndarray) -> np.ndarray:
-    grad = -(prob.X.T @ r) / prob.n
-    return violations(w, grad, prob.lam, prob.c, prob.D)
+    return _violations(prob, w, _gradient(prob, r))
 
 
-def _cd(prob: _Problem, w: np.ndarray, tol: float, max_iter: int, polish: bool) -> Solution:
-    """Working-set coordinate descent from ``w`` (modified in place)."""
+def _cd(prob: _Problem, w: np.ndarray, tol: float, max_iter: int, polish: bool,
+        grad: np.ndarray | None = None) -> tuple[Solution, np.ndarray]:
+    """Working-set coordinate descent from ``w`` (modified in place); also returns ``∇L`` at the result.
+
+    ``grad``: ``∇L(w)`` at the start when known (along a path it is the last fit's), saving a product.
+    """
     X, n = prob.X, prob.n
     w[~prob.live] = 0.0
     r = _fresh_residual(prob, w)
-    sweeps = 0
-    ws_size = _FIRST_WS
-    viol = _residual_and_violations(prob, w, r)
+    grad = _gradient(prob, r) if grad is None else grad
+    viol = _violations(prob, w, grad)
     residual = float(np.max(viol, initial=0.0))
+    sweeps, ws_size, clean = 0, _FIRST_WS, False
     while residual > tol and sweeps < max_iter:
         support = np.flatnonzero(w)
         ws_size = min(prob.p, max(ws_size, 2 * support.size))
         score = viol.copy()
         score[support] = np.inf
         ws = np.argpartition(score, -ws_size)[-ws_size:] if ws_size < prob.p else np.arange(prob.p)
-        ws = np.sort(ws[(score[ws] > 0)])
+        ws = np.sort(ws[score[ws] > 0])  # coordinates at zero that are optimal there need no sweep
         Xt_ws = np.ascontiguousarray(X.T[ws])
         pattern = None
         while sweeps < max_iter:
             change = _sweep(prob, Xt_ws, ws, w, r)
             sweeps += 1
+            clean = clean and change == 0.0
             if change <= 0.3 * tol:
                 break
             new_pattern = np.sign(w[ws])
             if polish and pattern is not None and np.array_equal(pattern, new_pattern):
-                _newton_on_support(prob, w, r)
+                clean = _newton_on_support(prob, w, r)
             pattern = new_pattern
         r = _fresh_residual(prob, w)  # no drift from the rank-one updates
-        viol = _residual_and_violations(prob, w, r)
+        grad = _gradient(prob, r)
+        viol = _violations(prob, w, grad)
         new_residual = float(np.max(viol, initial=0.0))
-        if new_residual > tol and ws_size == prob.p and change <= 0.3 * tol:
-            # the whole problem was swept to a standstill: finish with Newton or stop at rounding level
+        outside = np.ones(prob.p, bool)
+        outside[ws] = False
+        if new_residual > tol and change <= 0.3 * tol and not np.any(viol[outside] > tol):
+            # the working set holds every violator and is swept to a standstill: the violation is at the
+            # rounding level of the sweep; finish with Newton's method or stop
             if not (polish and _newton_on_support(prob, w, r)):
                 residual = new_residual
                 break
-            viol = _residual_and_violations(prob, w, r)
+            clean = True
+            grad = _gradient(prob, r)
+            viol = _violations(prob, w, grad)
             new_residual = float(np.max(viol, initial=0.0))
         residual = new_residual
         ws_size = min(prob.p, 2 * ws_size)
-    if polish and residual <= tol and np.any(w):
+    if polish and not clean and residual <= tol and np.any(w):
         # stationarity on the support to rounding level (CD stops at tol); kept only if it still passes
         trial, r_trial = w.copy(), r.copy()
         if _newton_on_support(prob, trial, r_trial):
-            res_trial = float(np.max(_residual_and_violations(prob, trial, r_trial), initial=0.0))
+            g_trial = _gradient(prob, r_trial)
+            res_trial = float(np.max(_violations(prob, trial, g_trial), initial=0.0))
             if res_trial <= residual:
-                w, r, residual = trial, r_trial, res_trial
-    return Solution(w, _objective(r, w, prob.lam, prob.D, n), bool(residual <= tol), sweeps, residual)
+                w, r, grad, residual = trial, r_trial, g_trial, res_trial
+    sol = Solution(w, _objective(r, w, prob.lam, prob.D, n), bool(residual <= tol), sweeps, residual)
+    return sol, grad
 
 
 def _lsqr(prob: _Problem, w0: np.ndarray, tol: float, max_iter: int) -> Solution:
@@ -394,7 +425,7 @@ def solve(X: np.ndarray, y: np.ndarray, lam: float, D, w0: np.ndarray | None = N
     The engine of :func:`dwf_theory.equivalence.fit_lq` for least squares (which checks the
     input; see the module docstring for the method). Every update is an exact coordinate
     minimization, so ``G`` never increases from ``w0``. ``D = 1`` and ``λ = 0`` are solved by
-    LSQR instead. ``w0 = None``: :func:`default_start`.
+    LSQR instead. ``w0 = None``: the default of :func:`lq_start`.
 
     Returns
     -------
@@ -545,10 +576,14 @@ def lq_path(X, y, D, *, lams=None, n_lams=50, eps=1e-3, tol=1e-10, max_iter=1000
         if lams.size == 0 or np.any(lams < 0):
             raise ValueError("lams must be a non-empty 1-d array of values >= 0")
         lams = np.sort(lams)[::-1]
-    w = np.zeros(X.shape[1])
+    w, grad = np.zeros(X.shape[1]), None
     coefs, objs, conv, its = [], [], [], []
     for lam in lams:
-        sol = _solve(prob.at(float(lam)), w, tol, max_iter, polish)
+        at = prob.at(float(lam))
+        if D == 1 or lam == 0.0:
+            sol, grad = _lsqr(at, w, tol, max_iter), None
+        else:
+            sol, grad = _cd(at, w.copy(), tol, max_iter, bool(polish), grad)
         w = sol.w
         coefs.append(w.copy())
         objs.append(sol.objective)
@@ -561,7 +596,7 @@ def lq_path(X, y, D, *, lams=None, n_lams=50, eps=1e-3, tol=1e-10, max_iter=1000
 def _solve(prob: _Problem, w0: np.ndarray, tol: float, max_iter: int, polish: bool) -> Solution:
     if prob.D == 1 or prob.lam == 0.0:
         return _lsqr(prob, w0, tol, max_iter)
-    return _cd(prob, w0.copy(), tol, max_iter, bool(polish))
+    return _cd(prob, w0.copy(), tol, max_iter, bool(polish))[0]
 
 
 def _start(prob: _Problem, how: str, tol: float, max_iter: int, n_path: int = 10) -> tuple[np.ndarray, int]:
@@ -595,28 +630,33 @@ def _start(prob: _Problem, how: str, tol: float, max_iter: int, n_path: int = 10
             sol = _solve(prob.at(prob.lam, d), w, tol, max_iter, True)
             w, sweeps = sol.w, sweeps + sol.n_iter
         return w, sweeps
-    raise ValueError(f"start must be one of ('zero', 'lasso', 'path', 'depth'), got {how!r}")
+    raise ValueError(f"how must be one of {STARTS}, got {how!r}")
 
 
-#: The start of a single fit when none is given (see :func:`default_start`).
+#: The start of a single fit when none is given (see :func:`lq_start`).
 DEFAULT_START = "lasso"
+STARTS = ("lasso", "zero", "path", "depth")
 
 
 @single_threaded_blas
-def default_start(X, y, lam, D) -> np.ndarray:
-    """The start :func:`dwf_theory.equivalence.fit_lq` uses for least squares when ``w0`` is not given.
+def lq_start(X, y, lam, D, *, how=DEFAULT_START, n_path=20) -> np.ndarray:
+    """A start for a fit of ``G(w) = ‖Xw − y‖²/(2n) + λ Σ_j |w_j|^{2/D}``; the default is ``fit_lq``'s.
 
-    ``D ≤ 2`` or ``λ = 0`` (convex problems): ``w = 0``. ``D ≥ 3`` and ``D = inf``: the ``D = 2``
-    (Lasso) solution at the same ``λ``, never plain zero (``w = 0`` is a local minimum of ``G``
-    for every ``λ`` when ``D > 2``).
+    ``how``:
 
-    Chosen by measurement (``benchmarks/bench_lq.py --starts`` and :mod:`dwf_theory.minima`):
-    over 72 problems per depth (n × p = 100 × 300 and 300 × 100, independent and Toeplitz
-    ρ = 0.8 columns, λ ∈ {0.02, 0.1, 0.5}, 3 seeds) and D ∈ {3, 4, 6, inf}, coordinate descent
-    from the Lasso solution reached the best objective found in 86–94 % of the problems with
-    a mean gap of 0.05–0.2 % to it, against 58–75 % and 1.3–7 % from zero, 78–89 % and
-    0.6–4 % along a 10-λ path from ``λ_max``, and about the same as a continuation in the
-    depth (``D = 2, 3, …``) at twice the cost.
+    * ``'lasso'`` (the default, :data:`DEFAULT_START`): the ``D = 2`` (Lasso) solution at the
+      same ``λ``;
+    * ``'zero'``: ``w = 0`` — for ``D > 2`` a local minimum of ``G`` for every ``λ``;
+    * ``'path'``: the fit at the last-but-one of ``n_path`` log-spaced ``λ`` from
+      :func:`lq_lambda_max` down to ``λ``, each fit started from the previous one;
+    * ``'depth'``: continuation in the depth, the fits for ``D = 2, 3, …, D − 1`` at the same
+      ``λ`` (``2, 3, 4, 6, 8`` for ``D = inf``), each from the previous.
+
+    For ``D ≤ 2`` or ``λ = 0`` (convex problems) every choice gives ``w = 0``. The default was
+    chosen by measurement with :func:`dwf_theory.minima.which_minimum` (README, "Which minimum"):
+    from the Lasso, coordinate descent reached the best objective any method found far more
+    often than from zero or along the path, at the cost of one Lasso fit; the continuation in
+    the depth did about as well at two to four times the cost.
 
     Parameters
     ----------
@@ -624,8 +664,14 @@ def default_start(X, y, lam, D) -> np.ndarray:
     y : array_like, shape (n,)
     lam : float >= 0
     D : int >= 1 or ``math.inf``
+    how : {'lasso', 'zero', 'path', 'depth'}
+    n_path : int >= 2
+        Grid size for ``'path'``.
     """
     X, y = _check_data(X, y)
     lam = v.regularization(lam)
     D = depth_or_inf(D)
-    return _start(_Problem(X, y, lam, D), DEFAULT_START, 1e-10, 100000)[0]
+    if how not in STARTS:
+        raise ValueError(f"how must be one of {STARTS}, got {how!r}")
+    n_path = v.whole_number(n_path, "n_path", 2)
+    return _start(_Problem(X, y, lam, D), how, 1e-10, 100000, n_path=n_path)[0]

@@ -1,0 +1,288 @@
+"""One small valid call per public callable of the applied modules.
+
+Initialization, datasets, phase diagrams, plotting, the figure gallery and the reference trainer.
+Merged into ``EXAMPLES``/``EXEMPT`` of :mod:`api_walk.examples`. Every example is small (MLPs of
+widths [4, 5, 3], one or two epochs, grids of a few points, sweeps on an in-process executor) so that
+each valid call takes well under a second once the modules are imported.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import numpy as np
+
+from .engine import Example
+
+E = Example
+
+
+def _ls(n=6, p=3, seed=0):
+    from dwf_theory import LeastSquares
+
+    rng = np.random.default_rng(seed)
+    return LeastSquares(rng.standard_normal((n, p)), rng.standard_normal(n))
+
+
+def _mlp(D=2, loss="cross_entropy", sizes=(4, 5, 3)):
+    from dwf_theory.trainer import MLP
+
+    return MLP(list(sizes), D, rng=0, loss=loss)
+
+
+def _xy(n=8, seed=0):
+    """Inputs (n, 4) and labels in 0..2 for the [4, 5, 3] network."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 4)), np.arange(n) % 3
+
+
+def _data():
+    X, y = _xy(8, 0)
+    Xt, yt = _xy(6, 1)
+    return (X, y, Xt, yt)
+
+
+def _grads(model):
+    return [{k: np.full_like(a, 0.01) for k, a in p.items()} for p in model.params]
+
+
+def _history():
+    from dwf_theory.trainer import train
+
+    return train(_mlp(), _data(), lam=1e-3, lr=0.1, epochs=2, batch_size=4)
+
+
+def _inline():
+    from dwf_theory.trainer import InlineExecutor
+
+    return InlineExecutor()
+
+
+def _axes(n=1):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    axes = [fig.add_subplot(1, n, i + 1) for i in range(n)]
+    return axes[0] if n == 1 else axes
+
+
+def _threshold_diagram():
+    from dwf_theory.phase import threshold_phase
+
+    return threshold_phase(np.linspace(-2.0, 2.0, 5), np.array([0.0, 0.3]), 3)
+
+
+def _sparsity_result():
+    from dwf_theory.phase import SparsityPhase
+
+    return SparsityPhase(lams=np.array([0.1, 0.3]), depths=np.array([2, 3]), zero_fraction=np.array([[0.0, 0.5],
+                         [0.5, 1.0]]), objective=np.ones((2, 2)), converged=np.ones((2, 2), bool),
+                         weights=np.zeros((2, 2, 2)))
+
+
+_TMP = tempfile.mkdtemp(prefix="dwf-walk-")
+
+_RESULT = "a result container the library builds; its fields are documented, not validated on construction"
+
+EXEMPT: dict[str, str] = {
+    "dwf_theory.phase.PhaseDiagram": _RESULT,
+    "dwf_theory.phase.SparsityPhase": _RESULT,
+    "dwf_theory.trainer.data.Split": _RESULT + " (a NamedTuple of the four data arrays)",
+    "dwf_theory.trainer.metrics.SparsityReport": _RESULT,
+    "dwf_theory.trainer.sweep.SweepResult": _RESULT,
+    "dwf_theory.trainer.train.EpochRecord": _RESULT,
+    "dwf_theory.trainer.train.History": _RESULT,
+}
+
+_FIGURES = (
+    "dynamics.depth", "dynamics.escape_time", "dynamics.hyperbolas", "dynamics.stability_edge",
+    "initialization.mass_near_zero", "initialization.product_densities", "phase.init_lr_phase",
+    "phase.sparsity_phase", "phase.threshold_phase", "theory.penalty_shapes", "theory.prox_curves",
+    "trainer.accuracy_compression", "trainer.init_lr_regimes", "trainer.layer_density", "trainer.learning_phases",
+)
+
+EXAMPLES: dict[str, Example] = {
+    # datasets -----------------------------------------------------------------------------------------
+    "dwf_theory.datasets.sparse_regression": E(lambda: dict(n=8, p=5, k=2, noise=0.1, rng=0)),
+    # initialization -----------------------------------------------------------------------------------
+    "dwf_theory.initialization.init_factors": E(
+        lambda: dict(shape=(3, 2), D=3, scheme="varmatch-truncated", sigma_w=0.5, rng=0, eps=1e-3),
+        valid={"shape": ("empty",)},  # () is the shape of a scalar weight
+    ),
+    "dwf_theory.initialization.log_product_density": E(
+        lambda: dict(x=np.array([-1.0, 0.5, 2.0]), D=3, sigma_w=1.0), allow_inf=True  # +inf at 0, -inf far out
+    ),
+    "dwf_theory.initialization.product_density": E(
+        lambda: dict(x=np.array([-1.0, 0.5, 2.0]), D=3, sigma_w=1.0, method="mellin"), allow_inf=True  # +inf at 0
+    ),
+    "dwf_theory.initialization.product_cdf": E(lambda: dict(x=np.array([-1.0, 0.0, 2.0]), D=3, sigma_w=1.0)),
+    "dwf_theory.initialization.small_mass": E(lambda: dict(eps=np.array([1e-3, 0.1]), D=3, sigma_w=1.0)),
+    # phase --------------------------------------------------------------------------------------------
+    "dwf_theory.phase.init_lr_phase": E(
+        lambda: dict(loss=_scalar1(), lam=0.1, D=3, alphas=np.array([0.02, 0.6, 1.0]), lrs=np.array([0.05, 0.3]),
+                     steps=60, bound=1e6, zero_tol=1e-6, grad_tol=1e-8, active_set=True, basin=True,
+                     check_every=8)
+    ),
+    "dwf_theory.phase.threshold_phase": E(
+        lambda: dict(zs=np.linspace(-2.0, 2.0, 5), lams=np.array([0.0, 0.3]), D=3)
+    ),
+    "dwf_theory.phase.threshold_phase_gd": E(
+        lambda: dict(zs=np.array([-1.5, 0.5, 2.0]), lams=np.array([0.1, 0.4]), D=3, starts=4, steps=200,
+                     lr_scale=0.9, grad_tol=1e-8)
+    ),
+    "dwf_theory.phase.sparsity_phase": E(lambda: dict(loss=_ls(), lams=np.array([0.05, 0.3]), depths=[2, 3])),
+    # plot ---------------------------------------------------------------------------------------------
+    "dwf_theory.plot.phase_diagram": E(lambda: dict(pd=_threshold_diagram(), ax=_axes(), legend=True),
+                                       valid={"ax": ("none",)}),
+    "dwf_theory.plot.sparsity_phase": E(lambda: dict(sp=_sparsity_result(), ax=_axes(), colorbar=True),
+                                        valid={"ax": ("none",)}),
+    "dwf_theory.plot.history": E(lambda: dict(hist=_history(), axes=_axes(3)), valid={"axes": ("none",)}),
+    # figures ------------------------------------------------------------------------------------------
+    "dwf_theory.figures.default_out": E(lambda: dict()),
+    "dwf_theory.figures.write_all": E(
+        lambda: dict(out=_TMP, quick=True, names=["prox_curves"], progress=False),
+        valid={"names": ("none",)},  # None: every figure (slow, not walked)
+        fixed={"out": "any folder name is valid, and the walk must not write outside a temporary folder"},
+    ),
+    **{f"dwf_theory.figures.{name}": E(lambda: dict(quick=True)) for name in _FIGURES},
+    # trainer: data ------------------------------------------------------------------------------------
+    "dwf_theory.trainer.data.as_seed": E(lambda: dict(rng=0)),
+    "dwf_theory.trainer.data.load_digits_split": E(lambda: dict(rng=0, test_size=0.3)),
+    "dwf_theory.trainer.data.teacher_student": E(
+        lambda: dict(n_train=10, n_test=5, n_features=6, n_nonzero=2, noise=0.0, rng=0)
+    ),
+    # trainer: layers ----------------------------------------------------------------------------------
+    "dwf_theory.trainer.layers.MLP": E(
+        lambda: dict(sizes=[4, 5, 3], D=2, init="varmatch-truncated", rng=0, init_scale=1.0, activation="relu",
+                     loss="cross_entropy", eps=1e-3, dtype=np.float64)
+    ),
+    "dwf_theory.trainer.layers.forward": E(
+        lambda: dict(weights=[np.full((4, 5), 0.1), np.full((5, 3), -0.2)], biases=[np.zeros(5), np.ones(3)],
+                     X=_xy()[0], activation="relu")
+    ),
+    "dwf_theory.trainer.layers.check_inputs": E(lambda: dict(model=_mlp(), X=_xy()[0])),
+    "dwf_theory.trainer.layers.check_targets": E(lambda: dict(model=_mlp(), y=_xy()[1], n=8)),
+    "dwf_theory.trainer.layers.check_params": E(lambda: dict(model=_mlp(), params=_mlp().params)),
+    # trainer: metrics ---------------------------------------------------------------------------------
+    "dwf_theory.trainer.metrics.sparsity_report": E(
+        lambda: dict(weights=[np.array([[0.0, 0.5], [2.0, -1e-4]]), np.array([1.0, 0.0])], zero_tol=1e-3)
+    ),
+    "dwf_theory.trainer.metrics.prune": E(
+        lambda: dict(weights=[np.array([[0.0, 0.5], [2.0, -1e-4]]), np.array([1.0, 0.0])], zero_tol=1e-3)
+    ),
+    "dwf_theory.trainer.metrics.magnitude_masks": E(
+        lambda: dict(weights=[np.array([[0.0, 0.5], [2.0, -1e-4]]), np.array([1.0, 0.0])], n_keep=3)
+    ),
+    "dwf_theory.trainer.metrics.accuracy": E(
+        lambda: dict(outputs=np.array([[1.0, 0.0], [0.2, 0.9], [0.3, 0.1]]), y=np.array([0, 1, 1]))
+    ),
+    "dwf_theory.trainer.metrics.r2_score": E(
+        lambda: dict(outputs=np.array([1.0, 2.1, 2.9]), y=np.array([1.0, 2.0, 3.0]))
+    ),
+    # trainer: objective -------------------------------------------------------------------------------
+    "dwf_theory.trainer.objective.value_and_grad": E(
+        lambda: dict(model=_mlp(), params=_mlp().params, X=_xy()[0], y=_xy()[1], lam=0.01)
+    ),
+    "dwf_theory.trainer.objective.objective": E(
+        lambda: dict(model=_mlp(), params=_mlp().params, X=_xy()[0], y=_xy()[1], lam=0.01)
+    ),
+    "dwf_theory.trainer.objective.fast_value_and_grad": E(
+        lambda: dict(model=_mlp(), params=_mlp().params, X=_xy()[0], T=np.eye(3)[_xy()[1]], lam=0.01)
+    ),
+    "dwf_theory.trainer.objective.data_loss": E(
+        lambda: dict(out=np.array([[1.0, 0.0, 0.5], [0.2, 0.9, 0.0]]), T=np.eye(3)[[0, 1]], kind="cross_entropy")
+    ),
+    "dwf_theory.trainer.objective.penalty_value": E(lambda: dict(params=_mlp().params, D=2)),
+    "dwf_theory.trainer.objective.prepare_targets": E(lambda: dict(model=_mlp(), y=_xy()[1], n=8)),
+    # trainer: optim -----------------------------------------------------------------------------------
+    "dwf_theory.trainer.optim.learning_rates": E(
+        lambda: dict(schedule="warmup-cosine", lr=0.1, total_steps=10, warmup=0.2)
+    ),
+    "dwf_theory.trainer.optim.sgd_momentum_step": E(
+        lambda: _step_args(), valid={"masks": ("none",)}  # None: no mask
+    ),
+    "dwf_theory.trainer.optim.zeros_like_params": E(lambda: dict(params=_mlp().params)),
+    # trainer: sweep -----------------------------------------------------------------------------------
+    "dwf_theory.trainer.sweep.InlineExecutor": E(lambda: dict()),
+    "dwf_theory.trainer.sweep.default_executor": E(
+        lambda: dict(max_workers=1), valid={"max_workers": ("none",)}  # None: one worker per core
+    ),
+    "dwf_theory.trainer.sweep.run_sweep": E(
+        lambda: dict(fn=repr, configs=[1.0, 2.0], executor=_inline(), progress=False, desc="walk"),
+        valid={"executor": ("none",)},  # None: the default process pool
+    ),
+    # trainer: train -----------------------------------------------------------------------------------
+    "dwf_theory.trainer.train.train": E(
+        lambda: dict(model=_mlp(), data=_data(), lam=1e-3, lr=0.1, epochs=2, batch_size=4, momentum=0.9,
+                     schedule="cosine", rng=0, callback=None, zero_tol=1e-3, warmup=0.05, masks=None,
+                     diverge_factor=1e4),
+    ),
+    "dwf_theory.trainer.train.check_data": E(lambda: dict(model=_mlp(), data=_data())),
+    "dwf_theory.trainer.train.json_safe": E(lambda: dict(obj={"a": [1.0, (2, 3)], "b": np.float64(0.5)})),
+    "dwf_theory.trainer.train.evaluate": E(lambda: _evaluate_args()),
+    "dwf_theory.trainer.train.train_epoch": E(lambda: _train_epoch_args()),
+    # trainer: experiments -----------------------------------------------------------------------------
+    "dwf_theory.trainer.experiments.run": E(
+        lambda: dict(dataset="teacher-student", D=2, preset="quick", rng=0, hidden=(), zero_tol=1e-3, batch_size=50,
+                     momentum=0.9, dtype="float32", keep_history=False, epochs=2),
+        valid={"hidden": ("none",)},  # None: the dataset's default network
+    ),
+    "dwf_theory.trainer.experiments.summarize": E(lambda: dict(hist=_history(), keep_history=False)),
+    "dwf_theory.trainer.experiments.classify": E(
+        lambda: dict(summary={"status": "ok", "test_accuracy": 0.9, "compression_ratio": 3.0}, success=0.8,
+                     min_compression=2.0)
+    ),
+    "dwf_theory.trainer.experiments.prune_finetune": E(
+        lambda: dict(compression=2.0, lam=1e-4, rng=0, hidden=(8,), zero_tol=1e-3, dense_epochs=1,
+                     finetune_epochs=1, lr=0.1, finetune_lr=0.03, dtype="float32")
+    ),
+    "dwf_theory.trainer.experiments.accuracy_vs_compression": E(
+        lambda: dict(depths=(3,), lams=(1e-3,), rng=0, quick=True, executor=_inline(), progress=False),
+        valid={"executor": ("none",), "lams": ("none",)},  # None: the default process pool / λ grid
+    ),
+    "dwf_theory.trainer.experiments.learning_phases": E(
+        lambda: dict(lam=1e-3, D=2, lr=0.3, epochs=1, rng=0, quick=True)
+    ),
+    "dwf_theory.trainer.experiments.layer_density": E(
+        lambda: dict(depths=(2,), rng=0, quick=True, executor=_inline(), progress=False),
+        valid={"executor": ("none",)},
+    ),
+    "dwf_theory.trainer.experiments.init_lr_grid": E(
+        lambda: dict(schemes=("varmatch",), scales=(1.0,), lrs=(0.1,), lam=1e-3, D=2, rng=0, quick=True,
+                     executor=_inline(), progress=False),
+        valid={"executor": ("none",), "scales": ("none",), "lrs": ("none",)},
+    ),
+}
+
+
+def _scalar1():
+    from dwf_theory import Scalar
+
+    return Scalar(1.0)
+
+
+def _step_args():
+    model = _mlp()
+    masks = [np.ones((4, 5), bool), np.ones((5, 3), bool)]
+    velocity = [{k: np.zeros_like(a) for k, a in p.items()} for p in model.params]
+    return dict(params=model.params, grads=_grads(model), velocity=velocity, lr=0.1, momentum=0.9, masks=masks)
+
+
+def _prepared(model):
+    X, y, Xt, yt = _data()
+    return X, np.eye(3)[y], Xt, np.eye(3)[yt]
+
+
+def _evaluate_args():
+    model = _mlp()
+    Xtr, Ttr, Xte, Tte = _prepared(model)
+    return dict(model=model, params=model.params, Xtr=Xtr, Ttr=Ttr, Xte=Xte, Tte=Tte, lam=1e-3, zero_tol=1e-3,
+                epoch=1, lr=0.1, status="ok")
+
+
+def _train_epoch_args():
+    model = _mlp()
+    Xtr, Ttr, _, _ = _prepared(model)
+    velocity = [{k: np.zeros_like(a) for k, a in p.items()} for p in model.params]
+    return dict(model=model, params=model.params, velocity=velocity, X=Xtr, T=Ttr, perm=np.arange(8), batch_size=4,
+                rates=np.full(4, 0.1), step=0, lam=1e-3, momentum=0.9, masks=None, limit=1e6)
