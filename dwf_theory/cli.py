@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dwf-theory",
         description="Deep Weight Factorization: check the L_{2/D} equivalence, simulate dynamics, draw phase diagrams.",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_add_report, _add_figures, _add_bench, _add_train, _add_sweep):
         add(sub)

@@ -331,8 +331,11 @@ def _cd(prob: _Problem, w: np.ndarray, tol: float, max_iter: int, polish: bool,
     w[~prob.live] = 0.0
     r = _fresh_residual(prob, w)
     grad = _gradient(prob, r) if grad is None else grad
-    viol = _violations(prob, w, grad)
-    residual = float(np.max(viol, initial=0.0))
+    # First working set without evaluating the prox: the support, and the zeros past their threshold ranked
+    # by how far (a zero with |z_j| <= τ_j is optimal there); the exact violations decide convergence below.
+    z = np.where(prob.live, w - grad / np.where(prob.live, prob.c, 1.0), 0.0)
+    viol = np.where(w == 0, np.maximum(np.abs(z) - prob.tau, 0.0) * prob.c, np.inf)
+    residual = np.inf if np.any(viol > 0) else 0.0
     sweeps, ws_size, clean = 0, _FIRST_WS, False
     while residual > tol and sweeps < max_iter:
         support = np.flatnonzero(w)
@@ -351,7 +354,11 @@ def _cd(prob: _Problem, w: np.ndarray, tol: float, max_iter: int, polish: bool,
                 break
             new_pattern = np.sign(w[ws])
             if polish and pattern is not None and np.array_equal(pattern, new_pattern):
-                clean = _newton_on_support(prob, w, r)
+                # support and signs settled: Newton's method finishes the working set (the check below
+                # sends the outer loop back to coordinate descent if it was not the end)
+                if _newton_on_support(prob, w, r):
+                    clean = True
+                    break
             pattern = new_pattern
         r = _fresh_residual(prob, w)  # no drift from the rank-one updates
         grad = _gradient(prob, r)

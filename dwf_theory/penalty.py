@@ -18,6 +18,18 @@ import numpy as np
 from . import _validate as v
 from ._products import factor_gradient, leave_one_out
 
+__all__ = [
+    "balanced_factors",
+    "collapse",
+    "factor_penalty",
+    "factorized_gradient",
+    "factorized_objective",
+    "imbalance",
+    "leave_one_out_products",
+    "lq_objective",
+    "lq_penalty",
+]
+
 
 def collapse(factors) -> np.ndarray:
     """Collapsed weight ``w = ω_1 ⊙ … ⊙ ω_D`` (elementwise product over axis 0).
@@ -29,9 +41,21 @@ def collapse(factors) -> np.ndarray:
     Returns
     -------
     ndarray, shape w.shape
+
+    Raises
+    ------
+    ValueError
+        If the product overflows float64 (finite factors such as 1e308 can).
     """
     factors = v.factor_array(factors)
-    return np.prod(factors, axis=0)
+    return _product(factors)
+
+
+def _product(factors: np.ndarray, names: str = "factors") -> np.ndarray:
+    """``Π_d ω_d`` of checked factors; ``ValueError`` naming ``names`` if it overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = np.prod(factors, axis=0)
+    return v.finite_result(w, names, "the product of the factors")
 
 
 def balanced_factors(w, D, *, signs=None) -> np.ndarray:
@@ -57,6 +81,7 @@ def balanced_factors(w, D, *, signs=None) -> np.ndarray:
     """
     w = v.finite_array(w, "w")
     D = v.depth(D)
+    v.allocation(D * w.size, "D and w")
     magnitude = _root(np.abs(w), D)
     if signs is None:
         out = np.broadcast_to(magnitude, (D, *w.shape)).copy()
@@ -90,9 +115,17 @@ def _root(a: np.ndarray, D: int) -> np.ndarray:
 
 
 def factor_penalty(factors) -> float:
-    """Factor penalty ``(1/D) Σ_d ‖ω_d‖²`` (the weight decay of DWF, per unit λ)."""
+    """Factor penalty ``(1/D) Σ_d ‖ω_d‖²`` (the weight decay of DWF, per unit λ).
+
+    ``ValueError`` if the sum of squares overflows float64.
+    """
     factors = v.factor_array(factors)
-    return float(np.sum(factors * factors) / factors.shape[0])
+    return v.finite_result(_factor_penalty(factors), "factors", "the factor penalty")
+
+
+def _factor_penalty(factors: np.ndarray) -> float:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sum(factors * factors) / factors.shape[0])
 
 
 def lq_penalty(w, D) -> float:
@@ -102,13 +135,19 @@ def lq_penalty(w, D) -> float:
     """
     w = v.finite_array(w, "w")
     D = v.depth(D)
-    return float(np.sum(np.abs(w) ** (2.0 / D)))
+    with np.errstate(over="ignore"):
+        value = float(np.sum(np.abs(w) ** (2.0 / D)))
+    return v.finite_result(value, "w and D", "the L_{2/D} penalty")
 
 
 def imbalance(factors) -> np.ndarray:
-    """Per-coordinate imbalance ``max_d ω_d² − min_d ω_d²`` (zero iff balanced in magnitude)."""
+    """Per-coordinate imbalance ``max_d ω_d² − min_d ω_d²`` (zero iff balanced in magnitude).
+
+    ``ValueError`` if a square overflows float64.
+    """
     factors = v.factor_array(factors)
-    sq = factors * factors
+    with np.errstate(over="ignore"):
+        sq = v.finite_result(factors * factors, "factors", "the squared factors")
     return np.max(sq, axis=0) - np.min(sq, axis=0)
 
 
@@ -119,27 +158,45 @@ def leave_one_out_products(factors) -> np.ndarray:
     factor is zero (unlike ``collapse(factors) / factors``).
     """
     factors = v.factor_array(factors)
-    return leave_one_out(factors)
+    with np.errstate(over="ignore", invalid="ignore"):
+        products = leave_one_out(factors)
+    return v.finite_result(products, "factors", "the leave-one-out products")
 
 
 def factorized_objective(loss, factors, lam) -> float:
-    """``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²``, the DWF objective (Kolb et al., ICLR 2025)."""
+    """``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²``, the DWF objective (Kolb et al., ICLR 2025).
+
+    ``ValueError`` naming ``factors`` and ``lam`` if ``F`` overflows float64.
+    """
     loss = v.loss(loss)
     factors = v.factors_for(loss, factors)
     lam = v.regularization(lam)
-    return float(loss.loss(np.prod(factors, axis=0)) + lam * np.sum(factors * factors) / factors.shape[0])
+    w = _product(factors)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = float(loss.loss(w) + lam * _factor_penalty(factors))
+    return v.finite_result(value, "factors and lam", "the objective F")
 
 
 def factorized_gradient(loss, factors, lam) -> np.ndarray:
-    """``∂F/∂ω_d = ∇L(w) ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d``, shape of ``factors`` (chain rule)."""
+    """``∂F/∂ω_d = ∇L(w) ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d``, shape of ``factors`` (chain rule).
+
+    ``ValueError`` naming ``factors`` and ``lam`` if the gradient overflows float64.
+    """
     loss = v.loss(loss)
     factors = v.factors_for(loss, factors)
     lam = v.regularization(lam)
-    return factor_gradient(loss, factors, lam)
+    _product(factors)
+    with np.errstate(over="ignore", invalid="ignore"):
+        grad = factor_gradient(loss, factors, lam)
+    return v.finite_result(grad, "factors and lam", "the gradient of F")
 
 
 def lq_objective(loss, w, lam, D) -> float:
     """``G(w) = L(w) + λ Σ_j |w_j|^{2/D}``, the L_{2/D}-regularized objective equivalent to ``F``."""
     loss = v.loss(loss)
+    w = v.weights_for(loss, w)
     lam = v.regularization(lam)
-    return float(loss.loss(v.weights_for(loss, w)) + lam * lq_penalty(w, D))
+    penalty = lq_penalty(w, D)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = float(loss.loss(w) + lam * penalty)
+    return v.finite_result(value, "w and lam", "the objective G")

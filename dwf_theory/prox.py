@@ -24,18 +24,22 @@ import numpy as np
 from . import _validate as v
 from ._roots import larger_root
 
+__all__ = ["existence_threshold", "jump", "prox", "prox_objective", "threshold"]
 
-def _depth_or_inf(D) -> float | int:
-    if isinstance(D, float) and math.isinf(D) and D > 0:
-        return math.inf
-    return v.depth(D)
+_depth_or_inf = v.depth_or_inf
 
 
 def threshold(lam, D) -> float:
     """Threshold ``τ``: ``prox(z, lam, D) == 0`` iff ``|z| <= τ``.
 
     ``0`` for ``D = 1``, ``λ`` for ``D = 2``, ``β (2 − q) / (2 (1 − q))`` for
-    ``D ≥ 3`` with ``q = 2/D``, and ``√(2λ)`` for ``D = inf``.
+    ``D ≥ 3`` with ``q = 2/D``, and ``√(2λ)`` for ``D = inf``. Finite for every
+    finite ``lam`` (formed without overflowing intermediates).
+
+    Parameters
+    ----------
+    lam : float, >= 0
+    D : int in [1, 10**6], or ``math.inf`` (the L0 limit)
     """
     lam = v.regularization(lam)
     D = _depth_or_inf(D)
@@ -44,22 +48,28 @@ def threshold(lam, D) -> float:
     if D == 2:
         return lam
     if math.isinf(D):
-        return math.sqrt(2.0 * lam)
+        return _sqrt2lam(lam)
     q = 2.0 / D
     return _beta(lam, q) * (2.0 - q) / (2.0 * (1.0 - q))
+
+
+def _sqrt2lam(lam: float) -> float:
+    """``√(2λ)``, as ``√2 · √λ`` so that ``2λ`` cannot overflow."""
+    return math.sqrt(2.0 * lam) if 2.0 * lam < math.inf else math.sqrt(2.0) * math.sqrt(lam)
 
 
 def jump(lam, D) -> float:
     """Jump ``β``: the magnitude of ``prox`` just above the threshold (0 for ``D ≤ 2``).
 
-    ``β = (2λ(1 − q))^{1/(2−q)}`` for ``D ≥ 3``, ``√(2λ)`` for ``D = inf``.
+    ``β = (2λ(1 − q))^{1/(2−q)}`` for ``D ≥ 3``, ``√(2λ)`` for ``D = inf``; same
+    parameters as :func:`threshold`.
     """
     lam = v.regularization(lam)
     D = _depth_or_inf(D)
     if D <= 2:
         return 0.0
     if math.isinf(D):
-        return math.sqrt(2.0 * lam)
+        return _sqrt2lam(lam)
     return _beta(lam, 2.0 / D)
 
 
@@ -69,9 +79,14 @@ def existence_threshold(lam, D) -> float:
     ``z_exist = w_m (2 − q)/(1 − q)`` with ``w_m = (λ q (1 − q))^{1/(2−q)}`` for
     ``D ≥ 3``; for ``D ≤ 2`` it coincides with :func:`threshold`. For
     ``z_exist < |z| < τ`` zero is the global and the nonzero point a local minimum.
+    ``D = inf``: ``0`` (the L0 objective ``½(w − z)² + λ·[w ≠ 0]`` is stationary at
+    ``w = z`` for every ``z ≠ 0``; also the limit of the formula as ``q → 0``).
+    Same parameters as :func:`threshold`.
     """
     lam = v.regularization(lam)
-    D = v.depth(D)
+    D = _depth_or_inf(D)
+    if math.isinf(D):
+        return 0.0
     if D <= 2:
         return threshold(lam, D)
     q = 2.0 / D
@@ -80,21 +95,30 @@ def existence_threshold(lam, D) -> float:
 
 
 def _beta(lam: float, q: float) -> float:
-    return (2.0 * lam * (1.0 - q)) ** (1.0 / (2.0 - q))
+    """``(2λ(1 − q))^{1/(2−q)}``; as ``(λ(1 − q))^{1/(2−q)} · 2^{1/(2−q)}`` where ``2λ`` overflows."""
+    if 2.0 * lam < math.inf:
+        return (2.0 * lam * (1.0 - q)) ** (1.0 / (2.0 - q))
+    return (lam * (1.0 - q)) ** (1.0 / (2.0 - q)) * 2.0 ** (1.0 / (2.0 - q))
 
 
 def prox_objective(z, w, lam, D) -> np.ndarray:
     """``½ (w − z)² + λ |w|^{2/D}``, elementwise (the function that :func:`prox` minimizes over ``w``).
 
     ``D = inf`` gives the L0 objective ``½ (w − z)² + λ·[w ≠ 0]``. Broadcasts over ``z`` and ``w``.
+    ``ValueError`` naming the arguments if the shapes do not broadcast or a value overflows float64.
     """
     z = v.finite_array(z, "z")
     w = v.finite_array(w, "w")
     lam = v.regularization(lam)
     D = _depth_or_inf(D)
-    if math.isinf(D):
-        return 0.5 * (w - z) ** 2 + lam * (w != 0)
-    return 0.5 * (w - z) ** 2 + lam * np.abs(w) ** (2.0 / D)
+    try:
+        np.broadcast_shapes(z.shape, w.shape)
+    except ValueError:
+        raise ValueError(f"z and w must broadcast together, got shapes {z.shape} and {w.shape}") from None
+    with np.errstate(over="ignore", invalid="ignore"):
+        penalty = (w != 0) if math.isinf(D) else np.abs(w) ** (2.0 / D)
+        out = 0.5 * (w - z) ** 2 + lam * penalty
+    return v.finite_result(out, "z, w, lam and D", "the prox objective")
 
 
 def prox(z, lam, D) -> np.ndarray:
@@ -111,7 +135,7 @@ def prox(z, lam, D) -> np.ndarray:
     ----------
     z : array_like
     lam : float, >= 0
-    D : int >= 1, or ``math.inf``
+    D : int in [1, 10**6], or ``math.inf``
 
     Returns
     -------

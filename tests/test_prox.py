@@ -146,9 +146,39 @@ def test_vectorized_over_any_shape(z, D):
         (lambda: prox("a", 1.0, 3), TypeError, "z"),
         (lambda: threshold(-1.0, 3), ValueError, "lam"),
         (lambda: jump(1.0, 0), ValueError, "D"),
-        (lambda: existence_threshold(1.0, math.inf), ValueError, "D"),
+        (lambda: existence_threshold(1.0, 2.5), ValueError, "D"),
+        (lambda: prox(1.0, 1.0, 1e308), ValueError, "D"),
+        (lambda: prox_objective([1.0, 2.0], [1.0, 2.0, 3.0], 1.0, 3), ValueError, "z and w"),
+        (lambda: prox_objective(1e308, -1e308, 1.0, 3), ValueError, "z, w"),
     ],
 )
 def test_bad_input_names_the_argument(call, exc, name):
     with pytest.raises(exc, match=name):
         call()
+
+
+@pytest.mark.parametrize("D", [3, 4, 7, 12, 10**6, math.inf])
+def test_threshold_and_jump_are_finite_for_the_largest_lam(D):
+    # 2λ overflows float64 at λ = 1e308; the closed forms are evaluated in 50-digit arithmetic (mpmath) as the
+    # reference. Tolerance 1e-12 relative: the float exponent 1/(2 − q) carries a rounding error of ~1e-16, which
+    # the power turns into a relative error of ~ln(2λ)·1e-16 ≈ 7e-14 (measured worst 8e-14).
+    import mpmath
+
+    mpmath.mp.dps = 50
+    lam = mpmath.mpf(1e308)
+    if math.isinf(D):
+        beta = tau = mpmath.sqrt(2 * lam)
+    else:
+        q = mpmath.mpf(2) / D
+        beta = (2 * lam * (1 - q)) ** (1 / (2 - q))
+        tau = beta * (2 - q) / (2 * (1 - q))
+    assert jump(1e308, D) == pytest.approx(float(beta), rel=1e-12)
+    assert threshold(1e308, D) == pytest.approx(float(tau), rel=1e-12)
+
+
+def test_existence_threshold_at_infinite_depth_is_zero_the_limit_of_finite_depths():
+    # D = inf: ½(w − z)² + λ·[w ≠ 0] is stationary at w = z for every z ≠ 0, so the threshold is 0; the finite-D
+    # formula tends to it (z_exist ≈ 2(2λ/D)^{1/2} for large D).
+    assert existence_threshold(0.5, math.inf) == 0.0
+    assert existence_threshold(0.5, 10**6) < existence_threshold(0.5, 10**3) < existence_threshold(0.5, 10)
+    assert existence_threshold(0.5, 10**6) < 3e-3

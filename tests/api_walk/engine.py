@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from dotted import resolve
 
 OUTCOMES = ("clear", "unclear", "finite", "flagged", "crash", "nonfinite", "hang")
 GOOD = {"clear", "finite", "flagged"}
@@ -87,19 +88,6 @@ def public_callables() -> dict[str, Callable]:
             home = getattr(obj, "__module__", module.__name__) or module.__name__
             out[f"{home}.{getattr(obj, '__qualname__', name)}"] = obj
     return dict(sorted(out.items()))
-
-
-def resolve(qualname: str):
-    parts = qualname.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ModuleNotFoundError:
-            continue
-        for p in parts[i:]:
-            obj = getattr(obj, p)
-        return obj
-    raise LookupError(qualname)
 
 
 # The catalogue of bad values --------------------------------------------------------------------------
@@ -195,23 +183,29 @@ def cases(name: str, example: Example) -> list[tuple[str, str, str]]:
 # Judging a result -----------------------------------------------------------------------------------
 
 
-def _nonfinite(x, depth=0) -> bool:
-    """True when ``x`` holds a NaN or infinity (numbers, arrays, dataclasses, containers)."""
-    if depth > 6:
-        return False
-    if isinstance(x, (bool, np.bool_, str, bytes)) or x is None:
+def _any_number(x, bad, depth=0) -> bool:
+    """True when some float in ``x`` (numbers, arrays, dataclasses, containers) satisfies ``bad``."""
+    if depth > 6 or x is None or isinstance(x, (bool, np.bool_, str, bytes)):
         return False
     if isinstance(x, numbers.Number):
-        return not np.isfinite(complex(x)) if isinstance(x, complex) else not math.isfinite(float(x))
+        return bool(bad(np.asarray(x, dtype=complex if isinstance(x, complex) else float)))
     if isinstance(x, np.ndarray):
-        return x.dtype.kind in "fc" and not bool(np.all(np.isfinite(x)))
+        return x.dtype.kind in "fc" and bool(np.any(bad(x)))
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return any(_nonfinite(getattr(x, f.name), depth + 1) for f in dataclasses.fields(x))
+        return any(_any_number(getattr(x, f.name), bad, depth + 1) for f in dataclasses.fields(x))
     if isinstance(x, Mapping):
-        return any(_nonfinite(v, depth + 1) for v in x.values())
+        return any(_any_number(v, bad, depth + 1) for v in x.values())
     if isinstance(x, (list, tuple)):
-        return any(_nonfinite(v, depth + 1) for v in x)
+        return any(_any_number(v, bad, depth + 1) for v in x)
     return False
+
+
+def _nonfinite(x) -> bool:
+    return _any_number(x, lambda a: ~np.isfinite(a))
+
+
+def _has_nan(x) -> bool:
+    return _any_number(x, np.isnan)
 
 
 def _flagged(x) -> bool:
@@ -244,21 +238,6 @@ def judge(call: Callable[[], object], arg: str | None, allow_inf: bool) -> tuple
     return "finite", ""
 
 
-def _has_nan(x, depth=0) -> bool:
-    if depth > 6 or x is None or isinstance(x, (bool, str)):
-        return False
-    if isinstance(x, numbers.Number):
-        return bool(np.isnan(x))
-    if isinstance(x, np.ndarray):
-        return x.dtype.kind in "fc" and bool(np.any(np.isnan(x)))
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return any(_has_nan(getattr(x, f.name), depth + 1) for f in dataclasses.fields(x))
-    if isinstance(x, Mapping):
-        return any(_has_nan(v, depth + 1) for v in x.values())
-    if isinstance(x, (list, tuple)):
-        return any(_has_nan(v, depth + 1) for v in x)
-    return False
-
 
 # The worker process ---------------------------------------------------------------------------------
 
@@ -283,7 +262,7 @@ def _serve(conn):
                 return
             name, arg, label = request
             example = EXAMPLES[name]
-            fn = resolve(name)
+            fn = resolve(name)[2]
             kwargs = example.make()
             if arg is not None:
                 kwargs[arg] = catalogue(kwargs[arg])[label]

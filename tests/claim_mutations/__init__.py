@@ -9,11 +9,13 @@ mutation per registered claim and asserts that the claim fails under each.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from dotted import resolve
 
 TOPICS = ("core", "symbolic", "equivalence", "dynamics", "initialization", "phase", "trainer")
 
@@ -42,23 +44,9 @@ def gather() -> dict[str, list[Mutation]]:
     return out
 
 
-def _resolve(target: str):
-    """``(owner, attribute, original)`` for a dotted path: a module attribute or a class attribute."""
-    parts = target.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        try:
-            owner = importlib.import_module(".".join(parts[:i]))
-        except ModuleNotFoundError:
-            continue
-        for name in parts[i:-1]:
-            owner = getattr(owner, name)
-        return owner, parts[-1], getattr(owner, parts[-1])
-    raise ValueError(f"cannot resolve {target!r}")
-
-
 def apply(monkeypatch, mutation: Mutation) -> None:
     """Patch ``mutation.target`` and every other binding of the same object inside ``dwf_theory``."""
-    owner, attr, original = _resolve(mutation.target)
+    owner, attr, original = resolve(mutation.target)
     mutant = mutation.wrap(original)
     monkeypatch.setattr(owner, attr, mutant)
     if isinstance(owner, type):
@@ -84,25 +72,39 @@ def clear_caches() -> None:
 # Ready-made wrappers -------------------------------------------------------------------------------
 
 
-def shifted(eps: float):
-    """Wrapper: the original's (array) result plus ``eps``."""
+def on_result(transform):
+    """Wrapper: the original's result passed through ``transform``."""
 
     def wrap(f):
         def mutant(*args, **kwargs):
-            return np.asarray(f(*args, **kwargs)) + eps
+            return transform(f(*args, **kwargs))
 
         return mutant
 
     return wrap
+
+
+def on_argument(name: str, change):
+    """Wrapper: call the original with its argument ``name`` replaced by ``change(value)``."""
+
+    def wrap(f):
+        signature = inspect.signature(f)
+
+        def mutant(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.arguments[name] = change(bound.arguments[name])
+            return f(*bound.args, **bound.kwargs)
+
+        return mutant
+
+    return wrap
+
+
+def shifted(eps: float):
+    """Wrapper: the original's (array) result plus ``eps``."""
+    return on_result(lambda r: np.asarray(r) + eps)
 
 
 def scaled(factor: float):
     """Wrapper: the original's (array) result times ``factor``."""
-
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            return np.asarray(f(*args, **kwargs)) * factor
-
-        return mutant
-
-    return wrap
+    return on_result(lambda r: np.asarray(r) * factor)

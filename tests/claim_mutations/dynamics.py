@@ -7,83 +7,45 @@ that still passes under it could not tell a subtly wrong implementation from the
 from __future__ import annotations
 
 import dataclasses
-import inspect
 
 import numpy as np
 
-from . import Mutation, scaled, shifted
+from . import Mutation, on_argument, on_result, scaled, shifted
 
 
-def _with_argument(name: str, change):
-    """Wrapper: call the original with its argument ``name`` replaced by ``change(value)``."""
+def _trajectory_scaled(factor: float):
+    """The returned trajectory with every record after the first scaled by ``factor``."""
 
-    def wrap(f):
-        signature = inspect.signature(f)
+    def transform(tr):
+        w = np.array(tr.w, float)
+        w[1:] *= factor
+        factors = None
+        if tr.factors is not None:
+            factors = np.array(tr.factors, float)
+            factors[1:] *= factor ** (1.0 / factors.shape[1])
+        return dataclasses.replace(tr, w=w, factors=factors)
 
-        def mutant(*args, **kwargs):
-            bound = signature.bind(*args, **kwargs)
-            bound.arguments[name] = change(bound.arguments[name])
-            return f(*bound.args, **bound.kwargs)
-
-        return mutant
-
-    return wrap
-
-
-def _trajectory(factor: float):
-    """Wrapper: the returned trajectory with every record after the first scaled by ``factor``."""
-
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            tr = f(*args, **kwargs)
-            w = np.array(tr.w, float)
-            w[1:] *= factor
-            factors = None
-            if tr.factors is not None:
-                factors = np.array(tr.factors, float)
-                factors[1:] *= factor ** (1.0 / factors.shape[1])
-            return dataclasses.replace(tr, w=w, factors=factors)
-
-        return mutant
-
-    return wrap
+    return on_result(transform)
 
 
 def _symmetric_perturbation(eps: float):
-    """Wrapper for a square-matrix result: add ``eps`` times a fixed symmetric pattern."""
+    """A square-matrix result plus ``eps`` times a fixed symmetric pattern."""
 
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            H = np.array(f(*args, **kwargs), float)
-            i = np.arange(H.shape[0])
-            return H + eps * np.cos(np.add.outer(i, i))
+    def transform(H):
+        H = np.array(H, float)
+        i = np.arange(H.shape[0])
+        return H + eps * np.cos(np.add.outer(i, i))
 
-        return mutant
-
-    return wrap
+    return on_result(transform)
 
 
-def _drop_last_point(f):
-    """``scalar_critical_points`` that loses its last (largest) critical point whenever it has two or more."""
-
-    def mutant(*args, **kwargs):
-        points = f(*args, **kwargs)
-        return points[:-1] if len(points) >= 2 else points
-
-    return mutant
+# scalar_critical_points loses its last (largest) critical point whenever it has two or more.
+_drop_last_point = on_result(lambda points: points[:-1] if len(points) >= 2 else points)
 
 
 def _scale_eigenvalue_pair(factor: float):
-    """Wrapper for ``balanced_eigenvalues``: both returned eigenvalues scaled by ``factor``."""
-
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            along, across = f(*args, **kwargs)
-            return np.asarray(along) * factor, np.asarray(across) * factor
-
-        return mutant
-
-    return wrap
+    """balanced_eigenvalues with both returned eigenvalues scaled by ``factor``."""
+    return on_result(lambda pair: (np.asarray(pair[0]) * factor, np.asarray(pair[1]) * factor))
 
 
 MUTATIONS = {
@@ -110,24 +72,24 @@ MUTATIONS = {
     "C22": [
         Mutation(
             "dwf_theory.dynamics.factor_flow",
-            _with_argument("lam", lambda lam: lam * (1 + 1e-6)),
+            on_argument("lam", lambda lam: lam * (1 + 1e-6)),
             "factor flow with λ off by 1e-6 (relative)",
         ),
     ],
     "C23": [
         Mutation(
             "dwf_theory.dynamics.gradient_descent",
-            _with_argument("lr", lambda lr: np.asarray(lr) * (1 + 1e-6)),
+            on_argument("lr", lambda lr: np.asarray(lr) * (1 + 1e-6)),
             "a step with η off by 1e-6 (relative)",
         ),
     ],
     "C24": [
         Mutation(
             "dwf_theory.dynamics.collapsed_flow",
-            _with_argument("lam", lambda lam: lam * (1 + 1e-5)),
+            on_argument("lam", lambda lam: lam * (1 + 1e-5)),
             "collapsed flow with λ off by 1e-5 (relative)",
         ),
-        Mutation("dwf_theory.dynamics.factor_flow", _trajectory(1 + 1e-6), "factor-flow records off by 1e-6 in w"),
+        Mutation("dwf_theory.dynamics.factor_flow", _trajectory_scaled(1 + 1e-6), "factor-flow records off by 1e-6 in w"),
     ],
     "C25": [
         Mutation("dwf_theory.dynamics.escape_times", scaled(1 + 1e-4), "escape times off by 1e-4 (relative)"),
@@ -140,7 +102,7 @@ MUTATIONS = {
     "C27": [
         Mutation(
             "dwf_theory.dynamics.gradient_descent",
-            _with_argument("lr", lambda lr: np.asarray(lr) * 0.97),
+            on_argument("lr", lambda lr: np.asarray(lr) * 0.97),
             "gradient descent runs 3% below the requested rate (so just-above-the-edge runs converge)",
         ),
         Mutation("dwf_theory.landscape.max_stable_lr", scaled(1 + 1e-6), "stable-rate edge off by 1e-6 (relative)"),
@@ -148,17 +110,17 @@ MUTATIONS = {
     "C28": [
         Mutation(
             "dwf_theory.dynamics.factor_flow",
-            _with_argument("lam", lambda lam: lam * (1 + 1e-5)),
+            on_argument("lam", lambda lam: lam * (1 + 1e-5)),
             "factor flow with λ off by 1e-5 (relative): the decay rate near the origin is wrong",
         ),
     ],
     "C29": [
-        Mutation("dwf_theory.dynamics.factor_flow", _trajectory(1 + 1e-6), "limit of the flow off by 1e-6 in w"),
+        Mutation("dwf_theory.dynamics.factor_flow", _trajectory_scaled(1 + 1e-6), "limit of the flow off by 1e-6 in w"),
     ],
     "C30": [
         Mutation(
             "dwf_theory.dynamics.factor_flow",
-            _with_argument("lam", lambda lam: lam * (1 + 1e-4)),
+            on_argument("lam", lambda lam: lam * (1 + 1e-4)),
             "factor flow with λ off by 1e-4 (relative): it ends at another λ's stationary point",
         ),
     ],

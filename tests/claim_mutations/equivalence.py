@@ -8,53 +8,43 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import Mutation, scaled
+from . import Mutation, on_result, scaled
 
 
-def _unconverged(f):
-    """Wrapper: a garbage fit (every weight or factor moved by 0.5) flagged ``converged=False``."""
+def _garbage(fit):
+    """A garbage fit (every weight or factor moved by 0.5) flagged ``converged=False``."""
+    if fit.factors is None:
+        return replace(fit, w=fit.w + 0.5, converged=False)
+    factors = fit.factors + 0.5
+    return replace(fit, w=np.prod(factors, axis=0), factors=factors, converged=False)
 
-    def mutant(*args, **kwargs):
-        fit = f(*args, **kwargs)
-        if fit.factors is None:
-            return replace(fit, w=fit.w + 0.5, converged=False)
-        factors = fit.factors + 0.5
-        return replace(fit, w=np.prod(factors, axis=0), factors=factors, converged=False)
 
-    return mutant
+_unconverged = on_result(_garbage)
 
 
 def _weights_scaled(factor: float):
-    """Wrapper: the fitted weights times ``factor`` (the first factor for factor fits), still 'converged'."""
+    """The fitted weights times ``factor`` (the first factor for factor fits), still 'converged'."""
 
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            fit = f(*args, **kwargs)
-            if fit.factors is None:
-                return replace(fit, w=fit.w * factor)
-            factors = fit.factors.copy()
-            factors[0] *= factor
-            return replace(fit, w=np.prod(factors, axis=0), factors=factors)
+    def transform(fit):
+        if fit.factors is None:
+            return replace(fit, w=fit.w * factor)
+        factors = fit.factors.copy()
+        factors[0] *= factor
+        return replace(fit, w=np.prod(factors, axis=0), factors=factors)
 
-        return mutant
-
-    return wrap
+    return on_result(transform)
 
 
 def _imbalanced(c: float):
-    """Wrapper: factor fits with ω_1 → cω_1, ω_2 → ω_2/c (same collapsed weights, larger F), still 'converged'."""
+    """Factor fits with ω_1 → cω_1, ω_2 → ω_2/c (same collapsed weights, larger F), still 'converged'."""
 
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            fit = f(*args, **kwargs)
-            factors = fit.factors.copy()
-            factors[0] *= c
-            factors[1] /= c
-            return replace(fit, factors=factors)
+    def transform(fit):
+        factors = fit.factors.copy()
+        factors[0] *= c
+        factors[1] /= c
+        return replace(fit, factors=factors)
 
-        return mutant
-
-    return wrap
+    return on_result(transform)
 
 
 _FIT_F = "dwf_theory.equivalence.fit_factorized"

@@ -1,20 +1,13 @@
 """Mutations of the subjects of C40–C47 (initialization schemes and the law of their product)."""
 
-from . import Mutation, scaled, shifted
+from . import Mutation, on_argument, scaled, shifted
 
 INIT = "dwf_theory.initialization"
 
 
 def _sigma_scaled(factor: float):
-    """Wrapper: the original evaluated with ``sigma_w`` (third argument) times ``factor``."""
-
-    def wrap(f):
-        def mutant(x, D, sigma_w, *args, **kwargs):
-            return f(x, D, sigma_w * factor, *args, **kwargs)
-
-        return mutant
-
-    return wrap
+    """The original evaluated with ``sigma_w`` times ``factor``."""
+    return on_argument("sigma_w", lambda sigma_w: sigma_w * factor)
 
 
 MUTATIONS = {

@@ -4,67 +4,41 @@ import dataclasses
 
 import numpy as np
 
-from . import Mutation, scaled, shifted
+from . import Mutation, on_argument, on_result, scaled, shifted
 
 PHASE = "dwf_theory.phase"
 
 
-def _one_label_changed(f):
+def _change_first_label(pd):
     """The diagram with the label of its first cell replaced by the next code."""
+    labels = pd.labels.copy()
+    labels[0, 0] = (labels[0, 0] + 1) % len(pd.names)
+    return dataclasses.replace(pd, labels=labels)
 
-    def mutant(*args, **kwargs):
-        pd = f(*args, **kwargs)
-        labels = pd.labels.copy()
-        labels[0, 0] = (labels[0, 0] + 1) % len(pd.names)
-        return dataclasses.replace(pd, labels=labels)
 
-    return mutant
+_one_label_changed = on_result(_change_first_label)
 
 
 def _learning_rates_scaled(factor: float):
     """init_lr_phase run with every learning rate times ``factor`` (a wrong step size)."""
-
-    def wrap(f):
-        def mutant(loss, lam, D, alphas, lrs, steps, **kwargs):
-            return f(loss, lam, D, alphas, np.asarray(lrs, float) * factor, steps, **kwargs)
-
-        return mutant
-
-    return wrap
+    return on_argument("lrs", lambda lrs: np.asarray(lrs, float) * factor)
 
 
 def _basin_edge_scaled(factor: float):
     """init_lr_phase with its 'basin_edge' overlay times ``factor``."""
-
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            pd = f(*args, **kwargs)
-            return dataclasses.replace(pd, overlays={**pd.overlays, "basin_edge": pd.overlays["basin_edge"] * factor})
-
-        return mutant
-
-    return wrap
+    return on_result(
+        lambda pd: dataclasses.replace(pd, overlays={**pd.overlays, "basin_edge": pd.overlays["basin_edge"] * factor})
+    )
 
 
 def _along_scaled(factor: float):
     """balanced_eigenvalues with the eigenvalue along the balanced direction times ``factor``."""
-
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            along, across = f(*args, **kwargs)
-            return np.asarray(along) * factor, across
-
-        return mutant
-
-    return wrap
+    return on_result(lambda pair: (np.asarray(pair[0]) * factor, pair[1]))
 
 
-def _fit_w(transform, f):
-    def mutant(*args, **kwargs):
-        fit = f(*args, **kwargs)
-        return dataclasses.replace(fit, w=transform(np.asarray(fit.w)))
-
-    return mutant
+def _fit_w(transform):
+    """fit_lq with its weights passed through ``transform``."""
+    return on_result(lambda fit: dataclasses.replace(fit, w=transform(np.asarray(fit.w))))
 
 
 MUTATIONS = {
@@ -82,9 +56,9 @@ MUTATIONS = {
         Mutation("dwf_theory.prox.existence_threshold", shifted(1e-6), "z_exist off by 1e-6"),
     ],
     "C52": [
-        Mutation("dwf_theory.equivalence.fit_lq", lambda f: _fit_w(lambda w: w * (1 + 1e-9), f),
+        Mutation("dwf_theory.equivalence.fit_lq", _fit_w(lambda w: w * (1 + 1e-9)),
                  "fitted w off by 1e-9 relative: not stationary"),
-        Mutation("dwf_theory.equivalence.fit_lq", lambda f: _fit_w(lambda w: np.where(w == 0, 1e-12, w), f),
+        Mutation("dwf_theory.equivalence.fit_lq", _fit_w(lambda w: np.where(w == 0, 1e-12, w)),
                  "zeros not exact (1e-12)"),
     ],
 }

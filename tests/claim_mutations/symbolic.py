@@ -5,25 +5,21 @@ from types import MappingProxyType
 
 import sympy as sp
 
-from . import Mutation, scaled, shifted
+from . import Mutation, on_result, scaled, shifted
 
 _TINY = sp.Rational(1, 10**9)
 
 
 def _derivation_changed(expr=None, **steps):
-    """Wrapper: the derivation with ``expr`` and the named steps passed through the given functions."""
+    """The derivation with ``expr`` and the named steps passed through the given functions."""
 
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            d = f(*args, **kwargs)
-            new = dict(d.steps)
-            for key, change in steps.items():
-                new[key] = change(new[key])
-            return replace(d, expr=d.expr if expr is None else expr(d.expr), steps=MappingProxyType(new))
+    def transform(d):
+        new = dict(d.steps)
+        for key, change in steps.items():
+            new[key] = change(new[key])
+        return replace(d, expr=d.expr if expr is None else expr(d.expr), steps=MappingProxyType(new))
 
-        return mutant
-
-    return wrap
+    return on_result(transform)
 
 
 MUTATIONS = {

@@ -1,6 +1,6 @@
 """Mutations of the subjects of C60–C64 (the reference trainer)."""
 
-from . import Mutation, scaled
+from . import Mutation, on_result, scaled
 
 OBJECTIVE = "dwf_theory.trainer.objective"
 
@@ -8,25 +8,16 @@ OBJECTIVE = "dwf_theory.trainer.objective"
 def _gradient_off(eps: float):
     """The trainer's gradient with ``eps`` added to every factor entry of the first layer."""
 
-    def wrap(f):
-        def mutant(*args, **kwargs):
-            loss, grads = f(*args, **kwargs)
-            grads[0]["factors"] = grads[0]["factors"] + eps
-            return loss, grads
+    def transform(out):
+        loss, grads = out
+        grads[0]["factors"] = grads[0]["factors"] + eps
+        return loss, grads
 
-        return mutant
-
-    return wrap
+    return on_result(transform)
 
 
-def _gradient_ascent(f):
-    """The trainer's gradient with its sign flipped: training climbs the objective."""
-
-    def mutant(*args, **kwargs):
-        loss, grads = f(*args, **kwargs)
-        return loss, [{k: -a for k, a in g.items()} for g in grads]
-
-    return mutant
+# The trainer's gradient with its sign flipped: training climbs the objective.
+_gradient_ascent = on_result(lambda out: (out[0], [{k: -a for k, a in g.items()} for g in out[1]]))
 
 
 MUTATIONS = {
