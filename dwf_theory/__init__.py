@@ -43,6 +43,7 @@ from .landscape import (
     scalar_critical_points,
 )
 from .losses import LeastSquares, Loss, Scalar
+from .lq_solver import LqPath, lq_lambda_max, lq_path, lq_start
 from .penalty import (
     balanced_factors,
     collapse,
@@ -75,6 +76,8 @@ __all__ = [
     # equivalence
     "Fit", "fit_factorized", "fit_lq", "global_fit_factorized", "brute_force_lq", "lasso_reference",
     "lq_stationarity",
+    # fast L_{2/D} least squares: paths and starts
+    "LqPath", "lq_path", "lq_lambda_max", "lq_start",
     # landscape and dynamics
     "CriticalPoint", "balanced_eigenvalues", "balanced_sharpness", "factorized_hessian", "max_stable_lr",
     "scalar_critical_points",

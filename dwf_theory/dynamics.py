@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Callable
 
 import numpy as np
@@ -150,17 +151,51 @@ def _curvature(loss, w: np.ndarray) -> np.ndarray:
     return np.broadcast_to(np.asarray(c, float), w.shape)
 
 
+_METHODS = ("LSODA", "Radau", "BDF", "RK45", "RK23", "DOP853")
+_STEP_OPTIONS = ("max_step", "first_step", "min_step")
+
+
 def _solver_options(solver_opts: dict) -> tuple[dict, float, bool]:
+    """Validated ``solve_ivp`` options (each named in its error), the divergence bound and ``dense_output``.
+
+    Accepted: ``method`` (one of :data:`_METHODS`), ``rtol`` and ``atol`` (finite, ``> 0``),
+    ``max_step`` (``> 0``, ``inf`` allowed), ``first_step`` (finite, ``> 0``), ``min_step``
+    (finite, ``>= 0``; LSODA), ``bound`` (finite, ``> 0``) and ``dense_output`` (bool).
+    """
     opts = dict(solver_opts)
-    bound = v.positive(opts.pop("bound", _DEFAULT_BOUND), "bound")
-    dense = bool(opts.pop("dense_output", False))
-    opts.setdefault("method", "LSODA")
-    opts.setdefault("rtol", 1e-10)
-    opts.setdefault("atol", 1e-12)
     for key in ("events", "t_span", "t_eval", "jac", "fun", "y0", "vectorized"):
         if key in opts:
             raise ValueError(f"solver_opts must not set {key!r}: it is fixed by the flow")
-    return opts, bound, dense
+    unknown = set(opts) - {"bound", "dense_output", "method", "rtol", "atol", *_STEP_OPTIONS}
+    if unknown:
+        raise TypeError(f"unknown solver option(s) {sorted(unknown)}: accepted are method, rtol, atol, "
+                        f"{', '.join(_STEP_OPTIONS)}, bound and dense_output")
+    bound = v.positive(opts.pop("bound", _DEFAULT_BOUND), "bound")
+    dense = opts.pop("dense_output", False)
+    if not isinstance(dense, (bool, np.bool_)):
+        raise TypeError(f"dense_output must be True or False, got {type(dense).__name__}")
+    method = opts.setdefault("method", "LSODA")
+    if not isinstance(method, str) or method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    opts["rtol"] = v.positive(opts.get("rtol", 1e-10), "rtol")
+    opts["atol"] = v.positive(opts.get("atol", 1e-12), "atol")
+    if "max_step" in opts:
+        step = opts["max_step"]
+        opts["max_step"] = np.inf if step == np.inf and not isinstance(step, bool) else v.positive(step, "max_step")
+    if "first_step" in opts:
+        opts["first_step"] = v.positive(opts["first_step"], "first_step")
+    if "min_step" in opts:
+        opts["min_step"] = v.real_scalar(opts["min_step"], "min_step", minimum=0.0)
+    return opts, bound, bool(dense)
+
+
+class _Stalled(Exception):
+    """Raised when the integrator stops advancing in time or asks for a Jacobian at a non-finite state."""
+
+
+#: Right-hand-side evaluations in a row without the integrator reaching a later time, after which a
+#: run is stopped as stalled (a step size below the resolution of float64, e.g. for λ ~ 1e150).
+_STALL_EVALUATIONS = 10_000
 
 
 def _integrate(rhs, jac, y0, t, opts, bound, dense, jac_banded=None, band=None) -> tuple:
@@ -180,12 +215,42 @@ def _integrate(rhs, jac, y0, t, opts, bound, dense, jac_banded=None, band=None) 
     kwargs = dict(opts)
     method = kwargs["method"]
     if method == "LSODA" and band is not None:
-        kwargs.update(jac=jac_banded, lband=band, uband=band)
+        kwargs.update(jac=_finite_state(jac_banded), lband=band, uband=band)
     elif method in _IMPLICIT:
-        kwargs["jac"] = jac
-    with np.errstate(over="ignore", invalid="ignore"):
-        sol = solve_ivp(rhs, (t[0], t[-1]), y0, t_eval=t, events=leaves_bound, dense_output=dense, **kwargs)
+        kwargs["jac"] = _finite_state(jac)
+    progress = {"t": -np.inf, "idle": 0, "nfev": 0}
+
+    def watched(s, y):
+        progress["nfev"] += 1
+        if s > progress["t"]:
+            progress["t"], progress["idle"] = s, 0
+        else:
+            progress["idle"] += 1
+            if progress["idle"] >= _STALL_EVALUATIONS:
+                raise _Stalled
+        return rhs(s, y)
+
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sol = solve_ivp(watched, (t[0], t[-1]), y0, t_eval=t, events=leaves_bound, dense_output=dense, **kwargs)
+    except (_Stalled, RuntimeError, np.linalg.LinAlgError) as exc:  # RuntimeError: singular LU in Radau/BDF
+        reason = str(exc) or f"{_STALL_EVALUATIONS} evaluations without advancing past t = {progress['t']:.6g}"
+        message = (f"integration failed: {reason} (the flow is too stiff for float64 here, e.g. lam or the start "
+                   "too large)")
+        sol = SimpleNamespace(t=np.empty(0), y=np.empty((y0.size, 0)), status=-1, message=message,
+                              nfev=progress["nfev"], sol=None)
     return sol, sol.status == 1
+
+
+def _finite_state(jac):
+    """``jac`` that refuses a non-finite state (the implicit methods may ask at an overflowed prediction)."""
+
+    def checked(s, y):
+        if not np.all(np.isfinite(y)):
+            raise _Stalled("the integrator asked for the Jacobian at a non-finite state")
+        return jac(s, y)
+
+    return checked
 
 
 def _records(sol, t: np.ndarray, y0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -176,7 +176,14 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
     Returns
     -------
     Fit
-        ``residual = max |∇F|``; ``diverged`` when ``'gd'`` leaves the finite numbers.
+        ``residual = max |∇F|``; ``diverged`` when the iterates leave the finite numbers (then
+        ``w`` and ``factors`` are the last, for L-BFGS the best, finite point).
+
+    Raises
+    ------
+    ValueError
+        If ``F`` overflows float64 at the start, or the Hessian of the polish (``(D·p)²``
+        entries, ``p = loss.size``) would exceed ``10**8`` entries.
     """
     loss = v.loss(loss)
     lam = v.regularization(lam)
@@ -184,11 +191,19 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
     tol, max_iter = _check_options(tol, max_iter)
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    p = int(np.prod(loss.shape, dtype=int))
+    if polish or (method == "gd" and lr is None):
+        v.allocation((D * p) ** 2, "D and loss.shape (the Hessian of F has (D·p)² entries; it is formed for "
+                     "the Newton polish and the default gd step: use polish=False and an explicit lr)")
+    v.allocation(D * p, "D and loss.shape")
     if factors0 is None:
         factors0 = init_factors(loss.shape, D, "varmatch", 1.0, rng=v.generator(rng))
     factors0 = v.factors_for(loss, factors0, "factors0", D).copy()
     shape = factors0.shape
     fg = _f_and_grad(loss, lam, shape)
+    if not np.isfinite(fg(factors0.reshape(-1))[0]):
+        raise ValueError("F or its gradient overflows float64 at the start for these factors0, lam and D: "
+                         "use smaller magnitudes")
 
     def hess(y):
         return factorized_hessian(loss, y.reshape(shape), lam)
@@ -210,12 +225,26 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
 
 
 def _lbfgs(fg, x, max_iter):
-    """L-BFGS-B (no bounds) with the closed-form gradient, run until the line search stalls: ``(x, n_iter, False)``."""
+    """L-BFGS-B (no bounds) with the closed-form gradient, run until the line search stalls: ``(x, n_iter, diverged)``.
+
+    If the line search leaves the finite numbers (possible when ``λ`` or the loss is huge),
+    the run is diverged and the best finite point it evaluated is returned.
+    """
+    best = [np.inf, x.copy()]
+
+    def tracked(y):
+        f, g = fg(y)
+        if f < best[0]:
+            best[0], best[1] = f, y.copy()
+        return f, g
+
     res = optimize.minimize(
-        fg, x, jac=True, method="L-BFGS-B",
+        tracked, x, jac=True, method="L-BFGS-B",
         options={"maxiter": max_iter, "maxfun": 2 * max_iter, "gtol": 0.0, "ftol": 0.0, "maxcor": 30},
     )
-    return res.x, int(res.nit), False
+    if np.all(np.isfinite(res.x)) and np.isfinite(fg(res.x)[0]):
+        return res.x, int(res.nit), False
+    return best[1], int(res.nit), True
 
 
 def _gradient_descent(fg, x, lr, tol, max_iter, hess):
@@ -252,8 +281,12 @@ def random_factors(loss, D, starts, *, rng=None, scale=None, spread=0.3) -> np.n
     scale = 1.0 + float(np.max(np.abs(_unpenalized(loss)))) if scale is None else v.positive(scale, "scale")
     rng = v.generator(rng)
     size = (starts, D, *loss.shape)
-    mag = np.exp(rng.uniform(np.log(scale / 100.0), np.log(2.0 * scale), size=(starts, 1, *loss.shape)) / D)
-    return rng.choice((-1.0, 1.0), size=size) * mag * np.exp(spread * rng.standard_normal(size))
+    v.allocation(starts * D * int(np.prod(loss.shape, dtype=int)), "starts, D and loss.shape")
+    hi = np.log(2.0 * scale) if 2.0 * scale < np.inf else np.log(2.0) + np.log(scale)  # 2·scale may overflow
+    mag = np.exp(rng.uniform(np.log(scale / 100.0), hi, size=(starts, 1, *loss.shape)) / D)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = rng.choice((-1.0, 1.0), size=size) * mag * np.exp(spread * rng.standard_normal(size))
+    return v.finite_result(out, "scale and spread", "the random factors")
 
 
 def global_fit_factorized(loss, lam, D, *, starts=16, rng=None, **opts) -> Fit:
@@ -328,7 +361,7 @@ def fit_lq(loss, lam, D, w0=None, *, method="auto", step=None, tol=1e-10, max_it
     """
     loss = v.loss(loss)
     lam = v.regularization(lam)
-    D = lq_solver.depth_or_inf(D)
+    D = v.depth_or_inf(D)
     tol, max_iter = _check_options(tol, max_iter)
     if step is not None:
         step = v.positive(step, "step")
@@ -464,8 +497,10 @@ def lq_stationarity(loss, w, lam, D, *, zero_tol=0.0) -> float:
     w = np.where(S, w, 0.0)
     if not S.any():
         return 0.0
-    g = loss.grad(w)[S] + lam * q * np.sign(w[S]) * np.abs(w[S]) ** (q - 1.0)
-    return float(np.max(np.abs(g)))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        g = loss.grad(w)[S] + lam * q * np.sign(w[S]) * np.abs(w[S]) ** (q - 1.0)
+        value = float(np.max(np.abs(g)))
+    return v.finite_result(value, "loss, w, lam and D", "the stationarity residual")
 
 
 @single_threaded_blas
@@ -501,9 +536,12 @@ def brute_force_lq(loss, lam, D, *, starts=2, rng=None, max_size=6) -> Fit:
     scale = 1.0 + float(np.max(np.abs(w_ls)))
 
     def objective(x):
-        return lq_objective(loss, x, lam, D)
+        try:
+            return lq_objective(loss, x, lam, D)
+        except ValueError:  # G overflows float64 at x
+            return np.inf
 
-    best_w, best_f = zero, objective(zero)
+    best_w, best_f = zero, v.finite_result(objective(zero), "loss", "G(0) = L(0)")
     for pattern in itertools.product((0, 1, -1), repeat=p):
         sigma = np.array(pattern, float).reshape(loss.shape)
         S = sigma != 0
@@ -541,12 +579,20 @@ def _minimize_on_pattern(loss: Loss, lam: float, D: int, sigma: np.ndarray, star
             return np.inf, np.zeros_like(vv)
         return f, g
 
+    def stationarity(y):
+        try:
+            return lq_stationarity(loss, y, lam, D)
+        except ValueError:  # overflows float64 at y
+            return np.inf
+
     best_x, best_f = None, np.inf
     for start in starts:
         res = optimize.minimize(fg, start, jac=True, method="L-BFGS-B", options={"gtol": 1e-10, "maxiter": 100})
+        if not np.all(np.isfinite(res.x)):  # the line search left the finite numbers: no point from this start
+            continue
         x = np.zeros(loss.shape)
         x[S] = sigma[S] * np.exp(np.clip(res.x, -700, 700))
-        x = _support_newton(loss, lam, D, x, objective, lambda y: lq_stationarity(loss, y, lam, D))
+        x = _support_newton(loss, lam, D, x, objective, stationarity)
         fx = objective(x)
         if fx < best_f:
             best_x, best_f = x, fx

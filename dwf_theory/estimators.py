@@ -17,7 +17,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _validate as v
 from .equivalence import fit_lq
 from .losses import LeastSquares
-from .lq_solver import depth_or_inf
 
 __all__ = ["LqRegression"]
 
@@ -86,7 +85,7 @@ class LqRegression(RegressorMixin, BaseEstimator):
         self.warm_start = warm_start
 
     def _check_params(self):
-        D = depth_or_inf(self.D, "D")
+        D = v.depth_or_inf(self.D, "D")
         alpha = v.regularization(self.alpha, "alpha")
         tol = v.positive(self.tol, "tol")
         max_iter = v.whole_number(self.max_iter, "max_iter", 1)

@@ -54,7 +54,7 @@ def balanced_eigenvalues(w, lam, D, *, curvature=1.0, grad=None):
     w : array_like
         Collapsed weights; each entry is an independent scalar problem.
     lam : float, >= 0
-    D : int >= 1
+    D : int in [1, 10**6]
     curvature : array_like, optional
         ``L''(w)``, broadcast against ``w`` (1 for the scalar loss ``½(w−z)²``).
     grad : array_like, optional
@@ -70,24 +70,42 @@ def balanced_eigenvalues(w, lam, D, *, curvature=1.0, grad=None):
         the eigenvalue of multiplicity ``D − 1`` across it (NaN-free; for
         ``D = 1`` ``across`` is returned as ``-inf``, there being no such direction).
         For ``D = 2`` at ``w = 0`` they are ``λ + |L'|`` and ``λ − |L'|``.
+
+    Raises
+    ------
+    ValueError
+        Naming the arguments if their shapes do not broadcast or an eigenvalue overflows
+        float64 (e.g. ``w = 1e308``).
     """
     w = v.finite_array(w, "w")
     lam = v.regularization(lam)
     D = v.depth(D)
     c = v.finite_array(curvature, "curvature")
-    w, c = np.broadcast_arrays(w, c)
-    g = None if grad is None else np.broadcast_to(v.finite_array(grad, "grad"), w.shape)
+    g = None if grad is None else v.finite_array(grad, "grad")
+    try:
+        shape = np.broadcast_shapes(w.shape, c.shape, *(() if g is None else (g.shape,)))
+        w, c = np.broadcast_arrays(w, c)
+    except ValueError:
+        raise ValueError(
+            f"w, curvature and grad must broadcast together, got shapes {w.shape}, {c.shape}"
+            f"{'' if g is None else f' and {g.shape}'}"
+        ) from None
+    w, c = np.broadcast_to(w, shape), np.broadcast_to(c, shape)
+    g = None if g is None else np.broadcast_to(g, shape)
     a = np.abs(w)
-    if D == 1:  # F = L(ω) + λω²: a single eigenvalue, no direction across
-        return c + 2.0 * lam, np.full_like(a, -np.inf)
-    s = _signed_slope(w, lam, D, g)
-    along = D * c * a ** (2.0 - 2.0 / D) + (D - 1) * s + 2.0 * lam / D
-    across = 2.0 * lam / D - s
-    if D == 2 and g is not None:
-        zero = w == 0
-        along = np.where(zero, lam + np.abs(s), along)
-        across = np.where(zero, lam - np.abs(s), across)
-    return along, across
+    names = "w, lam, curvature and grad"
+    with np.errstate(over="ignore", invalid="ignore"):
+        if D == 1:  # F = L(ω) + λω²: a single eigenvalue, no direction across
+            return v.finite_result(c + 2.0 * lam, names, "the Hessian eigenvalue"), np.full_like(a, -np.inf)
+        s = _signed_slope(w, lam, D, g)
+        decay = (2.0 / D) * lam  # 2λ/D, formed without overflowing 2λ
+        along = D * c * a ** (2.0 - 2.0 / D) + (D - 1) * s + decay
+        across = decay - s
+        if D == 2 and g is not None:
+            zero = w == 0
+            along = np.where(zero, lam + np.abs(s), along)
+            across = np.where(zero, lam - np.abs(s), across)
+    return v.finite_result(along, names, "the Hessian eigenvalues"), v.finite_result(across, names, "the Hessian eigenvalues")
 
 
 def _signed_slope(w: np.ndarray, lam: float, D: int, g: np.ndarray | None) -> np.ndarray:
@@ -99,7 +117,7 @@ def _signed_slope(w: np.ndarray, lam: float, D: int, g: np.ndarray | None) -> np
     if g is None:
         if D == 2 and np.any(w == 0):
             raise ValueError("grad (L'(w)) must be given for D = 2 at w = 0: the spectrum there is lam ± |L'(0)|")
-        return np.where(w != 0, -2.0 * lam / D, 0.0)
+        return np.where(w != 0, -(2.0 / D) * lam, 0.0)
     if D == 2:
         return np.where(w != 0, np.sign(w) * g, np.abs(g))  # at 0 the pair (λ+|g|, λ−|g|)
     return np.sign(w) * g * np.abs(w) ** ((D - 2.0) / D)
@@ -166,24 +184,32 @@ def factorized_hessian(loss, factors, lam) -> np.ndarray:
         With ``.grad`` and ``.hessian`` of the collapsed weight.
     factors : array_like, shape (D, *loss.shape)
     lam : float, >= 0
+
+    Raises
+    ------
+    ValueError
+        If the Hessian overflows float64 (e.g. factors of 1e308), or it would have more than
+        ``10**8`` entries.
     """
     loss = v.loss(loss)
     factors = v.factors_for(loss, factors)
     lam = v.regularization(lam)
     D = factors.shape[0]
-    w = np.prod(factors, axis=0)
-    g = np.asarray(loss.grad(w), float).reshape(-1)
-    Hl = np.asarray(loss.hessian(w), float)
-    p = w.size
-    f = factors.reshape(D, p)
-    P = leave_one_out(f)  # (D, p)
-    Q = leave_two_out(f)  # (D, D, p)
-    H = np.einsum("di,ij,kj->dikj", P, Hl, P)
-    idx = np.arange(p)
-    H[:, idx, :, idx] += np.moveaxis(g * Q, -1, 0)
-    H = H.reshape(D * p, D * p)
-    H[np.diag_indices(D * p)] += 2.0 * lam / D
-    return H
+    p = int(np.prod(loss.shape, dtype=int))
+    v.allocation(D * D * p * p, "factors (a Hessian of (D·p)² entries)")
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = v.finite_result(np.prod(factors, axis=0), "factors", "the product of the factors")
+        g = np.asarray(loss.grad(w), float).reshape(-1)
+        Hl = np.asarray(loss.hessian(w), float)
+        f = factors.reshape(D, p)
+        P = leave_one_out(f)  # (D, p)
+        Q = leave_two_out(f)  # (D, D, p)
+        H = np.einsum("di,ij,kj->dikj", P, Hl, P)
+        idx = np.arange(p)
+        H[:, idx, :, idx] += np.moveaxis(g * Q, -1, 0)
+        H = H.reshape(D * p, D * p)
+        H[np.diag_indices(D * p)] += (2.0 / D) * lam
+    return v.finite_result(H, "factors and lam", "the Hessian of F")
 
 
 # --------------------------------------------------------------------------- #
@@ -257,21 +283,26 @@ def scalar_critical_points(z, lam, D) -> tuple[CriticalPoint, ...]:
     lam = v.regularization(lam)
     D = v.depth(D)
     sign = 1.0 if z >= 0 else -1.0
+    names = "z, lam and D"
     points = []
-    if D >= 2 or z == 0.0:
-        if D == 1:
-            eig = np.array([1.0 + 2.0 * lam])
-        elif D == 2:
-            eig = np.array([lam - abs(z), lam + abs(z)])
-        else:
-            eig = np.full(D, 2.0 * lam / D)
-        f0 = np.zeros(D)
-        points.append(CriticalPoint(0.0, f0, _kind(eig), eig, 0.5 * z * z))
-    for u in stationary_magnitudes(abs(z), lam, D):
-        w = sign * u
-        along, across = balanced_eigenvalues(w, lam, D, grad=w - z)
-        eig = np.sort(np.concatenate([[float(along)], np.full(D - 1, float(across))]))
-        fac = balanced_factors(w, D)
-        obj = prox_objective(z, w, lam, D)
-        points.append(CriticalPoint(float(w), fac, _kind(eig), eig, float(obj)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if D >= 2 or z == 0.0:
+            if D == 1:
+                eig = np.array([1.0 + 2.0 * lam])
+            elif D == 2:
+                eig = np.array([lam - abs(z), lam + abs(z)])
+            else:
+                eig = np.full(D, (2.0 / D) * lam)
+            v.finite_result(eig, names, "the Hessian eigenvalues at the origin")
+            origin = v.finite_result(0.5 * z * z, names, "the objective at the origin")
+            points.append(CriticalPoint(0.0, np.zeros(D), _kind(eig), eig, origin))
+        for u in stationary_magnitudes(abs(z), lam, D):
+            w = sign * u
+            try:
+                along, across = balanced_eigenvalues(w, lam, D, grad=w - z)
+                obj = prox_objective(z, w, lam, D)
+            except ValueError:
+                raise ValueError(f"the critical points overflow float64 for these {names}: use smaller magnitudes") from None
+            eig = np.sort(np.concatenate([[float(along)], np.full(D - 1, float(across))]))
+            points.append(CriticalPoint(float(w), balanced_factors(w, D), _kind(eig), eig, float(obj)))
     return tuple(points)

@@ -17,6 +17,8 @@ import numpy as np
 
 from . import _validate as v
 
+__all__ = ["LeastSquares", "Loss", "Scalar"]
+
 
 class Loss:
     """Base class: a twice-differentiable loss ``L(w)``."""

@@ -59,13 +59,6 @@ _NEWTON_MAX_SUPPORT = 1000
 _FIRST_WS = 10
 
 
-def depth_or_inf(D, name: str = "D") -> float | int:
-    """``D`` as a whole number ``>= 1``, or ``math.inf`` (the L0 limit)."""
-    if isinstance(D, (float, np.floating)) and math.isinf(D) and D > 0:
-        return math.inf
-    return v.depth(D, name)
-
-
 def _q(D) -> float:
     """The exponent ``q = 2/D`` (``0`` for ``D = inf``)."""
     return 0.0 if math.isinf(D) else 2.0 / D
@@ -154,7 +147,7 @@ class _Problem:
                 scale = np.where(self.live, (lam / np.where(self.live, self.c, 1.0)) ** (1.0 / (2.0 - self.q)),
                                  np.inf)
             self.tau = threshold(1.0, D) * scale
-            self.beta = jump(1.0, D) * scale
+            self.beta = np.where(self.live, jump(1.0, D) * np.where(self.live, scale, 0.0), 0.0)
         else:
             self.tau = np.where(self.live, 0.0, np.inf)
             self.beta = np.zeros(self.p)
@@ -504,7 +497,7 @@ def lq_lambda_max(X, y, D) -> float:
     D : int >= 1 or ``math.inf``
     """
     X, y = _check_data(X, y)
-    D = depth_or_inf(D)
+    D = v.depth_or_inf(D)
     return _lambda_max(_Problem(X, y, 1.0, D))
 
 
@@ -566,7 +559,7 @@ def lq_path(X, y, D, *, lams=None, n_lams=50, eps=1e-3, tol=1e-10, max_iter=1000
     LqPath
     """
     X, y = _check_data(X, y)
-    D = depth_or_inf(D)
+    D = v.depth_or_inf(D)
     tol, max_iter = v.positive(tol, "tol"), v.whole_number(max_iter, "max_iter", 1)
     prob = _Problem(X, y, 1.0, D)
     lam_max = _lambda_max(prob)
@@ -677,7 +670,7 @@ def lq_start(X, y, lam, D, *, how=DEFAULT_START, n_path=20) -> np.ndarray:
     """
     X, y = _check_data(X, y)
     lam = v.regularization(lam)
-    D = depth_or_inf(D)
+    D = v.depth_or_inf(D)
     if how not in STARTS:
         raise ValueError(f"how must be one of {STARTS}, got {how!r}")
     n_path = v.whole_number(n_path, "n_path", 2)

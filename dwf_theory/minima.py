@@ -252,7 +252,7 @@ def _fit_lq_from(loss: LeastSquares, lam: float, D, how: str, tol: float) -> np.
     return fit_lq(loss, lam, D, lq_solver.lq_start(loss.X, loss.y, lam, D, how=how, n_path=20), tol=tol).w
 
 
-def _run_problem(pr: StudyProblem, seeds: int, tol: float) -> tuple[np.ndarray, np.ndarray]:
+def _run_problem(pr: StudyProblem, seeds: int, tol: float, skglm: bool) -> tuple[np.ndarray, np.ndarray]:
     """Objectives and seconds of every method on one problem, shape ``(len(METHODS), seeds)``."""
     objectives, seconds = np.full((len(METHODS), seeds), np.inf), np.full((len(METHODS), seeds), np.inf)
     loss, _ = regression_problem(pr.n, pr.p, rho=pr.rho, rng=pr.seed)
@@ -272,7 +272,7 @@ def _run_problem(pr: StudyProblem, seeds: int, tol: float) -> tuple[np.ndarray, 
                 record(4 + d, s, fit.w, sec)
                 polished, sec2 = _timed(fit_lq, loss, lam, D, fit.w, tol=tol)
                 record(4 + n_dwf + d, s, polished.w, sec + sec2)
-    if _skglm_penalty(D, lam) is not None:
+    if skglm and _skglm_penalty(D, lam) is not None:
         lasso = fit_lq(loss, lam, 2, tol=tol).w
         _skglm(loss, lam, D, lasso, tol)  # compile skglm's kernels outside the timing
         record(len(METHODS) - 2, 0, *_timed(_skglm, loss, lam, D, lasso, tol))
@@ -281,7 +281,7 @@ def _run_problem(pr: StudyProblem, seeds: int, tol: float) -> tuple[np.ndarray, 
 
 
 @single_threaded_blas
-def which_minimum(problems=None, *, seeds=3, tol=1e-10, progress=False) -> MinimaStudy:
+def which_minimum(problems=None, *, seeds=3, tol=1e-10, skglm=True, progress=False) -> MinimaStudy:
     """Run every method of :data:`METHODS` on every problem; the objectives they reach.
 
     Parameters
@@ -293,6 +293,9 @@ def which_minimum(problems=None, *, seeds=3, tol=1e-10, progress=False) -> Minim
     tol : float > 0
         Stopping tolerance of ``fit_lq`` and skglm (``fit_factorized`` runs L-BFGS until its line
         search stalls, without the Newton polish).
+    skglm : bool
+        Run skglm where it has the penalty (when it is installed; its first call per penalty compiles
+        Numba kernels, about ten seconds).
     progress : bool
         A tqdm bar over the problems.
 
@@ -310,5 +313,5 @@ def which_minimum(problems=None, *, seeds=3, tol=1e-10, progress=False) -> Minim
         from tqdm.auto import tqdm
 
         iterator = tqdm(problems, desc="which minimum", unit="problem")
-    runs = [_run_problem(pr, seeds, tol) for pr in iterator]
+    runs = [_run_problem(pr, seeds, tol, bool(skglm)) for pr in iterator]
     return MinimaStudy(problems, METHODS, np.array([r[0] for r in runs]), np.array([r[1] for r in runs]))

@@ -20,17 +20,22 @@ Solo 2012) and with the numeric code of :mod:`dwf_theory.prox`,
   eigenvalues at the origin and at balanced stationary points.
 
 All functions are cached (:func:`functools.lru_cache`): they return the same
-immutable :class:`Derivation` on repeated calls.
+immutable :class:`Derivation` on repeated calls. Depths are whole numbers up to
+``_validate.MAX_SYMBOLIC_DEPTH = 10``: the cost of the derivations grows quickly with
+``D`` (the Lagrange one substitutes all ``2^D`` sign patterns; ``D = 10`` takes a few
+seconds), and larger depths are refused with a ``ValueError`` that says the limit.
 """
 
 from __future__ import annotations
 
 import itertools
+import numbers
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping
 
+import numpy as np
 import sympy as sp
 
 from . import _validate as v
@@ -87,6 +92,22 @@ class Derivation:
         return out
 
 
+def _depth(D) -> int:
+    """A depth for the derivations: a whole number in ``[1, MAX_SYMBOLIC_DEPTH]`` (their cost grows fast with D)."""
+    return v.depth(D, maximum=v.MAX_SYMBOLIC_DEPTH)
+
+
+def _expression(x, name: str):
+    """A SymPy expression, or a finite Python/NumPy number converted to one (``TypeError`` naming ``name`` otherwise)."""
+    if isinstance(x, sp.Basic):
+        return x
+    if isinstance(x, numbers.Number) and not isinstance(x, (bool, np.bool_)):
+        if not np.isfinite(complex(x)):
+            raise ValueError(f"{name} must be a SymPy expression or a finite number, got {x!r}")
+        return sp.sympify(x)
+    raise TypeError(f"{name} must be a SymPy expression or a number, got {type(x).__name__}")
+
+
 def _derivation(name: str, expr, **steps) -> Derivation:
     return Derivation(name, expr, sp.latex(expr), MappingProxyType(dict(steps)))
 
@@ -133,8 +154,13 @@ def equal(a, b) -> bool:
 
     Tries the canonical form of ``a − b`` and, for nonzero ``b``, of ``a / b − 1``.
     ``False`` means "not proved" (and, when a sample point separates them, "different").
+
+    Parameters
+    ----------
+    a, b : sympy.Basic or a finite number
+        Strings are refused (SymPy would parse them as code).
     """
-    a, b = sp.sympify(a), sp.sympify(b)
+    a, b = _expression(a, "a"), _expression(b, "b")
     diff = a - b
     if _is_zero(diff):
         return True
@@ -185,7 +211,7 @@ def lagrange_balanced(D, *, sign=1) -> Derivation:
 
     Parameters
     ----------
-    D : int >= 1
+    D : int in [1, 10]
         Depth (``D = 1`` is the trivial case ``ω_1 = w``).
     sign : {+1, -1}
         Sign of ``w``; the symbol ``w`` is declared positive or negative.
@@ -200,8 +226,10 @@ def lagrange_balanced(D, *, sign=1) -> Derivation:
         ``'sign_patterns'`` (tuple of ±1 tuples), ``'rejected_patterns'``,
         ``'value'``.
     """
-    D = v.depth(D)
-    if sign not in (1, -1) or isinstance(sign, bool):
+    D = _depth(D)
+    if isinstance(sign, (bool, np.bool_)) or not isinstance(sign, numbers.Real):
+        raise TypeError(f"sign must be +1 or -1, got {type(sign).__name__}")
+    if sign not in (1, -1):
         raise ValueError(f"sign must be +1 or -1, got {sign!r}")
     return _lagrange_balanced(D, int(sign))
 
@@ -303,7 +331,7 @@ def threshold_jump(D=None) -> Derivation:
 
     Parameters
     ----------
-    D : int >= 3 or None
+    D : int in [3, 10] or None
         ``None``: symbolic ``q`` (results valid for ``0 < q < 1``). A whole
         number: the same system is solved afresh with ``q = 2/D``.
 
@@ -315,7 +343,7 @@ def threshold_jump(D=None) -> Derivation:
         ``'w_m'``, ``'z_exist'``.
     """
     if D is not None:
-        D = v.whole_number(D, "D", 3)
+        D = v.whole_number(D, "D", 3, v.MAX_SYMBOLIC_DEPTH)
     return _threshold_jump(D)
 
 
@@ -388,7 +416,7 @@ def scalar_objective(D) -> Derivation:
         ``expr`` is ``F``. Steps: ``'omega'`` (symbols), ``'z'``, ``'lam'``,
         ``'gradient'`` and ``'hessian'`` (``sympy.Matrix``).
     """
-    return _scalar_objective(v.depth(D))
+    return _scalar_objective(_depth(D))
 
 
 @lru_cache(maxsize=None)
@@ -413,7 +441,7 @@ def origin_hessian(D) -> Derivation:
         ``'negative_region'``: the set of real ``z`` where some eigenvalue is
         negative (``solveset`` over the reals; empty for ``D ≠ 2``).
     """
-    return _origin_hessian(v.depth(D))
+    return _origin_hessian(_depth(D))
 
 
 @lru_cache(maxsize=None)
@@ -449,7 +477,7 @@ def balanced_hessian(D) -> Derivation:
         ``'hessian'`` (at the point), ``'along'``, ``'across'`` (``None`` for
         ``D = 1``), ``'eigenvalues'`` (dict eigenvalue → multiplicity).
     """
-    return _balanced_hessian(v.depth(D))
+    return _balanced_hessian(_depth(D))
 
 
 @lru_cache(maxsize=None)

@@ -48,9 +48,28 @@ def test_non_numeric_depth_is_a_type_error(bad):
             fn(bad)
 
 
+def test_depths_above_the_symbolic_limit_are_refused_with_the_limit():
+    # The derivations' cost grows quickly with D (2^D sign patterns in the Lagrange one): the limit is stated.
+    for fn in (S.lagrange_balanced, S.scalar_objective, S.origin_hessian, S.balanced_hessian, S.threshold_jump):
+        with pytest.raises(ValueError, match=r"D must be a whole number in \[\d, 10\]"):
+            fn(11)
+
+
+@pytest.mark.parametrize("bad, exc", [(None, TypeError), ("x", TypeError), (object(), TypeError), (float("nan"), ValueError)])
+def test_equal_names_a_bad_argument(bad, exc):
+    x = sp.Symbol("x")
+    with pytest.raises(exc, match="b must be"):
+        S.equal(x, bad)
+    with pytest.raises(exc, match="a must be"):
+        S.equal(bad, x)
+
+
 def test_threshold_jump_needs_depth_three_and_sign_must_be_unit():
     with pytest.raises(ValueError, match="D"):
         S.threshold_jump(2)
-    for bad in (0, 2, True):
+    for bad in (0, 2):
         with pytest.raises(ValueError, match="sign"):
+            S.lagrange_balanced(3, sign=bad)
+    for bad in (True, "1", [1, 1], None):
+        with pytest.raises(TypeError, match="sign"):
             S.lagrange_balanced(3, sign=bad)

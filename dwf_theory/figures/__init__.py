@@ -2,7 +2,7 @@
 
 Every figure is one function ``fn(*, quick=False) -> matplotlib.figure.Figure`` (``quick``: small
 grids, for tests) in a topic module — :mod:`.theory`, :mod:`.dynamics`, :mod:`.initialization`,
-:mod:`.phase`, :mod:`.trainer` — that calls the computing modules on fixed seeds and draws,
+:mod:`.phase`, :mod:`.trainer`, :mod:`.solvers` — that calls the computing modules on fixed seeds and draws,
 through :mod:`dwf_theory.plot` where a result has a drawing function. :data:`FIGURES` lists
 them all, under their file stems. :func:`write_all` saves each as PNG (for the README) and PDF
 (for papers) with fixed metadata, so the output is deterministic. Matplotlib is imported here
@@ -17,7 +17,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
-from . import dynamics, initialization, phase, theory, trainer
+from . import dynamics, initialization, phase, solvers, theory, trainer
 
 #: Every figure of the gallery, by file stem, in the order they are written.
 FIGURES = {
@@ -36,6 +36,7 @@ FIGURES = {
     "trainer_learning_phases": trainer.learning_phases,
     "trainer_layer_density": trainer.layer_density,
     "trainer_init_lr_regimes": trainer.init_lr_regimes,
+    "which_minimum": solvers.which_minimum,
 }
 
 STYLE = {

@@ -78,7 +78,8 @@ def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, pro
     executor : concurrent.futures.Executor, optional
         Default: :func:`default_executor` (a process pool, shut down afterwards).
         Pass :class:`InlineExecutor` to run serially in this process, or a Dask
-        ``client.get_executor()`` to run on a cluster.
+        ``client.get_executor()`` to run on a cluster (a bare ``dask.distributed.Client``
+        is converted with its ``get_executor()``). Anything else raises ``TypeError``.
     progress : bool
         Show a tqdm bar.
 
@@ -93,19 +94,34 @@ def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, pro
     own = executor is None
     if own:
         executor = default_executor(min(len(configs), os.cpu_count() or 1) or 1)
-    elif not isinstance(executor, cf.Executor) and not hasattr(executor, "submit"):
-        raise TypeError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
+    elif not isinstance(executor, cf.Executor):
+        if callable(getattr(executor, "get_executor", None)):  # a dask.distributed.Client: its own futures
+            executor = executor.get_executor()  # are not concurrent.futures ones; its executor's are
+        if not isinstance(executor, cf.Executor):
+            raise TypeError(
+                "executor must be a concurrent.futures.Executor (for a dask.distributed.Client, "
+                f"client.get_executor()), got {type(executor).__name__}"
+            )
     results: list = [None] * len(configs)
     futures: dict = {}
     bar = _progress_bar(len(configs), desc) if progress else None
+    counted: set = set()
+
+    def tick(fut) -> None:
+        if bar is not None and fut not in counted:
+            counted.add(fut)
+            bar.update(1)
+
     completed = True
     try:
         for i, c in enumerate(configs):
-            futures[executor.submit(fn, c)] = i
+            fut = executor.submit(fn, c)
+            futures[fut] = i
+            if fut.done():  # an in-process executor ran it already: move the bar now, not at the end
+                tick(fut)
         for fut in cf.as_completed(futures):
             results[futures[fut]] = fut.result()
-            if bar is not None:
-                bar.update(1)
+            tick(fut)
     except KeyboardInterrupt:
         completed = False
         _keep_finished(futures, results)
