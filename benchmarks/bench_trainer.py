@@ -20,8 +20,10 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from dwf_theory.trainer import MLP, load_digits_split
-from dwf_theory.trainer.optim import learning_rates, zeros_like_params
-from dwf_theory.trainer.train import check_data, train_epoch
+from dwf_theory.trainer.optim import _zeros_like_params as zeros_like_params  # the inner loop's internals
+from dwf_theory.trainer.optim import learning_rates
+from dwf_theory.trainer.train import _check_data as check_data
+from dwf_theory.trainer.train import _train_epoch as train_epoch
 
 SIZES = (64, 300, 100, 10)
 D, LAM, LR, MOMENTUM, BATCH = 3, 5e-4, 0.1, 0.9, 64

@@ -64,7 +64,7 @@ def separable_hessian_blocks(factors: np.ndarray, grad, curvature, lam: float) -
     D = factors.shape[0]
     P = leave_one_out(factors)
     H = curvature * P[:, None] * P[None, :] + grad * leave_two_out(factors)
-    return np.moveaxis(H, (0, 1), (-2, -1)) + ((2.0 / D) * lam) * np.eye(D)
+    return np.moveaxis(H, (0, 1), (-2, -1)) + (2.0 * (lam / D)) * np.eye(D)
 
 
 def factor_gradient(loss, factors: np.ndarray, lam: float) -> np.ndarray:
@@ -75,4 +75,4 @@ def factor_gradient(loss, factors: np.ndarray, lam: float) -> np.ndarray:
     ``(D, *loss.shape)``, ``lam >= 0`` a float.
     """
     g = loss.grad(np.prod(factors, axis=0))
-    return g * leave_one_out(factors) + ((2.0 / factors.shape[0]) * lam) * factors
+    return g * leave_one_out(factors) + (2.0 * (lam / factors.shape[0])) * factors

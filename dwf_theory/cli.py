@@ -75,12 +75,12 @@ def _bench(args) -> int:
 
 
 def _trainer(name: str):
-    """Dispatch to ``dwf_theory.trainer.commands.<name>``."""
+    """Dispatch to ``dwf_theory.trainer._commands.<name>``."""
 
     def dispatch(args):
-        from .trainer import commands
+        from .trainer import _commands
 
-        return getattr(commands, name)(args)
+        return getattr(_commands, name)(args)
 
     return dispatch
 
@@ -135,7 +135,7 @@ def _add_train(sub) -> None:
 
 
 def _add_sweep(sub) -> None:
-    from .trainer.commands import SWEEPS
+    from .trainer._commands import SWEEPS
 
     p = sub.add_parser("sweep", help=f"run a trainer sweep: {', '.join(SWEEPS)}")
     p.add_argument("name", choices=SWEEPS)

@@ -7,6 +7,8 @@ import numpy as np
 from . import _validate as v
 from .losses import LeastSquares
 
+__all__ = ["sparse_regression"]
+
 
 def sparse_regression(n, p, k, *, noise=0.1, rng=None) -> tuple[LeastSquares, np.ndarray]:
     """A random sparse linear regression ``y = X w* + noise · ε``.
@@ -41,10 +43,13 @@ def sparse_regression(n, p, k, *, noise=0.1, rng=None) -> tuple[LeastSquares, np
     if k > p:
         raise ValueError(f"k must be <= p = {p}, got {k}")
     noise = v.real_scalar(noise, "noise", minimum=0.0)
+    v.allocation(n * p, "n and p")
     rng = v.generator(rng)
     w = np.zeros(p)
     support = rng.choice(p, size=k, replace=False)
     w[support] = rng.choice((-1.0, 1.0), size=k) * rng.uniform(1.0, 2.0, size=k)
     X = rng.standard_normal((n, p))
-    y = X @ w + noise * rng.standard_normal(n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = X @ w + noise * rng.standard_normal(n)
+    v.finite_result(y, "noise", "the responses y = X w* + noise · ε")
     return LeastSquares(X, y), w

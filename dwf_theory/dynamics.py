@@ -43,6 +43,7 @@ with the trajectory so far and ``diverged=True`` — never NaN.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
@@ -143,6 +144,17 @@ def _check_t_eval(t_eval) -> np.ndarray:
     return t
 
 
+def _check_start(y0: np.ndarray, name: str, bound: float, t: np.ndarray, opts: dict) -> None:
+    """The start lies within the divergence bound, the records fit in memory, and ``max_step`` allows
+    at most ``MAX_COUNT`` steps over ``t_eval``."""
+    if np.any(np.abs(y0) > bound):
+        raise ValueError(f"{name} must lie within the divergence bound |{name}| <= bound = {bound:g}")
+    v.allocation(t.size * max(y0.size, 1), f"t_eval and {name} (one record of {name} per time)")
+    if (t[-1] - t[0]) / opts.get("max_step", np.inf) > v.MAX_COUNT:
+        raise ValueError(f"max_step must allow at most {v.MAX_COUNT:.0e} steps over t_eval, got max_step = "
+                         f"{opts['max_step']!r} for a span of {t[-1] - t[0]:g}")
+
+
 def _curvature(loss, w: np.ndarray) -> np.ndarray:
     """Diagonal of ``∇²L(w)`` for a separable loss, shape of ``w``."""
     c = getattr(loss, "curvature", None)
@@ -153,6 +165,7 @@ def _curvature(loss, w: np.ndarray) -> np.ndarray:
 
 _METHODS = ("LSODA", "Radau", "BDF", "RK45", "RK23", "DOP853")
 _STEP_OPTIONS = ("max_step", "first_step", "min_step")
+_MIN_RTOL = 100 * np.finfo(float).eps
 
 
 def _solver_options(solver_opts: dict) -> tuple[dict, float, bool]:
@@ -161,6 +174,7 @@ def _solver_options(solver_opts: dict) -> tuple[dict, float, bool]:
     Accepted: ``method`` (one of :data:`_METHODS`), ``rtol`` and ``atol`` (finite, ``> 0``),
     ``max_step`` (``> 0``, ``inf`` allowed), ``first_step`` (finite, ``> 0``), ``min_step``
     (finite, ``>= 0``; LSODA), ``bound`` (finite, ``> 0``) and ``dense_output`` (bool).
+    ``rtol`` must be at least ``100 ε`` (``solve_ivp`` would otherwise raise it silently).
     """
     opts = dict(solver_opts)
     for key in ("events", "t_span", "t_eval", "jac", "fun", "y0", "vectorized"):
@@ -178,10 +192,15 @@ def _solver_options(solver_opts: dict) -> tuple[dict, float, bool]:
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     opts["rtol"] = v.positive(opts.get("rtol", 1e-10), "rtol")
+    if opts["rtol"] < _MIN_RTOL:  # solve_ivp would silently raise it to this value
+        raise ValueError(f"rtol must be >= 100 × machine epsilon = {_MIN_RTOL:.3g}, got {opts['rtol']!r}")
     opts["atol"] = v.positive(opts.get("atol", 1e-12), "atol")
     if "max_step" in opts:
         step = opts["max_step"]
-        opts["max_step"] = np.inf if step == np.inf and not isinstance(step, bool) else v.positive(step, "max_step")
+        if isinstance(step, numbers.Real) and not isinstance(step, (bool, np.bool_)) and step == np.inf:
+            opts["max_step"] = np.inf
+        else:
+            opts["max_step"] = v.positive(step, "max_step")
     if "first_step" in opts:
         opts["first_step"] = v.positive(opts["first_step"], "first_step")
     if "min_step" in opts:
@@ -228,7 +247,10 @@ def _integrate(rhs, jac, y0, t, opts, bound, dense, jac_banded=None, band=None) 
             progress["idle"] += 1
             if progress["idle"] >= _STALL_EVALUATIONS:
                 raise _Stalled
-        return rhs(s, y)
+        dy = rhs(s, y)
+        if not np.all(np.isfinite(dy)) and np.all(np.isfinite(y)):
+            raise _Stalled(f"the right-hand side overflows float64 at a finite state (t = {s:.6g})")
+        return dy
 
     try:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -424,6 +446,7 @@ def factor_flow(loss, factors0, lam, t_eval, **solver_opts) -> Trajectory:
     lam = v.regularization(lam)
     t = _check_t_eval(t_eval)
     opts, bound, dense = _solver_options(solver_opts)
+    _check_start(f0, "factors0", bound, t, opts)
     D, shape = f0.shape[0], f0.shape[1:]
     rhs, jac, jac_banded, band, pack, unpack = _factor_system(loss, lam, D, shape)
     sol, diverged = _integrate(rhs, jac, pack(f0), t, opts, bound, dense, jac_banded, band)
@@ -509,6 +532,7 @@ def collapsed_flow(loss, w0, lam, D, t_eval, **solver_opts) -> Trajectory:
     D = v.depth(D)
     t = _check_t_eval(t_eval)
     opts, bound, dense = _solver_options(solver_opts)
+    _check_start(w0, "w0", bound, t, opts)
     shape = w0.shape
     rhs, jac, jac_banded, band = _collapsed_system(loss, lam, D, shape)
     sol, diverged = _integrate(rhs, jac, w0.reshape(-1), t, opts, bound, dense, jac_banded, band)
@@ -541,9 +565,10 @@ def gradient_descent(loss, factors0, lam, lr, steps, *, record_every=1, bound=_D
     lam : float, >= 0
     lr : float > 0, or (separable losses) array_like broadcastable to ``loss.shape``
         Learning rate(s), one per problem of a batch.
-    steps : int >= 1
-    record_every : int >= 1
-        Record every ``record_every`` steps (step 0 and the last step are always recorded).
+    steps : int in [1, 10**8]
+    record_every : int in [1, 10**8]
+        Record every ``record_every`` steps (step 0 and the last step are always recorded). The
+        records may hold at most ``10**8`` numbers (``(steps // record_every + 2) · factors0.size``).
     bound : float > 0
         Divergence bound on ``|ω|``. A non-separable run stops at the first step
         leaving it; in a separable batch each problem that leaves it is frozen at
@@ -564,8 +589,9 @@ def gradient_descent(loss, factors0, lam, lr, steps, *, record_every=1, bound=_D
     lr = _check_lr(lr, f.shape[1:], separable)
     if np.any(np.abs(f) > bound):
         raise ValueError(f"factors0 must lie within the divergence bound |ω| <= {bound}")
+    v.allocation((steps // record_every + 2) * f.size, "steps, record_every and factors0 (the recorded factors)")
     run = _descend(loss, f, lam, lr, steps, record_every, bound, separable)
-    factors = np.stack(run.factors)
+    factors = run.factors
     diverged = bool(np.any(run.diverged_step >= 0))
     return Trajectory(
         t=np.asarray(run.steps, dtype=float),
@@ -602,7 +628,7 @@ class _Descent:
     """Records of :func:`_descend`: step indices, factors at them, evaluations, divergence steps."""
 
     steps: list
-    factors: list
+    factors: np.ndarray
     nfev: int
     diverged_step: np.ndarray
 
@@ -617,7 +643,9 @@ def _descend(loss, f: np.ndarray, lam: float, lr, steps: int, record_every: int,
     """
     diverged_step = np.full(f.shape[1:], -1, dtype=int)
     alive = np.ones(f.shape[1:], dtype=bool)
-    records_t, records_f = [0], [f.copy()]
+    records_t = [0]
+    records_f = np.empty((steps // record_every + 2, *f.shape))  # every record_every-th step, the start, the last
+    records_f[0] = f
     nfev = 0
     last = 0  # index of the step that produced the current f
     for k in range(1, steps + 1):
@@ -634,14 +662,14 @@ def _descend(loss, f: np.ndarray, lam: float, lr, steps: int, record_every: int,
             new = np.where(alive, new, f)
         f, last = new, k
         if k % record_every == 0 or k == steps:
+            records_f[len(records_t)] = f
             records_t.append(k)
-            records_f.append(f.copy())
         if not np.any(alive):
             break
     if records_t[-1] != last:  # stopped early: keep the last finite state
+        records_f[len(records_t)] = f
         records_t.append(last)
-        records_f.append(f.copy())
-    return _Descent(records_t, records_f, nfev, diverged_step)
+    return _Descent(records_t, records_f[: len(records_t)], nfev, diverged_step)
 
 
 # --------------------------------------------------------------------------- #
@@ -664,13 +692,21 @@ def logistic_flow(z, w0, t) -> np.ndarray:
     z = v.finite_array(z, "z")
     w0 = v.finite_array(w0, "w0")
     t = v.finite_array(t, "t")
+    try:
+        np.broadcast_shapes(z.shape, w0.shape, t.shape)
+    except ValueError:
+        raise ValueError(
+            f"z, w0 and t must broadcast together, got shapes {z.shape}, {w0.shape} and {t.shape}"
+        ) from None
     s = np.sign(w0)
-    x = -2.0 * s * z * t
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        x = -2.0 * s * (z * t)  # z·t first: −2z may overflow where t = 0
         e = np.exp(x)
         phi = 2.0 * s * t * exprel(x)  # (1 − e^x)/z with x = −2szt, exact as z → 0
+        # where x or 2st overflows (z·t or t ~ 1e308) |x| is huge: z ≠ 0 and (1 − e^x)/z has no cancellation
+        phi = np.where(np.isinf(x) | np.isnan(phi), (1.0 - e) / z, phi)
         out = w0 / (e + w0 * phi)
-    return np.where(w0 == 0, 0.0, out)
+    return v.finite_result(np.where(w0 == 0, 0.0, out), "z, w0 and t", "the logistic flow")
 
 
 @lru_cache(maxsize=None)
@@ -730,8 +766,7 @@ def time_to_reach(z, w0, w1, lam, D, *, method="auto") -> float:
     w1 = v.real_scalar(w1, "w1")
     lam = v.regularization(lam)
     D = v.depth(D)
-    if method not in ("auto", "sympy", "quad"):
-        raise ValueError(f"method must be 'auto', 'sympy' or 'quad', got {method!r}")
+    method = v.choice(method, "method", ("auto", "sympy", "quad"))
     if w0 == 0 or w1 == 0 or np.sign(w0) != np.sign(w1):
         raise ValueError("w0 and w1 must be nonzero and of the same sign (the flow never crosses 0)")
     a = float(np.sign(w0)) * z
@@ -739,11 +774,14 @@ def time_to_reach(z, w0, w1, lam, D, *, method="auto") -> float:
     roots = [r ** (1.0 / D) for r in stationary_magnitudes(a, lam, D)] if a > 0 else []
     lo, hi = min(u0, u1), max(u0, u1)
     if any(lo <= r <= hi for r in roots):
-        raise ValueError("the interval between w0 and w1 must not contain a stationary point of the flow")
+        stationary = ", ".join(f"{float(np.sign(w0)) * r**D:.6g}" for r in roots)
+        raise ValueError("the interval between w0 and w1 must not contain a stationary point of the flow; for "
+                         f"these z, lam and D the flow is stationary at w = {stationary}")
     if u0 == u1:
         return 0.0
     if (u1 - u0) * _balanced_rate(u0, a, lam, D) <= 0:
-        raise ValueError("w1 must lie in the direction the flow moves from w0")
+        raise ValueError("w1 must lie in the direction the flow moves from w0; for these z, lam and D it moves "
+                         f"from w0 = {w0:.6g} toward {'zero' if _balanced_rate(u0, a, lam, D) < 0 else 'larger |w|'}")
     if method == "sympy" or (method == "auto" and lam == 0.0 and D <= 4 and a > 0):
         return _sympy_travel_time(u0, u1, a, lam, D)
     val, _err = quad(lambda u: 1.0 / _balanced_rate(u, a, lam, D), u0, u1, epsabs=0.0, epsrel=1e-12, limit=200)
@@ -789,7 +827,11 @@ def hitting_time(traj: Trajectory, level) -> np.ndarray:
     if traj.dense is None:
         raise ValueError("traj must come from a flow run with dense_output=True")
     shape = traj.w.shape[1:]
-    level = np.broadcast_to(v.finite_array(level, "level"), shape).reshape(-1)
+    level = v.finite_array(level, "level")
+    try:
+        level = np.broadcast_to(level, shape).reshape(-1)
+    except ValueError:
+        raise ValueError(f"level must broadcast to the weight shape {shape}, got shape {level.shape}") from None
     W = traj.w.reshape(traj.w.shape[0], -1)
     side = np.sign(W - level)
     crossed = side != side[0]
@@ -831,6 +873,12 @@ def escape_times(z, w0, lam, D, *, level=0.5, **solver_opts) -> np.ndarray:
     Returns
     -------
     ndarray, shape of ``w0``: hitting times (``inf`` where not reached).
+
+    Raises
+    ------
+    ValueError
+        If the flow never reaches ``level·z`` from the starts (a stationary point lies between,
+        or it moves toward zero: e.g. ``lam`` too large), or the simulated flow fails.
     """
     z = v.real_scalar(z, "z")
     w0 = v.finite_array(w0, "w0", ndim=1)
@@ -843,10 +891,15 @@ def escape_times(z, w0, lam, D, *, level=0.5, **solver_opts) -> np.ndarray:
         raise ValueError("z must be nonzero")
     if w0.size == 0 or np.any(w0 * z <= 0) or np.any(np.abs(w0) >= level * abs(z)):
         raise ValueError("w0 must be a non-empty 1-D array of the sign of z (nonzero), with |w0| < level·|z|")
-    T = time_to_reach(z, float(w0[np.argmin(np.abs(w0))]), level * z, lam, D, method="quad")
+    try:  # from the smallest start; every larger one then passes no stationary point either
+        T = time_to_reach(z, float(w0[np.argmin(np.abs(w0))]), level * z, lam, D, method="quad")
+    except ValueError as exc:
+        raise ValueError(f"level·z is never reached from w0 for these z, lam, D and level ({exc})") from None
     t = np.concatenate([[0.0], np.geomspace(min(1e-3, T / 10), 1.5 * T, 300)])
     solver_opts.setdefault("atol", 1e-30)
     tr = factor_flow(Scalar(np.full(w0.shape, z)), balanced_factors(w0, D), lam, t, dense_output=True, **solver_opts)
+    if not tr.success or tr.diverged:
+        raise ValueError(f"the simulated flow did not reach t = {t[-1]:.6g} ({tr.message}): adjust solver_opts")
     return hitting_time(tr, level * z)
 
 
@@ -867,9 +920,13 @@ def escape_exponent(w0, times, D) -> float:
         raise ValueError("w0 and times must be 1-D of the same length >= 3")
     order = np.argsort(-np.abs(w0))
     a, T = np.abs(w0[order]), times[order]
-    dT = np.diff(T)
-    if D <= 2:
-        return float(np.sum(dT * np.diff(-np.log(a))) / np.sum(np.diff(-np.log(a)) ** 2))
+    if a[-1] == 0 or np.any(np.diff(a) == 0):
+        raise ValueError("w0 must hold nonzero starts of distinct magnitudes")
+    with np.errstate(over="ignore", invalid="ignore"):
+        dT = v.finite_result(np.diff(T), "times", "the differences of the times")
+        if D <= 2:
+            slope = np.sum(dT * np.diff(-np.log(a))) / np.sum(np.diff(-np.log(a)) ** 2)
+            return float(v.finite_result(slope, "w0 and times", "the fitted slope"))
     if np.any(dT <= 0):
         raise ValueError("times must grow as |w0| shrinks")
     return float(np.polyfit(np.log(a[:-1]), np.log(dT), 1)[0])

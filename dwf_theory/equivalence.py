@@ -189,8 +189,12 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
     lam = v.regularization(lam)
     D = v.depth(D)
     tol, max_iter = _check_options(tol, max_iter)
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    method = v.choice(method, "method", _METHODS)
+    polish = v.flag(polish, "polish")
+    if lr is not None:
+        lr = v.positive(lr, "lr")
+        if method != "gd":
+            raise ValueError("lr applies to method='gd' only")
     p = int(np.prod(loss.shape, dtype=int))
     if polish or (method == "gd" and lr is None):
         v.allocation((D * p) ** 2, "D and loss.shape (the Hessian of F has (D·p)² entries; it is formed for "
@@ -365,8 +369,8 @@ def fit_lq(loss, lam, D, w0=None, *, method="auto", step=None, tol=1e-10, max_it
     tol, max_iter = _check_options(tol, max_iter)
     if step is not None:
         step = v.positive(step, "step")
-    if method not in _LQ_METHODS:
-        raise ValueError(f"method must be one of {_LQ_METHODS}, got {method!r}")
+    method = v.choice(method, "method", _LQ_METHODS)
+    polish = v.flag(polish, "polish")
     if method == "auto":
         method = "cd" if isinstance(loss, LeastSquares) and step is None else "prox-grad"
     if method == "cd":
@@ -615,6 +619,8 @@ def lasso_reference(loss, lam, *, tol=1e-14, max_iter=1_000_000) -> np.ndarray:
     if not isinstance(loss, LeastSquares):
         raise TypeError(f"loss must be a LeastSquares loss, got {type(loss).__name__}")
     lam = v.positive(lam, "lam")  # scikit-learn requires alpha > 0 (alpha = 0 is plain least squares)
+    tol = v.positive(tol, "tol")
+    max_iter = v.whole_number(max_iter, "max_iter", 1)
     from sklearn.linear_model import Lasso
 
     model = Lasso(alpha=lam, fit_intercept=False, tol=tol, max_iter=max_iter)

@@ -98,14 +98,15 @@ def balanced_eigenvalues(w, lam, D, *, curvature=1.0, grad=None):
         if D == 1:  # F = L(ω) + λω²: a single eigenvalue, no direction across
             return v.finite_result(c + 2.0 * lam, names, "the Hessian eigenvalue"), np.full_like(a, -np.inf)
         s = _signed_slope(w, lam, D, g)
-        decay = (2.0 / D) * lam  # 2λ/D, formed without overflowing 2λ
+        decay = 2.0 * (lam / D)  # 2λ/D, formed without overflowing 2λ
         along = D * c * a ** (2.0 - 2.0 / D) + (D - 1) * s + decay
         across = decay - s
         if D == 2 and g is not None:
             zero = w == 0
             along = np.where(zero, lam + np.abs(s), along)
             across = np.where(zero, lam - np.abs(s), across)
-    return v.finite_result(along, names, "the Hessian eigenvalues"), v.finite_result(across, names, "the Hessian eigenvalues")
+    what = "the Hessian eigenvalues"
+    return v.finite_result(along, names, what), v.finite_result(across, names, what)
 
 
 def _signed_slope(w: np.ndarray, lam: float, D: int, g: np.ndarray | None) -> np.ndarray:
@@ -117,7 +118,7 @@ def _signed_slope(w: np.ndarray, lam: float, D: int, g: np.ndarray | None) -> np
     if g is None:
         if D == 2 and np.any(w == 0):
             raise ValueError("grad (L'(w)) must be given for D = 2 at w = 0: the spectrum there is lam ± |L'(0)|")
-        return np.where(w != 0, -(2.0 / D) * lam, 0.0)
+        return np.where(w != 0, -2.0 * (lam / D), 0.0)
     if D == 2:
         return np.where(w != 0, np.sign(w) * g, np.abs(g))  # at 0 the pair (λ+|g|, λ−|g|)
     return np.sign(w) * g * np.abs(w) ** ((D - 2.0) / D)
@@ -208,7 +209,7 @@ def factorized_hessian(loss, factors, lam) -> np.ndarray:
         idx = np.arange(p)
         H[:, idx, :, idx] += np.moveaxis(g * Q, -1, 0)
         H = H.reshape(D * p, D * p)
-        H[np.diag_indices(D * p)] += (2.0 / D) * lam
+        H[np.diag_indices(D * p)] += 2.0 * (lam / D)
     return v.finite_result(H, "factors and lam", "the Hessian of F")
 
 
@@ -292,7 +293,7 @@ def scalar_critical_points(z, lam, D) -> tuple[CriticalPoint, ...]:
             elif D == 2:
                 eig = np.array([lam - abs(z), lam + abs(z)])
             else:
-                eig = np.full(D, (2.0 / D) * lam)
+                eig = np.full(D, 2.0 * (lam / D))
             v.finite_result(eig, names, "the Hessian eigenvalues at the origin")
             origin = v.finite_result(0.5 * z * z, names, "the objective at the origin")
             points.append(CriticalPoint(0.0, np.zeros(D), _kind(eig), eig, origin))
@@ -302,7 +303,9 @@ def scalar_critical_points(z, lam, D) -> tuple[CriticalPoint, ...]:
                 along, across = balanced_eigenvalues(w, lam, D, grad=w - z)
                 obj = prox_objective(z, w, lam, D)
             except ValueError:
-                raise ValueError(f"the critical points overflow float64 for these {names}: use smaller magnitudes") from None
+                raise ValueError(
+                    f"the critical points overflow float64 for these {names}: use smaller magnitudes"
+                ) from None
             eig = np.sort(np.concatenate([[float(along)], np.full(D - 1, float(across))]))
             points.append(CriticalPoint(float(w), balanced_factors(w, D), _kind(eig), eig, float(obj)))
     return tuple(points)

@@ -120,12 +120,9 @@ def factor_penalty(factors) -> float:
     ``ValueError`` if the sum of squares overflows float64.
     """
     factors = v.factor_array(factors)
-    return v.finite_result(_factor_penalty(factors), "factors", "the factor penalty")
-
-
-def _factor_penalty(factors: np.ndarray) -> float:
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.sum(factors * factors) / factors.shape[0])
+        value = float(np.sum(factors * factors) / factors.shape[0])
+    return v.finite_result(value, "factors", "the factor penalty")
 
 
 def lq_penalty(w, D) -> float:
@@ -173,7 +170,7 @@ def factorized_objective(loss, factors, lam) -> float:
     lam = v.regularization(lam)
     w = _product(factors)
     with np.errstate(over="ignore", invalid="ignore"):
-        value = float(loss.loss(w) + lam * _factor_penalty(factors))
+        value = float(loss.loss(w) + lam * np.sum(factors * factors) / factors.shape[0])
     return v.finite_result(value, "factors and lam", "the objective F")
 
 

@@ -41,6 +41,10 @@ from .prox import existence_threshold, threshold
 INIT_LR_NAMES = ("diverged", "zero", "nonzero", "not converged")
 DIVERGED, ZERO, NONZERO, NOT_CONVERGED = range(4)
 
+#: Largest ``steps`` of :func:`init_lr_phase` and :func:`threshold_phase_gd` (each step is a few vectorized
+#: NumPy operations, ~10 µs on a small grid: 10⁶ steps keep a call within about a minute).
+MAX_STEPS = 10**6
+
 #: Label names of :func:`threshold_phase`.
 THRESHOLD_NAMES = ("zero only", "zero global, nonzero local", "nonzero global")
 
@@ -60,7 +64,9 @@ class PhaseDiagram:
         What ``x`` and ``y`` are (e.g. ``'alpha'`` and ``'lr'``).
     overlays : dict of str to float or ndarray
         Curves and levels to draw on the diagram (documented by the function that
-        made it). Arrays hold ``NaN`` only where documented (no curve there).
+        made it). A value that does not exist for the problem (no curve there) is
+        ``None`` for a number and masked (a :class:`numpy.ma.MaskedArray`, ``NaN`` under
+        the mask) for an array: no overlay holds a bare ``NaN``.
     params : dict
         The parameters the diagram was computed with.
     """
@@ -118,6 +124,10 @@ class SparsityPhase:
 def _grid(values, name: str, *, minimum: float | None = None, strict: bool = False) -> np.ndarray:
     """A non-empty 1-D grid of finite numbers, optionally ``>= minimum`` (``> minimum`` with ``strict``)."""
     arr = v.finite_array(values, name)
+    if isinstance(values, (bool, np.bool_)) or getattr(values, "dtype", None) == np.bool_ or (
+        isinstance(values, (list, tuple)) and any(isinstance(x, (bool, np.bool_)) for x in values)
+    ):
+        raise TypeError(f"{name} must be a 1-D grid of real numbers, got booleans")
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1 or arr.size == 0:
@@ -130,6 +140,10 @@ def _grid(values, name: str, *, minimum: float | None = None, strict: bool = Fal
 # --------------------------------------------------------------------------- #
 # the balanced 1-D map of a scalar loss (the fast path) and the factor-level GD
 # --------------------------------------------------------------------------- #
+
+
+#: Above this exponent :func:`_power` calls ``np.power`` (repeated products cost O(k)).
+_POWER_LOOP_MAX = 32
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,8 @@ def _power(a: np.ndarray, k: int, out: np.ndarray | None = None) -> np.ndarray:
     if k == 0:
         out[...] = 1.0
         return out
+    if k > _POWER_LOOP_MAX:  # large depths: one np.power instead of k − 1 products
+        return np.power(a, k, out=out)
     np.copyto(out, a)
     for _ in range(k - 1):
         out *= a
@@ -419,7 +435,7 @@ def _stability_overlays(loss: Loss, lam: float, D: int) -> dict:
 
     w_star = _nonzero_minimum(loss, lam, D)
     if w_star is None:
-        return {"max_stable_lr": math.nan, "balanced_stable_lr": math.nan, "w_star": None}
+        return {"max_stable_lr": None, "balanced_stable_lr": None, "w_star": None}
     if isinstance(loss, Scalar):
         nz = w_star != 0
         ws = np.asarray(w_star)[nz] if np.ndim(w_star) else np.asarray([w_star])
@@ -433,7 +449,7 @@ def _stability_overlays(loss: Loss, lam: float, D: int) -> dict:
 
     H = factorized_hessian(loss, balanced_factors(w_star, D), lam)
     lmax = float(np.max(np.linalg.eigvalsh(H)))
-    return {"max_stable_lr": 2.0 / lmax if lmax > 0 else math.inf, "balanced_stable_lr": math.nan, "w_star": w_star}
+    return {"max_stable_lr": 2.0 / lmax if lmax > 0 else None, "balanced_stable_lr": None, "w_star": w_star}
 
 
 def _trapped(a: np.ndarray, z: np.ndarray, eta: np.ndarray, c2: float, D: int) -> np.ndarray:
@@ -488,7 +504,7 @@ def _basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts, rounds: int = 3
 
 def _basin_overlays(loss: Loss, run: _Run, lam, D, alphas, lrs, steps, run_opts, *, basin: bool) -> dict:
     """The ``'saddle_alpha'`` and ``'basin_edge'`` overlays of :func:`init_lr_phase` (scalar 0-d ``z`` only)."""
-    out = {"saddle_alpha": math.nan, "basin_edge": np.full(lrs.size, np.nan)}
+    out = {"saddle_alpha": None, "basin_edge": np.ma.masked_invalid(np.full(lrs.size, np.nan))}
     if not (isinstance(loss, Scalar) and loss.z.size == 1):
         return out
     from .landscape import scalar_critical_points
@@ -500,7 +516,7 @@ def _basin_overlays(loss: Loss, run: _Run, lam, D, alphas, lrs, steps, run_opts,
     if basin:
         lr = np.repeat(lrs, alphas.size)
         inside = _in_basin(run, z, lr, lam, D).reshape(lrs.size, alphas.size)
-        out["basin_edge"] = _basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts)
+        out["basin_edge"] = np.ma.masked_invalid(_basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts))
     return out
 
 
@@ -530,7 +546,8 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
     lam : float >= 0
     D : int >= 1
     alphas, lrs : 1-D array_like of numbers > 0, non-empty
-    steps : int >= 1
+    steps : int, 1 <= steps <= MAX_STEPS (10⁶)
+        Gradient-descent steps per run; the limit keeps a call within minutes.
     bound, zero_tol, grad_tol : float > 0
         The thresholds of the label rule (defaults 1e6, 1e-6, 1e-8).
     active_set : bool
@@ -547,19 +564,21 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
         ``x = alphas``, ``y = lrs``. ``overlays``:
 
         * ``'max_stable_lr'`` — ``2/λ_max`` of the Hessian of F at the balanced
-          nonzero minimum (:func:`dwf_theory.landscape.max_stable_lr`); ``NaN`` if
-          there is no nonzero minimum.
+          nonzero minimum (:func:`dwf_theory.landscape.max_stable_lr`); ``None`` if
+          there is no nonzero minimum (or, for a general loss, if the Hessian there has no
+          positive eigenvalue: no learning rate is unstable).
         * ``'balanced_stable_lr'`` — ``2/h`` with ``h`` the Hessian eigenvalue along the
           balanced direction: the stability edge of the balanced map (scalar losses;
-          ``≥ max_stable_lr``, as balanced GD never leaves the balanced line).
+          ``≥ max_stable_lr``, as balanced GD never leaves the balanced line); ``None``
+          for other losses or without a nonzero minimum.
         * ``'saddle_alpha'`` — ``|w_s|^{1/D}`` for the nonzero saddle ``w_s`` between the
           origin and the minimum (``D ≥ 3``, scalar 0-d ``z``): the origin's basin
-          boundary for gradient flow (small ``η``); ``NaN`` if there is none.
+          boundary for gradient flow (small ``η``); ``None`` if there is none.
         * ``'basin_edge'`` — array over ``lrs``: the α at which the origin's basin,
           entered from the smallest α, ends — a run is in it when it ends at zero or
           inside the trap ``κ+ < 1`` around the origin, from which it provably tends
-          to 0 — refined on the balanced map (``NaN`` where the smallest α is not
-          in the basin).
+          to 0 — refined on the balanced map; a masked array, masked where the smallest
+          α is not in the basin (and everywhere for other losses or ``basin=False``).
         * ``'w_star'`` — the nonzero minimum used for the stability overlays (``None`` if none).
         * ``'steps_taken'`` — array like ``labels``: steps each run took.
     """
@@ -568,24 +587,28 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
     D = v.depth(D)
     alphas = _grid(alphas, "alphas", minimum=0.0, strict=True)
     lrs = _grid(lrs, "lrs", minimum=0.0, strict=True)
-    steps = v.whole_number(steps, "steps", 1)
+    steps = v.whole_number(steps, "steps", 1, MAX_STEPS)
     bound = v.positive(bound, "bound")
     zero_tol = v.positive(zero_tol, "zero_tol")
     grad_tol = v.positive(grad_tol, "grad_tol")
+    active_set = v.flag(active_set, "active_set")
+    basin = v.flag(basin, "basin")
     check_every = v.whole_number(check_every, "check_every", 1)
     n_lr, n_a = lrs.size, alphas.size
+    size = max(int(np.prod(loss.shape)), 1)
+    v.allocation((1 if isinstance(loss, Scalar) else D) * n_lr * n_a * size, "alphas, lrs, D and the loss's size")
     a0 = np.tile(alphas, n_lr)
     lr = np.repeat(lrs, n_a)
     run_opts = dict(bound=bound, zero_tol=zero_tol, grad_tol=grad_tol, check_every=check_every)
     if isinstance(loss, Scalar):
         z = loss.z.reshape(-1)
         run = _balanced_scalar_run(a0[:, None] * np.ones((1, z.size)), z, lr, lam, D, steps,
-                                   active_set=bool(active_set), **run_opts)
+                                   active_set=active_set, **run_opts)
     else:
         run = _factor_run(loss, a0, lr, lam, D, steps, **run_opts)
     labels = run.codes.reshape(n_lr, n_a).astype(np.int64)
     overlays = _stability_overlays(loss, lam, D)
-    overlays.update(_basin_overlays(loss, run, lam, D, alphas, lrs, steps, run_opts, basin=bool(basin)))
+    overlays.update(_basin_overlays(loss, run, lam, D, alphas, lrs, steps, run_opts, basin=basin))
     overlays["steps_taken"] = run.steps.reshape(n_lr, n_a)
     params = {"lam": lam, "D": D, "steps": steps, "bound": bound, "zero_tol": zero_tol, "grad_tol": grad_tol}
     return PhaseDiagram(labels, INIT_LR_NAMES, alphas, lrs, "alpha", "lr", overlays, params)
@@ -598,8 +621,13 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
 
 def _thresholds(lams: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray]:
     """``τ(λ)`` and ``z_exist(λ)`` over the grid ``lams``."""
-    tau = np.array([threshold(lam, D) for lam in lams])
-    zex = np.array([existence_threshold(lam, D) for lam in lams])
+    try:
+        tau = np.array([threshold(lam, D) for lam in lams])
+        zex = np.array([existence_threshold(lam, D) for lam in lams])
+    except ValueError as exc:  # a λ whose threshold overflows: name the grid it came from
+        raise ValueError(f"lams: {exc}") from exc
+    v.finite_result(tau, "lams", "the threshold τ(λ)")
+    v.finite_result(zex, "lams", "the existence threshold z_exist(λ)")
     return tau, zex
 
 
@@ -651,7 +679,9 @@ def _best_nonzero_minimum(z, lam, D, starts, steps, lr_scale, grad_tol) -> np.nd
     top = 1.1 * z ** (1.0 / D)
     a = (top[:, None] * np.logspace(-3, 0, starts)).reshape(-1)
     lam_b, z_b, top_b = (np.repeat(x, starts) for x in (lam, z, top))
-    h = (2 * D - 1) * top_b ** (2 * D - 2) + (D - 1) * z_b * top_b ** max(D - 2, 0) + 2.0 * lam_b / D
+    with np.errstate(over="ignore"):
+        h = (2 * D - 1) * top_b ** (2 * D - 2) + (D - 1) * z_b * top_b ** max(D - 2, 0) + 2.0 * lam_b / D
+    v.finite_result(h, "zs and lams", "the curvature bound h = (2D − 1)ā^{2D−2} + (D − 1)|z|ā^{D−2} + 2λ/D")
     eta = lr_scale / h
     c2 = 2.0 * lam_b / D
     for _ in range(steps):
@@ -679,19 +709,34 @@ def threshold_phase_gd(zs, lams, D, *, starts=24, steps=4000, lr_scale=0.9, grad
     ``'zero only'`` if no start found a nonzero minimum, else ``'nonzero global'`` if the
     best nonzero minimum has ``F < F(0) = ½z²``, else ``'zero global, nonzero local'``.
 
+    Parameters
+    ----------
+    zs : 1-D array_like, finite numbers, non-empty
+    lams : 1-D array_like, numbers >= 0, non-empty
+    D : int >= 1
+    starts : int >= 1
+        Balanced starts per ``(z, λ)``; ``starts · len(zs) · len(lams) <= 10⁸``.
+    steps : int, 1 <= steps <= MAX_STEPS (10⁶)
+    lr_scale : float in (0, 2)
+        Learning rate in units of ``1/h`` (gradient descent is unstable from 2 on).
+    grad_tol : float > 0
+
     Returns
     -------
     PhaseDiagram like :func:`threshold_phase`, with overlays ``'found_nonzero'`` (bool
-    array) and ``'best_objective'`` (F at the best nonzero minimum found; ``NaN`` where
+    array) and ``'best_objective'`` (F at the best nonzero minimum found; a masked array, masked where
     none was found).
     """
     zs = _grid(zs, "zs")
     lams = _grid(lams, "lams", minimum=0.0)
     D = v.depth(D)
     starts = v.whole_number(starts, "starts", 1)
-    steps = v.whole_number(steps, "steps", 1)
+    steps = v.whole_number(steps, "steps", 1, MAX_STEPS)
     lr_scale = v.positive(lr_scale, "lr_scale")
+    if not lr_scale < 2.0:
+        raise ValueError(f"lr_scale must lie in (0, 2) (gradient descent is unstable from 2 on), got {lr_scale}")
     grad_tol = v.positive(grad_tol, "grad_tol")
+    v.allocation(starts * zs.size * lams.size, "starts, zs and lams")
     L, Z = np.meshgrid(lams, zs, indexing="ij")
     best = _best_nonzero_minimum(np.abs(Z).reshape(-1), L.reshape(-1), D, starts, steps, lr_scale,
                                  grad_tol).reshape(L.shape)
@@ -699,7 +744,7 @@ def threshold_phase_gd(zs, lams, D, *, starts=24, steps=4000, lr_scale=0.9, grad
     labels = np.where(~any_found, 0, np.where(best < 0.5 * Z * Z, 2, 1))
     tau, zex = _thresholds(lams, D)
     overlays = {"tau": tau, "z_exist": zex, "found_nonzero": any_found,
-                "best_objective": np.where(any_found, best, np.nan)}
+                "best_objective": np.ma.masked_array(np.where(any_found, best, np.nan), mask=~any_found)}
     return PhaseDiagram(labels.astype(np.int64), THRESHOLD_NAMES, zs, lams, "z", "lam", overlays,
                         {"D": D, "starts": starts, "steps": steps})
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.patches import Patch
+
+from . import _validate as v
+
+__all__ = ["PHASE_COLORS", "phase_diagram", "sparsity_phase", "history"]
 
 #: Colour of every label name of :data:`dwf_theory.phase.INIT_LR_NAMES` and :data:`~dwf_theory.phase.THRESHOLD_NAMES`.
 PHASE_COLORS = {
@@ -23,10 +28,20 @@ PHASE_COLORS = {
 }
 
 
-def _axes(ax, figsize):
+def _axes(ax, figsize, name: str = "ax"):
+    """``ax`` if it is a matplotlib Axes, new axes when ``None``; ``TypeError`` naming ``name`` otherwise."""
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"{name} must be a matplotlib Axes or None, got {type(ax).__name__}")
     return ax
+
+
+def _result(obj, cls, name: str):
+    """``obj`` if it is an instance of ``cls`` (a result type of the library), else ``TypeError`` naming ``name``."""
+    if not isinstance(obj, cls):
+        raise TypeError(f"{name} must be a {cls.__module__}.{cls.__name__}, got {type(obj).__name__}")
+    return obj
 
 
 def phase_diagram(pd, ax=None, *, legend: bool = True):
@@ -44,6 +59,13 @@ def phase_diagram(pd, ax=None, *, legend: bool = True):
     -------
     matplotlib Axes
     """
+    from .phase import PhaseDiagram
+
+    _result(pd, PhaseDiagram, "pd")
+    unknown = [n for n in pd.names if n not in PHASE_COLORS]
+    if unknown:
+        raise ValueError(f"pd.names must be label names of PHASE_COLORS, got unknown {unknown}")
+    legend = v.flag(legend, "legend")
     ax = _axes(ax, (5.0, 4.2))
     colors = [PHASE_COLORS[n] for n in pd.names]
     norm = BoundaryNorm(np.arange(len(colors) + 1) - 0.5, len(colors))
@@ -64,6 +86,10 @@ def sparsity_phase(sp, ax=None, *, colorbar: bool = True):
     -------
     matplotlib Axes
     """
+    from .phase import SparsityPhase
+
+    _result(sp, SparsityPhase, "sp")
+    colorbar = v.flag(colorbar, "colorbar")
     ax = _axes(ax, (5.5, 4.2))
     rows = np.arange(len(sp.depths))
     mesh = ax.pcolormesh(sp.lams, rows, sp.zero_fraction, shading="nearest", cmap="viridis", vmin=0, vmax=1,
@@ -88,8 +114,13 @@ def history(hist, axes=None):
     -------
     the three Axes; the sparsity panel carries a twin axis with the compression ratio.
     """
+    from .trainer.train import History
+
+    _result(hist, History, "hist")
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(10.5, 3.3))
+    elif not (hasattr(axes, "__len__") and len(axes) == 3 and all(isinstance(a, Axes) for a in axes)):
+        raise TypeError(f"axes must be a sequence of three matplotlib Axes or None, got {axes!r:.80}")
     ep = hist.column("epoch")
     axes[0].plot(ep, hist.column("train_loss"), label="train loss")
     axes[0].plot(ep, hist.column("test_loss"), label="test loss")

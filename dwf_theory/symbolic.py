@@ -98,7 +98,7 @@ def _depth(D) -> int:
 
 
 def _expression(x, name: str):
-    """A SymPy expression, or a finite Python/NumPy number converted to one (``TypeError`` naming ``name`` otherwise)."""
+    """A SymPy expression, or a finite number converted to one (``TypeError`` naming ``name`` otherwise)."""
     if isinstance(x, sp.Basic):
         return x
     if isinstance(x, numbers.Number) and not isinstance(x, (bool, np.bool_)):

@@ -399,6 +399,6 @@ def sparsity_report(module, zero_tol) -> ModuleSparsityReport:
     with torch.no_grad():
         weights = [w.detach().to("cpu", torch.float64).numpy() for _, w in named]
     base = _report_of_weights(weights, zero_tol)
-    collapsed = tuple(name for (name, _), dens in zip(named, base.layer_density) if dens < 0.0)
+    collapsed = tuple(name for (name, _), dens in zip(named, base.layer_density) if dens == 0.0)
     return ModuleSparsityReport(**{f.name: getattr(base, f.name) for f in fields(base)},
                                 layer_names=tuple(name for name, _ in named), collapsed_layers=collapsed)

@@ -55,7 +55,9 @@ def test_depths_above_the_symbolic_limit_are_refused_with_the_limit():
             fn(11)
 
 
-@pytest.mark.parametrize("bad, exc", [(None, TypeError), ("x", TypeError), (object(), TypeError), (float("nan"), ValueError)])
+@pytest.mark.parametrize(
+    "bad, exc", [(None, TypeError), ("x", TypeError), (object(), TypeError), (float("nan"), ValueError)]
+)
 def test_equal_names_a_bad_argument(bad, exc):
     x = sp.Symbol("x")
     with pytest.raises(exc, match="b must be"):

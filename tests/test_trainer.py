@@ -32,7 +32,7 @@ from dwf_theory.trainer import (
     train,
     value_and_grad,
 )
-from dwf_theory.trainer.optim import sgd_momentum_step, zeros_like_params
+from dwf_theory.trainer.optim import sgd_momentum_step
 
 
 def _problem(sizes, D, loss, seed, n=7, activation="tanh"):
@@ -164,7 +164,7 @@ def test_sgd_momentum_matches_the_pytorch_convention():
     params = [{"factors": rng.normal(size=(2, 3, 4)), "bias": rng.normal(size=4)}]
     start = {k: a.copy() for k, a in params[0].items()}
     g = [{"factors": rng.normal(size=(2, 3, 4)), "bias": rng.normal(size=4)}]
-    vel = zeros_like_params(params)
+    vel = [{k: np.zeros_like(a) for k, a in p.items()} for p in params]
     mu, rates = 0.9, 0.1 * np.arange(1, 8)
     for lr in rates:
         sgd_momentum_step(params, g, vel, lr, mu)

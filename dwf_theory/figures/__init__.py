@@ -17,7 +17,10 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
+from .. import _validate as v
 from . import dynamics, initialization, phase, solvers, theory, trainer
+
+__all__ = ["FIGURES", "STYLE", "write_all", "default_out"]
 
 #: Every figure of the gallery, by file stem, in the order they are written.
 FIGURES = {
@@ -55,10 +58,21 @@ _METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "ModDate":
 
 
 def write_all(out, *, quick: bool = False, names=None, progress: bool = True) -> list[Path]:
-    """Write the named figures (all when ``None``) to ``out`` as PNG and PDF; return the paths."""
+    """Write the named figures (all when ``None``) to the folder ``out`` as PNG and PDF; return the paths.
+
+    ``out`` is a path (``str`` or ``os.PathLike``; created if missing), ``names`` a list of keys of
+    :data:`FIGURES` or ``None``, ``quick`` and ``progress`` are ``True`` or ``False``.
+    """
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"out must be a folder path (str or os.PathLike), got {type(out).__name__}")
     out = Path(out)
-    names = list(FIGURES) if names is None else list(names)
-    unknown = [n for n in names if n not in FIGURES]
+    quick, progress = v.flag(quick, "quick"), v.flag(progress, "progress")
+    if names is None:
+        names = list(FIGURES)
+    elif isinstance(names, str) or not hasattr(names, "__iter__"):
+        raise TypeError(f"names must be a list of figure names or None, got {type(names).__name__}")
+    names = list(names)
+    unknown = [n for n in names if not isinstance(n, str) or n not in FIGURES]
     if unknown:
         raise ValueError(f"names must be figures of FIGURES; unknown: {unknown}; known: {sorted(FIGURES)}")
     out.mkdir(parents=True, exist_ok=True)

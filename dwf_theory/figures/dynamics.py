@@ -5,11 +5,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import _validate as v
 from .. import dynamics
 from ..landscape import max_stable_lr
 from ..losses import Scalar
 from ..penalty import balanced_factors
 from ..prox import prox
+
+__all__ = ["hyperbolas", "depth", "escape_time", "stability_edge"]
 
 
 def hyperbolas(*, quick: bool = False):
@@ -18,6 +21,7 @@ def hyperbolas(*, quick: bool = False):
     The imbalance ``ω₁² − ω₂²`` obeys ``dδ/dt = −(4λ/D)δ`` (derived here): the flows run on the
     conserved hyperbolas at λ = 0 and collapse onto the balanced diagonals under λ > 0.
     """
+    quick = v.flag(quick, "quick")
     z = 1.0
     angles = np.linspace(0.05, 2 * np.pi - 0.05, 10 if quick else 16)
     starts = np.stack([1.6 * np.cos(angles), 1.6 * np.sin(angles)])  # (2, n) factors
@@ -47,6 +51,7 @@ def depth(*, quick: bool = False):
 
     The collapsed flow of balanced factors (derived here): depth delays the escape from a small start.
     """
+    quick = v.flag(quick, "quick")
     t = np.concatenate([[0.0], np.geomspace(1e-2, 1e3, 80 if quick else 600)])
     fig, ax = plt.subplots(figsize=(5.6, 4.0))
     for D in range(1, 7):
@@ -63,6 +68,7 @@ def escape_time(*, quick: bool = False):
 
     ``T ~ log(1/w0)`` for D = 2 and ``T ~ w0^{−(1−2/D)}`` for D ≥ 3 (derived here from the balanced flow).
     """
+    quick = v.flag(quick, "quick")
     w0 = 10.0 ** -np.arange(2.0, 9.0 if quick else 13.0, 1.0 if quick else 0.5)
     fig, ax = plt.subplots(figsize=(5.6, 4.2))
     for D in range(2, 7):
@@ -82,6 +88,7 @@ def stability_edge(*, quick: bool = False):
     Below the edge the iterates converge; above it they oscillate with period 2 and leave (the
     classical stability condition of gradient descent at a minimum).
     """
+    quick = v.flag(quick, "quick")
     z, lam, D = 2.0, 0.3, 3
     w = float(prox(z, lam, D))
     edge = max_stable_lr(w, lam, D)

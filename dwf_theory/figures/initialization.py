@@ -5,7 +5,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import _validate as v
 from ..initialization import init_factors, product_density, small_mass
+
+__all__ = ["product_densities", "mass_near_zero"]
 
 
 def product_densities(*, quick: bool = False):
@@ -14,6 +17,7 @@ def product_densities(*, quick: bool = False):
     ``p(x) = (2π)^{−D/2} s^{−D} G^{D,0}_{0,D}(x²/(2^D s^{2D}) | 0,…,0)``, ``s = σ_w^{1/D}`` (Springer &
     Thompson 1970); kurtosis ``3^D``.
     """
+    quick = v.flag(quick, "quick")
     rng = np.random.default_rng(5)
     n_mc = 20_000 if quick else 400_000
     x = np.linspace(0.01, 8.0, 120 if quick else 600)
@@ -36,6 +40,7 @@ def product_densities(*, quick: bool = False):
 
 def mass_near_zero(*, quick: bool = False):
     """``P(|w| < ε)`` of VarMatch products against D (exact, with Monte Carlo), for several ε/σ_w (claim C45)."""
+    quick = v.flag(quick, "quick")
     depths = np.arange(1, 11 if quick else 13)
     rng = np.random.default_rng(9)
     n_mc = 20_000 if quick else 200_000

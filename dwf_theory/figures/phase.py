@@ -5,10 +5,13 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import _validate as v
 from .. import phase
 from .. import plot as draw
 from ..datasets import sparse_regression
 from ..losses import Scalar
+
+__all__ = ["init_lr_phase", "threshold_phase", "sparsity_phase"]
 
 
 def init_lr_phase(*, quick: bool = False):
@@ -17,6 +20,7 @@ def init_lr_phase(*, quick: bool = False):
     Overlays: 2/λ_max at the nonzero minimum (dashed), the balanced map's edge 2/h (dotted),
     the origin's basin edge (black) and, for D ≥ 3, the saddle α_s (gradient-flow limit).
     """
+    quick = v.flag(quick, "quick")
     n, steps = (48, 600) if quick else (256, 2000)
     alphas, lrs = np.logspace(-2, 0.5, n), np.logspace(-2, 1, n)
     fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.3), sharey=True)
@@ -24,13 +28,13 @@ def init_lr_phase(*, quick: bool = False):
         pd = phase.init_lr_phase(Scalar(1.0), 0.1, D, alphas, lrs, steps)
         draw.phase_diagram(pd, ax, legend=D == 2)
         ov = pd.overlays
-        if np.isfinite(ov["max_stable_lr"]):
+        if ov["max_stable_lr"] is not None:
             ax.axhline(ov["max_stable_lr"], color="k", ls="--", lw=1.0, label="2/λ_max at w*")
-        if np.isfinite(ov["balanced_stable_lr"]) and ov["balanced_stable_lr"] > ov["max_stable_lr"] * (1 + 1e-9):
+        if ov["balanced_stable_lr"] is not None and ov["balanced_stable_lr"] > ov["max_stable_lr"] * (1 + 1e-9):
             ax.axhline(ov["balanced_stable_lr"], color="k", ls=":", lw=1.0, label="2/h (balanced)")
-        if np.any(np.isfinite(ov["basin_edge"])):
+        if np.ma.count(ov["basin_edge"]):  # the edge where it exists (masked elsewhere)
             ax.plot(ov["basin_edge"], lrs, color="k", lw=1.4, label="origin's basin edge")
-        if np.isfinite(ov["saddle_alpha"]):
+        if ov["saddle_alpha"] is not None:
             ax.axvline(ov["saddle_alpha"], color="w", ls="-.", lw=0.9, label="saddle α_s")
         ax.set(xscale="log", yscale="log", xlabel="α (balanced start ω_d = α)", title=f"D = {D}")
         if D == 3:  # the label colours are in the legend of the first panel
@@ -42,6 +46,7 @@ def init_lr_phase(*, quick: bool = False):
 
 def threshold_phase(*, quick: bool = False):
     """Regions of ½(w−z)² + λ|w|^{2/D} in (z, λ) for D = 2, 3, 5, with τ(λ) and z_exist(λ)."""
+    quick = v.flag(quick, "quick")
     lams = np.linspace(0.0, 1.0, 80 if quick else 400)
     zs = np.linspace(-3.0, 3.0, 120 if quick else 600)
     fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.2), sharey=True)
@@ -63,6 +68,7 @@ def threshold_phase(*, quick: bool = False):
 
 def sparsity_phase(*, quick: bool = False):
     """Fraction of exact zeros of the L_{2/D} fit on a sparse regression, over (D, λ)."""
+    quick = v.flag(quick, "quick")
     n, p, k = (40, 20, 4) if quick else (100, 60, 8)
     loss, _ = sparse_regression(n, p, k, rng=11)
     depths = [1, 2, 3, 4, 6] if quick else [1, 2, 3, 4, 5, 6, 8, 10]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import _validate as v
 from ..prox import prox
+
+__all__ = ["prox_curves", "penalty_shapes"]
 
 
 def prox_curves(*, quick: bool = False):
@@ -14,6 +17,7 @@ def prox_curves(*, quick: bool = False):
     Ridge ``z/(1 + 2λ)`` (D = 1), soft thresholding (D = 2), the L_q thresholding with a jump
     (D ≥ 3; Xu et al. 2012 for q = ½, Cao et al. 2013) and hard thresholding in the limit.
     """
+    quick = v.flag(quick, "quick")
     lam = 1.0
     z = np.linspace(-4, 4, 401 if quick else 4001)
     fig, ax = plt.subplots(figsize=(5.2, 4.0))
@@ -29,6 +33,7 @@ def prox_curves(*, quick: bool = False):
 
 def penalty_shapes(*, quick: bool = False):
     """The collapsed penalty ``|w|^{2/D}`` for D = 1..6 and its L0 limit as D → ∞ (Kolb et al., ICLR 2025)."""
+    quick = v.flag(quick, "quick")
     w = np.linspace(-2, 2, 401 if quick else 2001)
     fig, ax = plt.subplots(figsize=(5.2, 4.0))
     for D in range(1, 7):

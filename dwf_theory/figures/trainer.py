@@ -11,9 +11,12 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
+from .. import _validate as v
 from .. import plot as draw
 from .. import trainer
 from ..trainer.experiments import REGIMES
+
+__all__ = ["accuracy_compression", "learning_phases", "layer_density", "init_lr_regimes"]
 
 
 def _executor(quick: bool):
@@ -23,6 +26,7 @@ def _executor(quick: bool):
 
 def accuracy_compression(*, quick: bool = False):
     """(a) Test accuracy against compression ratio on digits: DWF D = 2, 3, 4 over λ vs D = 1 pruned + fine-tuned."""
+    quick = v.flag(quick, "quick")
     rows = trainer.accuracy_vs_compression(quick=quick, executor=_executor(quick), progress=False)
     fig, ax = plt.subplots(figsize=(5.4, 4.0))
     for method in sorted({r["method"] for r in rows}):
@@ -42,6 +46,7 @@ def accuracy_compression(*, quick: bool = False):
 
 def learning_phases(*, quick: bool = False):
     """(b) Loss, accuracy and sparsity against epoch of one D = 3 run: fitting, sparsification, stable sparse phase."""
+    quick = v.flag(quick, "quick")
     h = trainer.learning_phases(quick=quick)
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3))
     draw.history(h, axes)
@@ -53,6 +58,7 @@ def learning_phases(*, quick: bool = False):
 
 def layer_density(*, quick: bool = False):
     """(c) Per-layer density of DWF networks at high compression: every layer keeps some weights."""
+    quick = v.flag(quick, "quick")
     rows = trainer.layer_density(quick=quick, executor=_executor(quick), progress=False)
     fig, ax = plt.subplots(figsize=(5.4, 3.8))
     n_layers = len(rows[0]["layer_density"])
@@ -73,6 +79,7 @@ def layer_density(*, quick: bool = False):
 
 def init_lr_regimes(*, quick: bool = False):
     """(d) Init scale × learning rate regimes (no learning / dense fit / sparse success / divergence) per scheme."""
+    quick = v.flag(quick, "quick")
     rows = trainer.init_lr_grid(quick=quick, executor=_executor(quick), progress=False)
     schemes = list(dict.fromkeys(r["init"] for r in rows))
     scales = sorted({r["init_scale"] for r in rows})

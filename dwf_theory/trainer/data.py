@@ -9,6 +9,11 @@ import numpy as np
 from .. import _validate as v
 from ..datasets import sparse_regression
 
+__all__ = ["Split", "as_seed", "load_digits_split", "teacher_student", "MAX_SEED"]
+
+#: Largest int seed of the trainer (scikit-learn's ``random_state`` is below 2³²).
+MAX_SEED = 2**32 - 1
+
 
 class Split(NamedTuple):
     """A train/test split; unpacks as ``X_train, y_train, X_test, y_test``."""
@@ -20,13 +25,18 @@ class Split(NamedTuple):
 
 
 def as_seed(rng) -> int:
-    """An int seed from ``rng``: an int seed as it is, else one draw from the Generator (``None``: fresh entropy).
+    """An int seed from ``rng``: an int seed in ``[0, 2³² − 1]`` as it is, else one draw from the Generator
+    (``None``: fresh entropy).
 
     The trainer hands such a seed to each random step of a run (data split, initialization,
     minibatch order), so that a run is reproduced from the seed in its summary.
     """
     gen = v.generator(rng)
-    return int(rng) if isinstance(rng, (int, np.integer)) else int(gen.integers(2**32 - 1))
+    if isinstance(rng, (int, np.integer)):
+        if rng > MAX_SEED:
+            raise ValueError(f"rng as an int seed must lie in [0, 2**32 - 1] (scikit-learn's random_state), got {rng}")
+        return int(rng)
+    return int(gen.integers(MAX_SEED))
 
 
 def load_digits_split(rng=0, *, test_size: float = 0.3) -> Split:
@@ -85,6 +95,7 @@ def teacher_student(n_train=200, n_test=200, n_features=50, n_nonzero=5, *, nois
     n_nonzero = v.whole_number(n_nonzero, "n_nonzero", 0)
     if n_nonzero > n_features:
         raise ValueError(f"n_nonzero must be <= n_features = {n_features}, got {n_nonzero}")
+    v.allocation((n_train + n_test) * n_features, "n_train, n_test and n_features")
     problem, w = sparse_regression(n_train + n_test, n_features, n_nonzero, noise=noise, rng=rng)
     X, y = problem.X, problem.y
     return Split(X[:n_train], y[:n_train], X[n_train:], y[n_train:]), w

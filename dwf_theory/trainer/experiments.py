@@ -17,14 +17,23 @@ and is deterministic given ``rng`` (an int seed, or a Generator that supplies on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from .. import _validate as v
+from ..initialization import SCHEMES
 from .data import as_seed, load_digits_split, teacher_student
-from .layers import MLP
+from .layers import MLP, _dtype
 from .metrics import magnitude_masks
 from .sweep import run_sweep
-from .train import History, json_safe, train
+from .train import MAX_EPOCHS, History, _json_safe, train
+
+__all__ = [
+    "PRESETS", "PRESET_BY_DEPTH", "PRESET_BY_DATASET", "DATASETS", "SWEEP_GRID", "HIGH_COMPRESSION", "REGIMES",
+    "run", "prune_finetune", "accuracy_vs_compression", "learning_phases", "layer_density", "classify",
+    "init_lr_grid",
+]
 
 #: Hyperparameters of the named presets (all with batch 64, momentum 0.9, float32).
 #: ``sparse`` reaches test accuracy >= 0.95 at compression >= 50 on digits, 64-300-100-10, D = 3.
@@ -52,6 +61,36 @@ SWEEP_GRID = {
 #: (λ, lr) per depth for the per-layer density at high compression.
 HIGH_COMPRESSION = {2: (2e-3, 0.3), 3: (1e-3, 0.3), 4: (1.3e-3, 0.1)}
 REGIMES = ("no learning", "dense fit", "sparse success", "divergence")
+
+
+def _sequence(values, name: str) -> tuple:
+    """A non-empty list or tuple (or 1-D array) as a tuple; ``TypeError``/``ValueError`` naming ``name``."""
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        values = tuple(values.tolist())
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"{name} must be a non-empty list or tuple, got {type(values).__name__}")
+    if not values:
+        raise ValueError(f"{name} must not be empty")
+    return tuple(values)
+
+
+def _depths(depths) -> tuple:
+    """Depths of a sweep: a non-empty sequence of whole numbers in ``[1, MAX_DEPTH]``."""
+    return tuple(v.depth(D, "depths entries") for D in _sequence(depths, "depths"))
+
+
+def _numbers(values, name: str, *, strict: bool) -> tuple:
+    """A non-empty sequence of finite numbers ``>= 0`` (``> 0`` with ``strict``), or ``None`` (the default grid)."""
+    if values is None:
+        return None
+    return tuple(v.real_scalar(x, f"{name} entries", minimum=0.0, strict=strict) for x in _sequence(values, name))
+
+
+def _hidden(hidden) -> tuple:
+    """Hidden widths: a (possibly empty) list or tuple of whole numbers >= 1."""
+    if not isinstance(hidden, (list, tuple)):
+        raise TypeError(f"hidden must be a list or tuple of widths, got {type(hidden).__name__}")
+    return tuple(v.whole_number(h, "hidden entries", 1) for h in hidden)
 
 
 def _dataset(name: str, seed: int):
@@ -93,22 +132,41 @@ def run(dataset="digits", D=3, preset="sparse", *, rng=0, hidden=None, zero_tol=
     weights / nonzero weights), ``sparsity``, ``layer_density``, ``status``, the hyperparameters,
     the seed (``rng``) and the seconds taken; with ``keep_history`` also ``history``
     (:meth:`History.as_dict`).
+
+    Parameters
+    ----------
+    dataset : {'digits', 'teacher-student'}
+    D : int >= 1
+    preset : {'sparse', 'dense', 'quick'}
+    rng : numpy.random.Generator, int seed in [0, 2³² − 1] or None
+    hidden : list or tuple of int >= 1, or None
+        Hidden widths; ``None``: the dataset's default (300, 100 for digits; none for teacher-student).
+    zero_tol, batch_size, momentum
+        As in :func:`~dwf_theory.trainer.train`.
+    dtype : 'float32' or 'float64'
+    keep_history : bool
+    **overrides
+        ``lam``, ``lr``, ``epochs``, ``schedule``, ``init``, ``init_scale``; ``None`` keeps the preset's.
     """
+    dataset = v.choice(dataset, "dataset", DATASETS)
     D = v.depth(D)
+    preset = v.choice(preset, "preset", tuple(PRESETS))
+    hidden = None if hidden is None else _hidden(hidden)
+    dtype = _dtype(dtype)
+    keep_history = v.flag(keep_history, "keep_history")
     cfg = _preset_config(preset, D, dataset, **overrides)
     seed = as_seed(rng)
     data, loss = _dataset(dataset, seed)
     if hidden is None:
         hidden = (300, 100) if dataset == "digits" else ()
-    hidden = tuple(v.whole_number(h, "hidden entries", 1) for h in hidden)
     sizes = (data.X_train.shape[1], *hidden, 10 if loss == "cross_entropy" else 1)
-    model = MLP(sizes, D, init=cfg["init"], rng=seed, init_scale=cfg["init_scale"], loss=loss, dtype=np.dtype(dtype))
+    model = MLP(sizes, D, init=cfg["init"], rng=seed, init_scale=cfg["init_scale"], loss=loss, dtype=dtype)
     hist = train(model, data, lam=cfg["lam"], lr=cfg["lr"], epochs=cfg["epochs"], batch_size=batch_size,
                  momentum=momentum, schedule=cfg["schedule"], rng=seed, zero_tol=zero_tol)
-    return summarize(hist, dataset=dataset, preset=preset, init_scale=cfg["init_scale"], keep_history=keep_history)
+    return _summarize(hist, dataset=dataset, preset=preset, init_scale=cfg["init_scale"], keep_history=keep_history)
 
 
-def summarize(hist: History, *, keep_history: bool = False, **extra) -> dict:
+def _summarize(hist: History, *, keep_history: bool = False, **extra) -> dict:
     """The JSON-ready summary of a run (see :func:`run`); ``extra`` entries come first."""
     f = hist.final
     out = {
@@ -132,7 +190,7 @@ def summarize(hist: History, *, keep_history: bool = False, **extra) -> dict:
     }
     if keep_history:
         out["history"] = hist.as_dict()["records"]
-    return json_safe(out)
+    return _json_safe(out)
 
 
 def _run_task(cfg: dict) -> dict:
@@ -148,16 +206,27 @@ def prune_finetune(compression, *, lam=1e-4, rng=0, hidden=(300, 100), zero_tol=
     fine-tuning keeps pruned weights at zero. The seed taken from ``rng`` drives the split, the
     initialization and the dense minibatch order; fine-tuning uses seed + 1. Returns the summary of
     the fine-tuned network, with ``method = 'D=1 prune+finetune'`` and ``dense_test_accuracy``.
+
+    ``compression >= 1``; ``dense_epochs`` and ``finetune_epochs`` in ``[1, MAX_EPOCHS]``; ``lr`` and
+    ``finetune_lr`` > 0; ``hidden`` a list or tuple of widths; ``dtype`` 'float32' or 'float64'.
     """
     compression = v.real_scalar(compression, "compression", minimum=1.0)
+    lam = v.regularization(lam)
+    hidden = _hidden(hidden)
+    zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
+    dense_epochs = v.whole_number(dense_epochs, "dense_epochs", 1, MAX_EPOCHS)
+    finetune_epochs = v.whole_number(finetune_epochs, "finetune_epochs", 1, MAX_EPOCHS)
+    lr = v.positive(lr, "lr")
+    finetune_lr = v.positive(finetune_lr, "finetune_lr")
+    dtype = _dtype(dtype)
     seed = as_seed(rng)
     data = load_digits_split(seed)
-    model = MLP((64, *hidden, 10), 1, init="standard", rng=seed, dtype=np.dtype(dtype))
+    model = MLP((64, *hidden, 10), 1, init="standard", rng=seed, dtype=dtype)
     common = dict(lam=lam, batch_size=64, schedule="cosine", zero_tol=zero_tol)
     dense = train(model, data, lr=lr, epochs=dense_epochs, rng=seed, **common)
     masks = magnitude_masks(model.weights(), max(1, int(round(model.n_weights / compression))))
     tuned = train(model, data, lr=finetune_lr, epochs=finetune_epochs, rng=seed + 1, masks=masks, **common)
-    return summarize(tuned, method="D=1 prune+finetune", target_compression=compression,
+    return _summarize(tuned, method="D=1 prune+finetune", target_compression=compression,
                      dense_test_accuracy=dense.final.test_accuracy)
 
 
@@ -179,8 +248,12 @@ def accuracy_vs_compression(depths=(2, 3, 4), lams=None, *, rng=0, quick=False, 
     fine-tuned to the compression ratio each D = 3 run reached
     (:func:`prune_finetune`). Every run uses the one seed taken from ``rng``.
     Returns one summary dict per run (``method`` tells which); an interrupted
-    sweep returns the finished runs.
+    sweep returns the finished runs. ``depths``: a non-empty sequence of depths; ``lams``:
+    a non-empty sequence of λ >= 0 or ``None`` (the default grid); ``executor``: see
+    :func:`~dwf_theory.trainer.run_sweep` (``None``: a process pool).
     """
+    depths, lams = _depths(depths), _numbers(lams, "lams", strict=False)
+    quick, progress = v.flag(quick, "quick"), v.flag(progress, "progress")
     seed, sc = as_seed(rng), _scale(quick)
     cfgs = []
     for D in depths:
@@ -207,20 +280,28 @@ def learning_phases(*, lam=1e-3, D=3, lr=0.3, epochs=None, rng=0, quick=False) -
 
     The sparse preset's network and schedule with a stronger λ (default 1e-3)
     so that the three phases are well separated. The seed taken from ``rng`` drives
-    the split, the initialization and the minibatch order.
+    the split, the initialization and the minibatch order. ``epochs`` ``None``: 8 with
+    ``quick`` (its small network), 300 otherwise; else a whole number in ``[1, MAX_EPOCHS]``.
     """
+    quick = v.flag(quick, "quick")
     sc, seed = _scale(quick), as_seed(rng)
+    if epochs is None:
+        epochs = sc["epochs"] + (0 if quick else 100)
+    lam, lr = v.regularization(lam), v.positive(lr, "lr")
+    epochs = v.whole_number(epochs, "epochs", 1, MAX_EPOCHS)
     data = load_digits_split(seed)
     model = MLP((64, *sc["hidden"], 10), D, rng=seed, dtype=np.float32)
-    return train(model, data, lam=lam, lr=lr, epochs=epochs or sc["epochs"] + (0 if quick else 100),
-                 batch_size=64, schedule="warmup-cosine", rng=seed)
+    return train(model, data, lam=lam, lr=lr, epochs=epochs, batch_size=64, schedule="warmup-cosine", rng=seed)
 
 
 def layer_density(depths=(2, 3, 4), *, rng=0, quick=False, executor=None, progress=True) -> list:
     """(c) Per-layer density of DWF networks at high compression; one summary per depth.
 
-    λ and the learning rate of each depth come from :data:`HIGH_COMPRESSION`.
+    λ and the learning rate of each depth come from :data:`HIGH_COMPRESSION` (that of D = 3 for
+    depths it does not list).
     """
+    depths = _depths(depths)
+    quick, progress = v.flag(quick, "quick"), v.flag(progress, "progress")
     seed, sc = as_seed(rng), _scale(quick)
     cfgs = []
     for D in depths:
@@ -233,7 +314,24 @@ def layer_density(depths=(2, 3, 4), *, rng=0, quick=False, executor=None, progre
 def classify(summary: dict, *, success: float = 0.8, min_compression: float = 2.0) -> str:
     """Regime of a run: ``'divergence'``, ``'sparse success'`` (test accuracy >= ``success`` at
     compression >= ``min_compression``), ``'dense fit'`` (accuracy >= ``success``, less compressed)
-    or ``'no learning'`` (accuracy below ``success``)."""
+    or ``'no learning'`` (accuracy below ``success``).
+
+    ``summary`` is a run summary (:func:`run`) with ``status``, ``test_accuracy`` and
+    ``compression_ratio`` (``None`` for an all-zero network); ``success`` in ``[0, 1]``;
+    ``min_compression >= 1``.
+    """
+    if not isinstance(summary, Mapping):
+        raise TypeError(f"summary must be a run summary (a dict), got {type(summary).__name__}")
+    missing = {"status", "test_accuracy", "compression_ratio"} - set(summary)
+    if missing:
+        raise ValueError(f"summary lacks the entries {sorted(missing)} of a run summary")
+    v.real_scalar(summary["test_accuracy"], "summary['test_accuracy']")
+    if summary["compression_ratio"] is not None:
+        v.real_scalar(summary["compression_ratio"], "summary['compression_ratio']", minimum=1.0)
+    success = v.real_scalar(success, "success", minimum=0.0)
+    if success > 1:
+        raise ValueError(f"success must be an accuracy in [0, 1], got {success}")
+    min_compression = v.real_scalar(min_compression, "min_compression", minimum=1.0)
     if summary["status"] == "diverged":
         return "divergence"
     if summary["test_accuracy"] < success:
@@ -247,8 +345,14 @@ def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=
     """(d) Init scale × learning rate on digits for each initialization scheme.
 
     ``scales`` multiply the He scale of every layer; each run is classified by
-    :func:`classify`. Returns one summary per run with ``regime`` added.
+    :func:`classify`. Returns one summary per run with ``regime`` added. ``schemes``: a non-empty
+    sequence of :data:`~dwf_theory.initialization.SCHEMES`; ``scales`` and ``lrs``: non-empty sequences
+    of numbers > 0, or ``None`` (the default grids).
     """
+    schemes = tuple(v.choice(s, "schemes entries", SCHEMES) for s in _sequence(schemes, "schemes"))
+    scales, lrs = _numbers(scales, "scales", strict=True), _numbers(lrs, "lrs", strict=True)
+    lam, D = v.regularization(lam), v.depth(D)
+    quick, progress = v.flag(quick, "quick"), v.flag(progress, "progress")
     if scales is None:
         scales = (0.5, 2.0) if quick else (0.25, 0.5, 1.0, 2.0, 4.0)
     if lrs is None:

@@ -16,8 +16,11 @@ from autograd.tracer import getval
 from .. import _validate as v
 from ..initialization import SCHEMES, init_factors
 
+__all__ = ["MLP", "forward", "ACTIVATIONS", "LOSSES"]
+
 ACTIVATIONS = ("relu", "tanh", "identity")
 LOSSES = ("cross_entropy", "mse")
+DTYPES = ("float32", "float64")
 
 
 def _relu(h):
@@ -89,18 +92,13 @@ class MLP:
             raise ValueError(f"sizes must have at least two entries [n_in, n_out], got {sizes}")
         self.sizes = tuple(sizes)
         self.D = v.depth(D)
-        if init not in SCHEMES:
-            raise ValueError(f"init must be one of {SCHEMES}, got {init!r}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-        self.init, self.activation, self.loss = init, activation, loss
+        v.allocation(self.D * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])), "D and sizes")
+        self.init = v.choice(init, "init", SCHEMES)
+        self.activation = v.choice(activation, "activation", ACTIVATIONS)
+        self.loss = v.choice(loss, "loss", LOSSES)
         self.init_scale = v.positive(init_scale, "init_scale")
         eps = v.positive(eps, "eps")
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = _dtype(dtype)
         gen = v.generator(rng)
         self.params = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
@@ -120,16 +118,75 @@ class MLP:
 
     def predict(self, X, params=None) -> np.ndarray:
         """Network output (logits for cross-entropy, predictions for MSE) on ``X`` of shape ``(n, n_in)``."""
-        X = check_inputs(self, X)
-        params = self.params if params is None else check_params(self, params)
-        return forward(self.weights(params), [p["bias"] for p in params], X.astype(self.dtype), self.activation)
+        X = _check_inputs(self, X)
+        params = self.params if params is None else _check_params(self, params)
+        return _forward(self.weights(params), [p["bias"] for p in params], X.astype(self.dtype), self.activation)
 
     def __repr__(self) -> str:
         return f"MLP(sizes={list(self.sizes)}, D={self.D}, init={self.init!r}, loss={self.loss!r})"
 
 
-def forward(weights, biases, X, activation: str = "relu"):
-    """Output of the network with collapsed ``weights`` and ``biases`` on ``X`` (autograd-traceable)."""
+def _dtype(dtype) -> np.dtype:
+    """``float32`` or ``float64`` as a NumPy dtype (``TypeError``/``ValueError`` naming ``dtype`` otherwise)."""
+    try:
+        dt = None if dtype is None else np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from exc
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    return dt
+
+
+def forward(weights, biases, X, activation: str = "relu") -> np.ndarray:
+    """Output of the network with collapsed ``weights`` and ``biases`` on the inputs ``X``.
+
+    ``h_0 = X``, ``h_l = σ(h_{l−1} W_l + b_l)`` for the hidden layers and a linear output layer
+    (the network of Kolb et al., ICLR 2025, with its collapsed weights ``W_l = Π_d ω_{l,d}``).
+
+    Parameters
+    ----------
+    weights : sequence of 2-D arrays
+        ``W_l`` of shape ``(n_{l−1}, n_l)``, consecutive shapes chained.
+    biases : sequence of 1-D arrays
+        ``b_l`` of shape ``(n_l,)``, one per weight matrix.
+    X : array_like, shape (n, n_0)
+    activation : {'relu', 'tanh', 'identity'}
+
+    Returns
+    -------
+    ndarray, shape (n, n_L)
+        Raises ``ValueError`` if the output overflows float64.
+    """
+    weights, biases, X = _check_network(weights, biases, X)
+    activation = v.choice(activation, "activation", ACTIVATIONS)
+    with np.errstate(all="ignore"):
+        out = np.asarray(_forward(weights, biases, X, activation))
+    return v.finite_result(out, "weights, biases and X", "the network output")
+
+
+def _check_network(weights, biases, X):
+    """Finite float arrays with chained shapes: ``weights`` 2-D, ``biases`` 1-D of matching widths, ``X`` 2-D."""
+    for seq, name in ((weights, "weights"), (biases, "biases")):
+        if not isinstance(seq, (list, tuple)) or not seq:
+            raise TypeError(f"{name} must be a non-empty list of arrays, got {type(seq).__name__}")
+    if len(biases) != len(weights):
+        raise ValueError(f"biases must hold one array per weight matrix ({len(weights)}), got {len(biases)}")
+    Ws = [v.finite_array(W, f"weights[{i}]", ndim=2) for i, W in enumerate(weights)]
+    bs = [v.finite_array(b, f"biases[{i}]", ndim=1) for i, b in enumerate(biases)]
+    X = v.finite_array(X, "X", ndim=2)
+    width = X.shape[1]
+    for i, (W, b) in enumerate(zip(Ws, bs)):
+        if W.shape[0] != width:
+            what = "X" if i == 0 else f"weights[{i - 1}]"
+            raise ValueError(f"weights[{i}] must have {width} rows to follow {what}, got shape {W.shape}")
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"biases[{i}] must have shape ({W.shape[1]},), got {b.shape}")
+        width = W.shape[1]
+    return Ws, bs, X
+
+
+def _forward(weights, biases, X, activation: str):
+    """Unchecked :func:`forward` (autograd-traceable): the training loop's and the objective's core."""
     act = _activation(activation)
     h = X
     last = len(weights) - 1
@@ -140,8 +197,16 @@ def forward(weights, biases, X, activation: str = "relu"):
     return h
 
 
-def check_inputs(model: MLP, X) -> np.ndarray:
+def _check_model(model) -> MLP:
+    """``model`` if it is an :class:`MLP` (``TypeError`` naming it otherwise)."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a dwf_theory.trainer.MLP, got {type(model).__name__}")
+    return model
+
+
+def _check_inputs(model: MLP, X) -> np.ndarray:
     """``X`` as a finite float array of shape ``(n, n_in)``."""
+    _check_model(model)
     X = v.finite_array(X, "X", ndim=2)
     if X.shape[1] != model.sizes[0]:
         raise ValueError(f"X must have shape (n, {model.sizes[0]}), got {X.shape}")
@@ -150,13 +215,15 @@ def check_inputs(model: MLP, X) -> np.ndarray:
     return X
 
 
-def check_targets(model: MLP, y, n: int) -> np.ndarray:
+def _check_targets(model: MLP, y, n: int) -> np.ndarray:
     """Labels in ``0..n_out−1`` (cross-entropy) or real targets of shape ``(n,)``/``(n, n_out)`` (MSE)."""
+    _check_model(model)
+    n = v.whole_number(n, "n", 1)
     n_out = model.sizes[-1]
     if model.loss == "cross_entropy":
         arr = np.asarray(y)
         if arr.ndim != 1 or arr.shape[0] != n:
-            raise ValueError(f"y must be a 1-d array of {n} integer labels, got shape {arr.shape}")
+            raise ValueError(f"y must be a 1-d array of {n} integer labels (one per row of X), got shape {arr.shape}")
         whole = np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
         if not (np.issubdtype(arr.dtype, np.integer) or whole):
             raise TypeError(f"y must hold integer class labels, got dtype {arr.dtype}")
@@ -168,12 +235,14 @@ def check_targets(model: MLP, y, n: int) -> np.ndarray:
     if arr.ndim == 1 and n_out == 1:
         arr = arr[:, None]
     if arr.shape != (n, n_out):
-        raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}) for the MSE loss, got {arr.shape}")
+        raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}) for the MSE loss (one row per row of X), "
+                         f"got {arr.shape}")
     return arr
 
 
-def check_params(model: MLP, params) -> list:
+def _check_params(model: MLP, params) -> list:
     """``params`` shaped like ``model.params`` with finite entries."""
+    _check_model(model)
     if not isinstance(params, (list, tuple)) or len(params) != len(model.params):
         raise ValueError(f"params must be a list of {len(model.params)} layer dicts like model.params")
     out = []

@@ -18,6 +18,8 @@ import numpy as np
 
 from .. import _validate as v
 
+__all__ = ["SparsityReport", "sparsity_report", "prune", "magnitude_masks"]
+
 
 @dataclass(frozen=True)
 class SparsityReport:
@@ -36,11 +38,29 @@ class SparsityReport:
         return d
 
 
-def sparsity_report(weights, zero_tol) -> SparsityReport:
-    """:class:`SparsityReport` of a list of collapsed weight matrices; ``|w| <= zero_tol`` (``>= 0``) counts as zero."""
-    zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
+def _weights(weights, name: str = "weights") -> list:
+    """A non-empty list of non-empty finite real arrays."""
     if not isinstance(weights, (list, tuple)) or not weights:
-        raise ValueError("weights must be a non-empty list of weight arrays")
+        raise TypeError(f"{name} must be a non-empty list of weight arrays, got {type(weights).__name__}")
+    out = [v.finite_array(W, f"{name}[{i}]") for i, W in enumerate(weights)]
+    for i, W in enumerate(out):
+        if W.size == 0:
+            raise ValueError(f"{name}[{i}] must hold at least one weight, got shape {W.shape}")
+    return out
+
+
+def sparsity_report(weights, zero_tol) -> SparsityReport:
+    """:class:`SparsityReport` of a list of collapsed weight matrices; ``|w| <= zero_tol`` (``>= 0``) counts as zero.
+
+    ``compression_ratio`` is ``inf`` when every weight counts as zero (documented, not an overflow).
+    """
+    zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
+    weights = _weights(weights)
+    return _sparsity_report(weights, zero_tol)
+
+
+def _sparsity_report(weights, zero_tol: float) -> SparsityReport:
+    """Unchecked :func:`sparsity_report`."""
     sizes = [int(np.size(W)) for W in weights]
     nnz = [int(np.count_nonzero(np.abs(W) > zero_tol)) for W in weights]
     N, N_nz = sum(sizes), sum(nnz)
@@ -55,14 +75,21 @@ def sparsity_report(weights, zero_tol) -> SparsityReport:
 
 
 def prune(weights, zero_tol) -> list:
-    """Copies of ``weights`` with every entry of magnitude ``<= zero_tol`` set to zero."""
+    """Copies of ``weights`` (float arrays) with every entry of magnitude ``<= zero_tol`` (``>= 0``) set to zero."""
     zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
+    _weights(weights)
+    return _prune([np.asarray(W) for W in weights], zero_tol)
+
+
+def _prune(weights, zero_tol: float) -> list:
+    """Unchecked :func:`prune` (keeps each array's dtype)."""
     return [np.where(np.abs(W) > zero_tol, W, 0.0).astype(np.asarray(W).dtype) for W in weights]
 
 
 def magnitude_masks(weights, n_keep) -> list:
     """Global magnitude pruning: boolean masks keeping the ``n_keep`` largest ``|w|`` over all layers."""
     n_keep = v.whole_number(n_keep, "n_keep", 0)
+    weights = _weights(weights)
     flat = np.concatenate([np.abs(np.ravel(W)) for W in weights])
     if n_keep >= flat.size:
         return [np.ones(np.shape(W), bool) for W in weights]
@@ -76,12 +103,12 @@ def magnitude_masks(weights, n_keep) -> list:
     return out
 
 
-def accuracy(outputs, y) -> float:
+def _accuracy(outputs, y) -> float:
     """Fraction of rows whose arg-max output equals the integer label."""
     return float(np.mean(np.argmax(outputs, axis=1) == np.asarray(y)))
 
 
-def r2_score(outputs, y) -> float:
+def _r2_score(outputs, y) -> float:
     """Coefficient of determination ``1 − ‖f − y‖² / ‖y − ȳ‖²`` (regression's accuracy column)."""
     y = np.asarray(y, float).reshape(np.shape(outputs))
     ss = float(np.sum((y - y.mean(axis=0)) ** 2))

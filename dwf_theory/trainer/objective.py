@@ -22,12 +22,14 @@ from autograd.tracer import getval
 
 from .. import _validate as v
 from .._products import leave_one_out
-from .layers import MLP, check_inputs, check_params, check_targets, forward
+from .layers import MLP, _check_inputs, _check_model, _check_params, _check_targets, _forward
+
+__all__ = ["value_and_grad", "objective"]
 
 
-def prepare_targets(model: MLP, y, n: int) -> np.ndarray:
+def _prepare_targets(model: MLP, y, n: int) -> np.ndarray:
     """Validated targets in the form the loss uses: one-hot ``(n, n_out)`` or real ``(n, n_out)``."""
-    y = check_targets(model, y, n)
+    y = _check_targets(model, y, n)
     if model.loss == "cross_entropy":
         T = np.zeros((n, model.sizes[-1]), model.dtype)
         T[np.arange(n), y] = 1.0
@@ -50,7 +52,7 @@ def logsumexp_rows(a):
 defvjp(logsumexp_rows, lambda ans, a: lambda g: g[:, None] * np.exp(a - ans[:, None]))
 
 
-def data_loss(out, T, kind: str):
+def _data_loss(out, T, kind: str):
     """Mean softmax cross-entropy (one-hot ``T``) or ``‖out − T‖² / (2n)`` (autograd-traceable)."""
     n = out.shape[0]
     if kind == "cross_entropy":
@@ -62,19 +64,19 @@ def data_loss(out, T, kind: str):
 
 def _network_loss(wb, X, T, activation, kind):
     L = len(wb) // 2
-    return data_loss(forward(wb[:L], wb[L:], X, activation), T, kind)
+    return _data_loss(_forward(wb[:L], wb[L:], X, activation), T, kind)
 
 
 _network_value_and_grad = autograd.value_and_grad(_network_loss)
 
 
-def penalty_value(params, D: int) -> float:
+def _penalty_value(params, D: int) -> float:
     """``(1/D) Σ_l Σ_d ‖ω_{l,d}‖²`` (multiply by λ for the penalty term)."""
     return float(sum(np.vdot(p["factors"], p["factors"]) for p in params) / D)
 
 
-def fast_value_and_grad(model: MLP, params, X, T, lam: float):
-    """Unchecked :func:`value_and_grad` on prepared inputs (``T`` from :func:`prepare_targets`)."""
+def _fast_value_and_grad(model: MLP, params, X, T, lam: float):
+    """Unchecked :func:`value_and_grad` on prepared inputs (``T`` from :func:`_prepare_targets`)."""
     D = model.D
     factors = [p["factors"] for p in params]
     # Leave-one-out products first: the collapsed weight is the last one times the last factor.
@@ -95,7 +97,7 @@ def fast_value_and_grad(model: MLP, params, X, T, lam: float):
             gf += c * f
         grads.append({"factors": gf, "bias": np.asarray(gb, model.dtype)})
     if lam:
-        loss = loss + lam * penalty_value(params, D)
+        loss = loss + lam * _penalty_value(params, D)
     return float(loss), grads
 
 
@@ -122,22 +124,36 @@ def value_and_grad(model: MLP, params, X, y, lam):
     -------
     loss : float
     grads : list of dict
-        Shaped like ``params``.
+        Shaped like ``params``. Raises ``ValueError`` if the objective or its gradient
+        overflows float64 (finite inputs of huge magnitude).
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
-    params = check_params(model, params)
-    X = check_inputs(model, X).astype(model.dtype, copy=False)
-    T = prepare_targets(model, y, X.shape[0])
-    lam = v.regularization(lam)
-    return fast_value_and_grad(model, params, X, T, lam)
+    params, X, T, lam = _checked(model, params, X, y, lam)
+    with np.errstate(all="ignore"):
+        loss, grads = _fast_value_and_grad(model, params, X, T, lam)
+    _finite(loss, "objective")
+    for g in grads:
+        for a in g.values():
+            _finite(a, "gradient")
+    return loss, grads
 
 
 def objective(model: MLP, params, X, y, lam) -> float:
     """The objective value alone (same convention as :func:`value_and_grad`)."""
-    params = check_params(model, params)
-    X = check_inputs(model, X).astype(model.dtype, copy=False)
-    T = prepare_targets(model, y, X.shape[0])
-    lam = v.regularization(lam)
-    out = forward(model.weights(params), [p["bias"] for p in params], X, model.activation)
-    return float(data_loss(out, T, model.loss)) + lam * penalty_value(params, model.D)
+    params, X, T, lam = _checked(model, params, X, y, lam)
+    with np.errstate(all="ignore"):
+        out = _forward(model.weights(params), [p["bias"] for p in params], X, model.activation)
+        value = float(_data_loss(out, T, model.loss)) + lam * _penalty_value(params, model.D)
+    return _finite(value, "objective")
+
+
+def _checked(model, params, X, y, lam):
+    """The validated arguments of :func:`value_and_grad` and :func:`objective`: params, X, one-hot T, λ."""
+    _check_model(model)
+    params = _check_params(model, params)
+    X = _check_inputs(model, X).astype(model.dtype, copy=False)
+    T = _prepare_targets(model, y, X.shape[0])
+    return params, X, T, v.regularization(lam)
+
+
+def _finite(value, what: str):
+    return v.finite_result(value, "params, X, y and lam", f"the {what}")

@@ -12,6 +12,8 @@ import numpy as np
 
 from .. import _validate as v
 
+__all__ = ["SCHEDULES", "learning_rates", "sgd_momentum_step"]
+
 SCHEDULES = ("constant", "cosine", "warmup", "warmup-cosine")
 
 
@@ -28,14 +30,13 @@ def learning_rates(schedule: str, lr, total_steps, *, warmup: float = 0.05) -> n
     ----------
     schedule : str, one of ``SCHEDULES``
     lr : float > 0
-    total_steps : int >= 1
+    total_steps : int, 1 <= total_steps <= 10⁸
     warmup : float in [0, 1)
         Fraction of the steps spent warming up.
     """
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    schedule = v.choice(schedule, "schedule", SCHEDULES)
     lr = v.positive(lr, "lr")
-    T = v.whole_number(total_steps, "total_steps", 1)
+    T = v.whole_number(total_steps, "total_steps", 1, v.MAX_ELEMENTS)
     warmup = v.real_scalar(warmup, "warmup", minimum=0.0)
     if warmup >= 1:
         raise ValueError(f"warmup must be a fraction in [0, 1), got {warmup}")
@@ -50,11 +51,12 @@ def learning_rates(schedule: str, lr, total_steps, *, warmup: float = 0.05) -> n
         rest = np.maximum(t - W, 0.0)
         out = lr * 0.5 * (1.0 + np.cos(np.pi * rest / max(T - W, 1)))
     if W:
-        out[:W] = lr * (t[:W] + 1.0) / W
-    return out
+        with np.errstate(over="ignore"):
+            out[:W] = lr * (t[:W] + 1.0) / W
+    return v.finite_result(out, "lr", "the learning rates")
 
 
-def zeros_like_params(params) -> list:
+def _zeros_like_params(params) -> list:
     """Momentum buffers: zeros shaped like ``params``."""
     return [{k: np.zeros_like(a) for k, a in p.items()} for p in params]
 
@@ -62,10 +64,90 @@ def zeros_like_params(params) -> list:
 def sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, *, masks=None) -> None:
     """One in-place step ``v ← μ v + g``, ``θ ← θ − η v`` on every array of ``params``.
 
-    ``masks`` (optional, one boolean ``(n_in, n_out)`` array per layer) keeps
-    pruned weights at zero: their factors are multiplied by the mask after the
-    step (used for fine-tuning a magnitude-pruned network).
+    PyTorch's ``torch.optim.SGD`` update (dampening 0, no Nesterov).
+
+    Parameters
+    ----------
+    params : list of dict
+        One ``{'factors': (D, n_in, n_out), 'bias': (n_out,)}`` per layer (e.g. ``model.params``),
+        float arrays updated in place.
+    grads : list of dict
+        Shaped like ``params`` (e.g. from :func:`~dwf_theory.trainer.value_and_grad`).
+    velocity : list of dict
+        Momentum buffers shaped like ``params``, float arrays updated in place.
+    lr : float > 0
+    momentum : float in [0, 1)
+    masks : list of bool arrays, optional
+        One ``(n_in, n_out)`` array per layer: the factors are multiplied by the mask after
+        the step, which keeps pruned weights at zero (fine-tuning a magnitude-pruned network).
+
+    Nothing is changed, and ``ValueError`` is raised, if the step would overflow float64.
     """
+    _check_state(params, grads, velocity)
+    lr = v.positive(lr, "lr")
+    momentum = _momentum(momentum)
+    masks = _check_masks(masks, params)
+    with np.errstate(all="ignore"):
+        new_vel = [{k: np.asarray(momentum * vel[k] + g[k] if momentum else g[k], dtype=vel[k].dtype).copy()
+                    for k in ("factors", "bias")} for g, vel in zip(grads, velocity)]
+        new_par = [{k: p[k] - lr * nv[k] for k in ("factors", "bias")} for p, nv in zip(params, new_vel)]
+    for layer in new_vel + new_par:
+        for a in layer.values():
+            v.finite_result(a, "params, grads, velocity and lr", "the step")
+    for i, (p, vel, nv, npar) in enumerate(zip(params, velocity, new_vel, new_par)):
+        for key in ("factors", "bias"):
+            vel[key][...] = nv[key]
+            p[key][...] = npar[key]
+        if masks is not None:
+            p["factors"] *= masks[i]
+
+
+def _momentum(momentum) -> float:
+    momentum = v.real_scalar(momentum, "momentum", minimum=0.0)
+    if momentum >= 1:
+        raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
+    return momentum
+
+
+def _check_state(params, grads, velocity) -> None:
+    """``params``, ``grads`` and ``velocity``: equally long lists of layer dicts of finite float arrays, same shapes."""
+    if not isinstance(params, (list, tuple)) or not params:
+        raise TypeError(f"params must be a non-empty list of layer dicts, got {type(params).__name__}")
+    for seq, name in ((grads, "grads"), (velocity, "velocity")):
+        if not isinstance(seq, (list, tuple)) or len(seq) != len(params):
+            raise TypeError(f"{name} must be a list of {len(params)} layer dicts like params")
+    for seq, name in ((params, "params"), (grads, "grads"), (velocity, "velocity")):
+        for i, layer in enumerate(seq):
+            if not isinstance(layer, dict) or set(layer) != {"factors", "bias"}:
+                raise TypeError(f"{name}[{i}] must be a dict with keys 'factors' and 'bias'")
+            for key in ("factors", "bias"):
+                a = layer[key]
+                if name != "grads" and not (isinstance(a, np.ndarray) and a.dtype.kind == "f"):
+                    raise TypeError(f"{name}[{i}]['{key}'] must be a float ndarray (updated in place)")
+                arr, shape = v.finite_array(a, f"{name}[{i}]['{key}']"), np.shape(params[i][key])
+                if arr.shape != shape:
+                    raise ValueError(f"{name}[{i}]['{key}'] must have shape {shape}, got {arr.shape}")
+
+
+def _check_masks(masks, params):
+    """``None`` or one boolean ``(n_in, n_out)`` array per layer, as float arrays."""
+    if masks is None:
+        return None
+    if not isinstance(masks, (list, tuple)) or len(masks) != len(params):
+        raise TypeError(f"masks must be None or a list of {len(params)} boolean (n_in, n_out) arrays")
+    out = []
+    for i, (m, p) in enumerate(zip(masks, params)):
+        m = np.asarray(m) if isinstance(m, (np.ndarray, list, tuple)) else None
+        if m is None or m.dtype != np.bool_:
+            raise TypeError(f"masks[{i}] must be a boolean array")
+        if m.shape != np.shape(p["factors"])[1:]:
+            raise ValueError(f"masks[{i}] must have shape {np.shape(p['factors'])[1:]}, got {m.shape}")
+        out.append(m.astype(np.asarray(p["factors"]).dtype))
+    return out
+
+
+def _sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, *, masks=None) -> None:
+    """Unchecked in-place :func:`sgd_momentum_step` (the training loop's; ``masks`` float 0/1 arrays)."""
     for i, (p, g, vel) in enumerate(zip(params, grads, velocity)):
         for key in ("factors", "bias"):
             buf = vel[key]

@@ -22,6 +22,13 @@ from typing import Callable
 
 from threadpoolctl import threadpool_limits
 
+from .. import _validate as v
+
+__all__ = ["InlineExecutor", "SweepResult", "default_executor", "run_sweep", "MAX_WORKERS"]
+
+#: Largest ``max_workers`` of :func:`default_executor`.
+MAX_WORKERS = 1024
+
 
 class InlineExecutor(cf.Executor):
     """An executor that runs each task at submission, in the calling thread (no processes)."""
@@ -44,7 +51,12 @@ def _worker_init() -> None:
 
 
 def default_executor(max_workers: int | None = None) -> cf.Executor:
-    """A process pool with one single-threaded worker per local core (``os.cpu_count()``)."""
+    """A process pool of ``max_workers`` single-threaded workers (``None``: one per local core, ``os.cpu_count()``).
+
+    ``max_workers`` is a whole number in ``[1, MAX_WORKERS]`` (1024) or ``None``.
+    """
+    if max_workers is not None:
+        max_workers = v.whole_number(max_workers, "max_workers", 1, MAX_WORKERS)
     return cf.ProcessPoolExecutor(max_workers=max_workers or os.cpu_count() or 1, initializer=_worker_init)
 
 
@@ -82,6 +94,8 @@ def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, pro
         is converted with its ``get_executor()``). Anything else raises ``TypeError``.
     progress : bool
         Show a tqdm bar.
+    desc : str
+        The bar's label (and the warning's, after an interrupt).
 
     Returns
     -------
@@ -90,7 +104,12 @@ def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, pro
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    if isinstance(configs, (str, bytes)) or not hasattr(configs, "__iter__"):
+        raise TypeError(f"configs must be an iterable of configurations, got {type(configs).__name__}")
     configs = tuple(configs)
+    progress = v.flag(progress, "progress")
+    if not isinstance(desc, str):
+        raise TypeError(f"desc must be a string, got {type(desc).__name__}")
     own = executor is None
     if own:
         executor = default_executor(min(len(configs), os.cpu_count() or 1) or 1)

@@ -12,10 +12,15 @@ import numpy as np
 from .. import _validate as v
 from .._threads import one_blas_thread
 from ..penalty import imbalance
-from .layers import MLP, check_inputs, forward
-from .metrics import accuracy, prune, r2_score, sparsity_report
-from .objective import data_loss, fast_value_and_grad, penalty_value, prepare_targets
-from .optim import learning_rates, sgd_momentum_step, zeros_like_params
+from .layers import MLP, _check_inputs, _check_model, _forward
+from .metrics import _accuracy, _prune, _r2_score, _sparsity_report
+from .objective import _data_loss, _fast_value_and_grad, _penalty_value, _prepare_targets
+from .optim import SCHEDULES, _check_masks, _momentum, _sgd_momentum_step, _zeros_like_params, learning_rates
+
+__all__ = ["EpochRecord", "History", "train", "MAX_EPOCHS"]
+
+#: Largest ``epochs`` of :func:`train` (the presets run at most a few hundred).
+MAX_EPOCHS = 10**5
 
 
 @dataclass(frozen=True)
@@ -89,59 +94,66 @@ class History:
         return self.records[-1]
 
     def as_dict(self) -> dict:
-        """Plain-Python form (JSON-ready after :func:`json_safe`)."""
-        return json_safe(asdict(self))
+        """Plain-Python form (JSON-ready after :func:`_json_safe`)."""
+        return _json_safe(asdict(self))
 
 
-def json_safe(obj):
-    """Replace non-finite floats by ``None`` and tuples by lists, recursively (for strict JSON)."""
+def _json_safe(obj):
+    """Non-finite floats → ``None``, tuples and arrays → lists, NumPy scalars → Python, recursively (strict JSON)."""
     if isinstance(obj, dict):
-        return {k: json_safe(x) for k, x in obj.items()}
+        return {k: _json_safe(x) for k, x in obj.items()}
+    if isinstance(obj, np.ndarray):
+        return _json_safe(obj.tolist())
     if isinstance(obj, (list, tuple)):
-        return [json_safe(x) for x in obj]
+        return [_json_safe(x) for x in obj]
     if isinstance(obj, (np.floating, float)):
         return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
     if isinstance(obj, np.integer):
         return int(obj)
     return obj
 
 
-def check_data(model: MLP, data):
+def _check_data(model: MLP, data):
     """Validated ``(X_train, y_train, X_test, y_test)`` cast to the model's dtype, targets prepared."""
-    if not isinstance(data, (tuple, list)) or len(data) != 4:
-        raise ValueError("data must be a tuple (X_train, y_train, X_test, y_test)")
+    _check_model(model)
+    if not isinstance(data, (tuple, list)):
+        raise TypeError(f"data must be a tuple (X_train, y_train, X_test, y_test), got {type(data).__name__}")
+    if len(data) != 4:
+        raise ValueError(f"data must be a tuple (X_train, y_train, X_test, y_test), got {len(data)} entries")
     Xtr, ytr, Xte, yte = data
-    Xtr = check_inputs(model, Xtr).astype(model.dtype)
-    Xte = check_inputs(model, Xte).astype(model.dtype)
-    Ttr = prepare_targets(model, ytr, Xtr.shape[0])
-    Tte = prepare_targets(model, yte, Xte.shape[0])
+    Xtr = _check_inputs(model, Xtr).astype(model.dtype)
+    Xte = _check_inputs(model, Xte).astype(model.dtype)
+    Ttr = _prepare_targets(model, ytr, Xtr.shape[0])
+    Tte = _prepare_targets(model, yte, Xte.shape[0])
     return Xtr, Ttr, Xte, Tte
 
 
 def _score(model, out, T) -> float:
     if model.loss == "cross_entropy":
-        return accuracy(out, np.argmax(T, axis=1))
-    return r2_score(out, T)
+        return _accuracy(out, np.argmax(T, axis=1))
+    return _r2_score(out, T)
 
 
-def evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: float, epoch: int, lr: float,
-             status: str = "ok") -> EpochRecord:
+def _evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: float, epoch: int, lr: float,
+              status: str = "ok") -> EpochRecord:
     """The :class:`EpochRecord` of ``params`` on prepared data (``|w| <= zero_tol`` counts as zero)."""
     W = [np.prod(p["factors"], axis=0) for p in params]
     b = [p["bias"] for p in params]
     with np.errstate(all="ignore"):
-        out_tr = forward(W, b, Xtr, model.activation)
-        out_te = forward(W, b, Xte, model.activation)
-        out_pr = forward(prune(W, zero_tol), b, Xte, model.activation)
-        train_loss = float(data_loss(out_tr, Ttr, model.loss))
-    rep = sparsity_report(W, zero_tol)
+        out_tr = _forward(W, b, Xtr, model.activation)
+        out_te = _forward(W, b, Xte, model.activation)
+        out_pr = _forward(_prune(W, zero_tol), b, Xte, model.activation)
+        train_loss = float(_data_loss(out_tr, Ttr, model.loss))
+    rep = _sparsity_report(W, zero_tol)
     imb = float(np.mean(np.concatenate([imbalance(p["factors"]).ravel() for p in params])))
     return EpochRecord(
         epoch=epoch,
         lr=float(lr),
         train_loss=train_loss,
-        train_objective=train_loss + lam * penalty_value(params, model.D),
-        test_loss=float(data_loss(out_te, Tte, model.loss)),
+        train_objective=train_loss + lam * _penalty_value(params, model.D),
+        test_loss=float(_data_loss(out_te, Tte, model.loss)),
         train_accuracy=_score(model, out_tr, Ttr),
         test_accuracy=_score(model, out_te, Tte),
         pruned_test_accuracy=_score(model, out_pr, Tte),
@@ -154,20 +166,20 @@ def evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: fl
     )
 
 
-def train_epoch(model: MLP, params, velocity, X, T, perm, batch_size: int, rates, step: int, lam: float,
-                momentum: float, *, masks=None, limit: float = math.inf):
-    """One pass over ``X[perm]`` in minibatches: gradient (:func:`fast_value_and_grad`) and SGD step each.
+def _train_epoch(model: MLP, params, velocity, X, T, perm, batch_size: int, rates, step: int, lam: float,
+                 momentum: float, *, masks=None, limit: float = math.inf):
+    """One pass over ``X[perm]`` in minibatches: gradient (:func:`_fast_value_and_grad`) and SGD step each.
 
-    Unchecked inner loop of :func:`train` (inputs prepared by :func:`check_data`).
+    Unchecked inner loop of :func:`train` (inputs prepared by :func:`_check_data`).
     Returns ``(step, finite)``: the step counter after the epoch, and ``False``
     if a minibatch objective was non-finite or above ``limit`` (the epoch stops there).
     """
     for b in range(0, perm.size, batch_size):
         idx = perm[b:b + batch_size]
-        loss, grads = fast_value_and_grad(model, params, X[idx], T[idx], lam)
+        loss, grads = _fast_value_and_grad(model, params, X[idx], T[idx], lam)
         if not (math.isfinite(loss) and loss <= limit):
             return step, False
-        sgd_momentum_step(params, grads, velocity, rates[step], momentum, masks=masks)
+        _sgd_momentum_step(params, grads, velocity, rates[step], momentum, masks=masks)
         step += 1
     return step, True
 
@@ -191,8 +203,9 @@ def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedu
         Weight decay on the factors (the penalty ``(λ/D) Σ‖ω_d‖²``; biases are free).
     lr : float > 0
         Peak learning rate.
-    epochs : int >= 1
+    epochs : int, 1 <= epochs <= MAX_EPOCHS (10⁵)
     batch_size : int >= 1
+        ``epochs · ⌈n_train / batch_size⌉`` (the steps) is at most 10⁸.
     momentum : float in [0, 1)
     schedule : {'constant', 'cosine', 'warmup', 'warmup-cosine'}
     rng : numpy.random.Generator, int seed or None
@@ -217,15 +230,23 @@ def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedu
         ends with a record of status ``'diverged'`` (metrics of the last finite
         parameters, which ``model.params`` keeps); it does not raise. ``config`` records
         the arguments, with ``rng`` the int seed given (``None`` for a Generator or ``None``).
+        ``ValueError`` if the objective at the initialization is not finite (inputs or λ
+        so large that it overflows float64).
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    _check_model(model)
     opts = _check_options(lam=lam, lr=lr, epochs=epochs, batch_size=batch_size, momentum=momentum,
                           zero_tol=zero_tol, diverge_factor=diverge_factor)
+    schedule = v.choice(schedule, "schedule", SCHEDULES)
+    warmup = v.real_scalar(warmup, "warmup", minimum=0.0)
+    if warmup >= 1:
+        raise ValueError(f"warmup must be a fraction in [0, 1), got {warmup}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     gen = v.generator(rng)
-    prepared = check_data(model, data)
+    prepared = _check_data(model, data)
+    steps = opts["epochs"] * math.ceil(prepared[0].shape[0] / opts["batch_size"])
+    if steps > v.MAX_ELEMENTS:
+        raise ValueError(f"epochs and batch_size give {steps:.3g} steps; the limit is {v.MAX_ELEMENTS:.0e}")
     masks = _apply_masks(model, masks)
     seed = int(rng) if isinstance(rng, (int, np.integer)) else None
     config = dict(lam=opts["lam"], lr=opts["lr"], epochs=opts["epochs"], batch_size=opts["batch_size"],
@@ -240,10 +261,9 @@ def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedu
 
 def _check_options(*, lam, lr, epochs, batch_size, momentum, zero_tol, diverge_factor) -> dict:
     """The numeric options of :func:`train`, validated."""
-    momentum = v.real_scalar(momentum, "momentum", minimum=0.0)
-    if momentum >= 1:
-        raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
-    return dict(lam=v.regularization(lam), lr=v.positive(lr, "lr"), epochs=v.whole_number(epochs, "epochs", 1),
+    momentum = _momentum(momentum)
+    return dict(lam=v.regularization(lam), lr=v.positive(lr, "lr"),
+                epochs=v.whole_number(epochs, "epochs", 1, MAX_EPOCHS),
                 batch_size=v.whole_number(batch_size, "batch_size", 1), momentum=momentum,
                 zero_tol=v.real_scalar(zero_tol, "zero_tol", minimum=0.0),
                 diverge_factor=v.real_scalar(diverge_factor, "diverge_factor", minimum=1.0, strict=True))
@@ -251,13 +271,9 @@ def _check_options(*, lam, lr, epochs, batch_size, momentum, zero_tol, diverge_f
 
 def _apply_masks(model: MLP, masks):
     """Validated masks in the model's dtype (or ``None``); the masked factors of ``model`` are zeroed."""
+    masks = _check_masks(masks, model.params)
     if masks is None:
         return None
-    if len(masks) != len(model.params) or any(
-        np.shape(m) != p["factors"].shape[1:] for m, p in zip(masks, model.params)
-    ):
-        raise ValueError("masks must hold one (n_in, n_out) array per layer")
-    masks = [np.asarray(m, bool).astype(model.dtype) for m in masks]
     for p, m in zip(model.params, masks):
         p["factors"] *= m
     return masks
@@ -270,18 +286,23 @@ def _run_epochs(model: MLP, prepared, gen, masks, callback, *, lam, lr, epochs, 
     n = Xtr.shape[0]
     rates = learning_rates(schedule, lr, epochs * math.ceil(n / batch_size), warmup=warmup)
     params = model.params
-    velocity = zeros_like_params(params)
+    velocity = _zeros_like_params(params)
 
     def record(epoch: int, rate: float, status: str = "ok") -> EpochRecord:
-        return evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, zero_tol=zero_tol, epoch=epoch, lr=rate, status=status)
+        return _evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, zero_tol=zero_tol, epoch=epoch, lr=rate,
+                         status=status)
 
     records = [record(0, rates[0])]
+    first = records[0]
+    if not all(math.isfinite(x) for x in (first.train_loss, first.train_objective, first.test_loss)):
+        raise ValueError("the objective at the initialization overflows float64 for this model, data and lam: "
+                         "use smaller magnitudes")
     limit = diverge_factor * (1.0 + abs(records[0].train_objective))
     step = 0
     with np.errstate(all="ignore"), one_blas_thread():
         for epoch in range(1, epochs + 1):
             snapshot = copy.deepcopy(params)
-            step, finite = train_epoch(model, params, velocity, Xtr, Ttr, gen.permutation(n), batch_size, rates,
+            step, finite = _train_epoch(model, params, velocity, Xtr, Ttr, gen.permutation(n), batch_size, rates,
                                        step, lam, momentum, masks=masks, limit=limit)
             if not (finite and all(np.all(np.isfinite(a)) for p in params for a in p.values())):
                 for p, s in zip(params, snapshot):  # keep the last finite state

@@ -77,37 +77,52 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.symbolic.balanced_hessian": E(lambda: dict(D=3)),
     "dwf_theory.symbolic.equal": E(lambda: dict(a=_sym_x(), b=_sym_x())),
     # equivalence --------------------------------------------------------------------------------------
-    "dwf_theory.equivalence.fit_factorized": E(lambda: dict(loss=_ls(), lam=0.1, D=3, factors0=None, rng=0)),
-    "dwf_theory.equivalence.fit_lq": E(lambda: dict(loss=_ls(), lam=0.1, D=3, w0=None)),
+    "dwf_theory.equivalence.fit_factorized": E(
+        lambda: dict(loss=_ls(), lam=0.1, D=3, factors0=None, rng=0, method="gd", tol=1e-10, max_iter=300, lr=0.05,
+                     polish=True)
+    ),
+    "dwf_theory.equivalence.fit_lq": E(
+        lambda: dict(loss=_ls(), lam=0.1, D=3, w0=None, method="auto", step=None, tol=1e-10, max_iter=1000,
+                     polish=True)
+    ),
     "dwf_theory.equivalence.global_fit_factorized": E(lambda: dict(loss=_ls(), lam=0.1, D=3, starts=2, rng=0)),
-    "dwf_theory.equivalence.multistart_factorized": E(lambda: dict(loss=_ls(), lam=0.1, D=3, starts=2, rng=0)),
+    "dwf_theory.equivalence.multistart_factorized": E(
+        lambda: dict(loss=_ls(), lam=0.1, D=3, starts=2, rng=0, max_iter=500)
+    ),
     "dwf_theory.equivalence.brute_force_lq": E(lambda: dict(loss=_ls(), lam=0.1, D=3, starts=1, rng=0, max_size=3)),
-    "dwf_theory.equivalence.lasso_reference": E(lambda: dict(loss=_ls(), lam=0.1)),
+    "dwf_theory.equivalence.lasso_reference": E(lambda: dict(loss=_ls(), lam=0.1, tol=1e-12, max_iter=10_000)),
     "dwf_theory.equivalence.lq_stationarity": E(
         lambda: dict(loss=_ls(), w=np.array([0.5, 0.0, -1.0]), lam=0.1, D=3, zero_tol=0.0)
     ),
-    "dwf_theory.equivalence.random_factors": E(lambda: dict(loss=_ls(), D=3, starts=2, rng=0)),
+    "dwf_theory.equivalence.random_factors": E(lambda: dict(loss=_ls(), D=3, starts=2, rng=0, scale=2.0, spread=0.3)),
     # landscape ----------------------------------------------------------------------------------------
     "dwf_theory.landscape.balanced_eigenvalues": E(lambda: dict(w=1.2, lam=0.1, D=3, curvature=1.0, grad=None)),
     "dwf_theory.landscape.balanced_sharpness": E(lambda: dict(w=1.2, lam=0.1, D=3, curvature=1.0, grad=None)),
-    "dwf_theory.landscape.max_stable_lr": E(lambda: dict(w=1.2, lam=0.1, D=3, curvature=1.0, grad=None)),
+    # inf where λ_max <= 0 (every rate is stable), as documented
+    "dwf_theory.landscape.max_stable_lr": E(
+        lambda: dict(w=1.2, lam=0.1, D=3, curvature=1.0, grad=None), allow_inf=True
+    ),
     "dwf_theory.landscape.factorized_hessian": E(lambda: dict(loss=_ls(), factors=_factors(), lam=0.1)),
     "dwf_theory.landscape.leave_two_out_products": E(lambda: dict(factors=_factors())),
     "dwf_theory.landscape.scalar_critical_points": E(lambda: dict(z=1.5, lam=0.1, D=3)),
     # dynamics -----------------------------------------------------------------------------------------
     "dwf_theory.dynamics.factor_flow": E(
-        lambda: dict(loss=_scalar(), factors0=_factors(p=2), lam=0.1, t_eval=np.linspace(0.0, 2.0, 5))
+        lambda: dict(loss=_scalar(), factors0=_factors(p=2), lam=0.1, t_eval=np.linspace(0.0, 2.0, 5),
+                     method="LSODA", rtol=1e-10, atol=1e-12, bound=1e8, dense_output=False)
     ),
     "dwf_theory.dynamics.collapsed_flow": E(
-        lambda: dict(loss=_scalar(), w0=np.array([0.5, -0.2]), lam=0.1, D=3, t_eval=np.linspace(0.0, 2.0, 5))
+        lambda: dict(loss=_scalar(), w0=np.array([0.5, -0.2]), lam=0.1, D=3, t_eval=np.linspace(0.0, 2.0, 5),
+                     method="Radau", max_step=1.0, first_step=1e-3)
     ),
     "dwf_theory.dynamics.gradient_descent": E(
-        lambda: dict(loss=_scalar(), factors0=_factors(p=2), lam=0.1, lr=0.1, steps=20, record_every=5)
+        lambda: dict(loss=_scalar(), factors0=_factors(p=2), lam=0.1, lr=0.1, steps=20, record_every=5, bound=1e8)
     ),
     "dwf_theory.dynamics.logistic_flow": E(lambda: dict(z=1.0, w0=0.1, t=np.array([0.0, 1.0, 2.0]))),
-    "dwf_theory.dynamics.time_to_reach": E(lambda: dict(z=1.0, w0=0.1, w1=0.5, lam=0.0, D=3)),
+    "dwf_theory.dynamics.time_to_reach": E(lambda: dict(z=1.0, w0=0.1, w1=0.5, lam=0.0, D=3, method="auto")),
     "dwf_theory.dynamics.hitting_time": E(lambda: dict(traj=_traj(), level=0.5), allow_inf=True),
-    "dwf_theory.dynamics.escape_times": E(lambda: dict(z=1.0, w0=np.array([1e-2, 1e-3]), lam=0.0, D=3, level=0.5)),
+    "dwf_theory.dynamics.escape_times": E(
+        lambda: dict(z=1.0, w0=np.array([1e-2, 1e-3]), lam=0.0, D=3, level=0.5, method="LSODA", rtol=1e-9)
+    ),
     "dwf_theory.dynamics.escape_exponent": E(
         lambda: dict(w0=np.array([1e-2, 1e-3, 1e-4]), times=np.array([10.0, 31.0, 99.0]), D=3)
     ),

@@ -21,15 +21,15 @@ _gradient_ascent = on_result(lambda out: (out[0], [{k: -a for k, a in g.items()}
 
 
 MUTATIONS = {
-    "C60": [Mutation(f"{OBJECTIVE}.fast_value_and_grad", _gradient_off(1e-4), "factor gradient off by 1e-4")],
+    "C60": [Mutation(f"{OBJECTIVE}._fast_value_and_grad", _gradient_off(1e-4), "factor gradient off by 1e-4")],
     "C61": [
-        Mutation(f"{OBJECTIVE}.fast_value_and_grad", _gradient_off(1e-4), "factor gradient off by 1e-4"),
+        Mutation(f"{OBJECTIVE}._fast_value_and_grad", _gradient_off(1e-4), "factor gradient off by 1e-4"),
         Mutation("dwf_theory._products.leave_one_out", scaled(1 + 1e-6), "leave-one-out products off by 1e-6"),
     ],
     "C62": [
-        Mutation("dwf_theory.trainer.layers.forward", scaled(1 + 1e-6), "network output off by 1e-6 relative"),
+        Mutation("dwf_theory.trainer.layers._forward", scaled(1 + 1e-6), "network output off by 1e-6 relative"),
         Mutation(f"{OBJECTIVE}.objective", scaled(1 + 1e-6), "objective off by 1e-6 relative"),
     ],
-    "C63": [Mutation(f"{OBJECTIVE}.fast_value_and_grad", _gradient_ascent, "gradient ascent: the run diverges")],
-    "C64": [Mutation(f"{OBJECTIVE}.fast_value_and_grad", _gradient_off(1e-4), "factor gradient off by 1e-4")],
+    "C63": [Mutation(f"{OBJECTIVE}._fast_value_and_grad", _gradient_ascent, "gradient ascent: the run diverges")],
+    "C64": [Mutation(f"{OBJECTIVE}._fast_value_and_grad", _gradient_off(1e-4), "factor gradient off by 1e-4")],
 }
