@@ -253,7 +253,7 @@ def _integrate(rhs, jac, y0, t, opts, bound, dense, jac_banded=None, band=None) 
         return dy
 
     try:
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             sol = solve_ivp(watched, (t[0], t[-1]), y0, t_eval=t, events=leaves_bound, dense_output=dense, **kwargs)
     except (_Stalled, RuntimeError, np.linalg.LinAlgError) as exc:  # RuntimeError: singular LU in Radau/BDF
         reason = str(exc) or f"{_STALL_EVALUATIONS} evaluations without advancing past t = {progress['t']:.6g}"

@@ -356,7 +356,8 @@ def fit_lq(loss, lam, D, w0=None, *, method="auto", step=None, tol=1e-10, max_it
         Finish with Newton's method on the support ``S = {j : w_j ≠ 0}`` for the
         stationarity conditions ``∇_S L(w) + λ q sign(w_S) |w_S|^{q−1} = 0``
         (``q = 2/D``), kept only if the objective does not increase, the signs
-        do not change and the fixed-point residual does not grow.
+        do not change and the fixed-point residual does not grow. ``'cd'`` also
+        removes nonzeros along null directions of the support's columns for ``D > 2``.
 
     Returns
     -------

@@ -398,6 +398,9 @@ def sparsity_report(module, zero_tol) -> ModuleSparsityReport:
         raise ValueError("module has weights on the meta device (no values to count)")
     with torch.no_grad():
         weights = [w.detach().to("cpu", torch.float64).numpy() for _, w in named]
+    bad = [name for (name, _), w in zip(named, weights) if not np.all(np.isfinite(w))]
+    if bad:
+        raise ValueError(f"module has non-finite weights in layer(s) {bad} (a diverged run?)")
     base = _report_of_weights(weights, zero_tol)
     collapsed = tuple(name for (name, _), dens in zip(named, base.layer_density) if dens == 0.0)
     return ModuleSparsityReport(**{f.name: getattr(base, f.name) for f in fields(base)},

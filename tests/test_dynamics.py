@@ -326,3 +326,64 @@ def test_bad_input_is_rejected_with_clear_errors():
     with pytest.raises(ValueError, match="bound"):
         gradient_descent(loss, 1e9 * f, 0.1, 0.1, 5)
 
+
+
+@pytest.mark.parametrize(
+    "z, w0, t",
+    [(1e308, 0.1, 1e-306), (1e308, 0.1, 1.0), (-1e308, 0.1, 1.0), (1.0, 0.1, 1e308), (-1.0, 0.1, 1e308),
+     (1e-300, 0.5, 1e300), (0.0, 0.1, 1e308), (3.0, -1e-300, 100.0)],
+)
+def test_logistic_flow_at_extreme_magnitudes(z, w0, t):
+    # z·t or t near the largest float (−2szt and 2st overflow): the closed form w = z w0 / (w0 + (z − w0) e^{−2szt})
+    # (w0 / (1 + 2|w0| t) at z = 0) evaluated in 60-digit arithmetic (mpmath) as the reference. Tolerance 1e-12
+    # relative (a few ulp; the largest results pass through subnormal intermediates such as w0/z), and 1e-300
+    # absolute for results below the normal floats (z = 0, t = 1e308: 5e-309, returned as 0).
+    import mpmath
+
+    mpmath.mp.dps = 60
+    zm, wm, tm = mpmath.mpf(z), mpmath.mpf(w0), mpmath.mpf(t)
+    s = mpmath.sign(wm)
+    if z == 0:
+        ref = wm / (1 + 2 * abs(wm) * tm)
+    else:
+        ref = zm * wm / (wm + (zm - wm) * mpmath.exp(-2 * s * zm * tm))
+    out = float(logistic_flow(z, w0, t))
+    assert np.isfinite(out)
+    assert out == pytest.approx(float(ref), rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("method", ["LSODA", "BDF", "Radau"])
+def test_a_flow_too_stiff_for_float64_is_reported_failed_not_hung(method):
+    # λ = 1e200 makes the decay rate 2λ/D beyond what the error control of the integrators can represent: the run
+    # must stop (no progress, a singular Newton matrix or an overflowed prediction) and say so, with finite records.
+    tr = factor_flow(Scalar(np.array([1.5, -0.3])), np.full((3, 2), 0.5), 1e200, np.linspace(0, 2, 5), method=method)
+    assert not tr.success and "integration failed" in tr.message
+    assert np.all(np.isfinite(tr.w)) and np.all(np.isfinite(tr.objective))
+    np.testing.assert_array_equal(tr.factors[0], np.full((3, 2), 0.5))
+
+
+def test_flows_and_escape_laws_reject_inputs_they_cannot_use():
+    loss = Scalar(np.ones(3))
+    t = [0.0, 1.0]
+    with pytest.raises(ValueError, match="factors0 must lie within the divergence bound"):
+        factor_flow(loss, np.full((2, 3), 1e9), 0.1, t)
+    with pytest.raises(ValueError, match="w0 must lie within the divergence bound"):
+        collapsed_flow(loss, np.full(3, 1e308), 0.1, 3, t)
+    with pytest.raises(ValueError, match="max_step"):
+        collapsed_flow(loss, np.ones(3), 0.1, 3, t, max_step=1e-300)
+    with pytest.raises(ValueError, match="rtol"):
+        factor_flow(loss, np.ones((2, 3)), 0.1, t, rtol=1e-20)
+    with pytest.raises(ValueError, match="method"):
+        factor_flow(loss, np.ones((2, 3)), 0.1, t, method="Euler")
+    with pytest.raises(TypeError, match="unknown solver option"):
+        factor_flow(loss, np.ones((2, 3)), 0.1, t, nsteps=10)
+    with pytest.raises(ValueError, match="w0 must hold nonzero starts"):
+        escape_exponent(np.zeros(3), np.array([1.0, 2.0, 3.0]), 3)
+    with pytest.raises(ValueError, match="lam"):  # the flow moves toward zero: level·z is never reached
+        escape_times(1.0, np.array([1e-2, 1e-3]), 1e308, 3)
+    with pytest.raises(ValueError, match="level must broadcast"):
+        hitting_time(_flow_with_dense_output(), [0.5, 0.5, 0.5])
+
+
+def _flow_with_dense_output():
+    return factor_flow(Scalar(np.array([1.5])), np.full((3, 1), 0.1), 0.1, np.linspace(0.0, 20.0, 5), dense_output=True)

@@ -278,6 +278,16 @@ def test_bad_options():
         fit_factorized(LOSS, 0.1, 2, max_iter=0)
     with pytest.raises(ValueError, match="lr"):
         fit_factorized(LOSS, 0.1, 2, method="gd", lr=-1.0)
+    with pytest.raises(ValueError, match="lr applies to method='gd' only"):
+        fit_factorized(LOSS, 0.1, 2, lr=0.1)
+    with pytest.raises(TypeError, match="polish"):
+        fit_factorized(LOSS, 0.1, 2, polish="yes")
+    with pytest.raises(ValueError, match="lam"):  # F overflows float64 at the start
+        fit_factorized(LOSS, 1e308, 3, np.full((3, 3), 2.0))
+    with pytest.raises(ValueError, match="D and loss.shape"):  # the polish would form a (D·p)² Hessian
+        fit_factorized(LOSS, 0.1, 10**6)
+    with pytest.raises(ValueError, match="starts, D and loss.shape"):
+        random_factors(LOSS, 10**6, 10**3)
     with pytest.raises(ValueError, match="step"):
         fit_lq(LOSS, 0.1, 2, step=float("nan"))
     with pytest.raises(ValueError, match="max_size"):

@@ -119,3 +119,19 @@ def test_factorized_hessian_rejects_bad_factors():
         factorized_hessian(loss, np.full_like(f, np.nan), 0.1)
     with pytest.raises(ValueError, match="lam"):
         factorized_hessian(loss, f, -0.5)
+    with pytest.raises(ValueError, match="factors"):  # finite factors whose product overflows float64
+        factorized_hessian(loss, np.full_like(f, 1e200), 0.1)
+
+
+def test_huge_inputs_raise_naming_the_arguments_instead_of_returning_inf():
+    with pytest.raises(ValueError, match="w, lam, curvature"):
+        balanced_eigenvalues(1e308, 0.1, 3)
+    with pytest.raises(ValueError, match="w, curvature and grad must broadcast"):
+        balanced_eigenvalues(np.ones(2), 0.1, 3, curvature=np.ones(3))
+    with pytest.raises(ValueError, match="z, lam and D"):
+        scalar_critical_points(1e308, 0.1, 3)
+    # λ = 1e308: 2λ overflows but 2λ/D does not, and the spectrum is finite (4λ/D across, the origin 2λ/D)
+    along, across = balanced_eigenvalues(1.0, 1e308, 3, grad=-1.0)
+    assert np.isfinite(along) and across == pytest.approx(2 * (1e308 / 3) + 1.0, rel=1e-15)
+    (origin,) = scalar_critical_points(1.5, 1e308, 3)
+    np.testing.assert_allclose(origin.eigenvalues, 2 * (1e308 / 3), rtol=1e-15)

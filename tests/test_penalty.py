@@ -178,6 +178,16 @@ def test_lq_penalty_tends_to_l0(D):
         (factorized_objective, (Scalar(0.0), np.ones((2,)), -1.0), ValueError, "lam"),
         (factorized_objective, (Scalar(0.0), np.ones((2,)), np.nan), ValueError, "lam"),
         (factorized_gradient, (Scalar(0.0), np.ones((2,)), np.inf), ValueError, "lam"),
+        # finite input whose result overflows float64: an error naming the arguments, not inf or NaN
+        (collapse, (np.full((3, 2), 1e308),), ValueError, "factors"),
+        (factor_penalty, (np.full((3, 2), 1e308),), ValueError, "factors"),
+        (imbalance, (np.full((3, 2), 1e308),), ValueError, "factors"),
+        (leave_one_out_products, (np.full((3, 2), 1e200),), ValueError, "factors"),
+        (lq_penalty, (np.array([1e308, 1e308]), 1), ValueError, "w and D"),
+        (factorized_objective, (Scalar(np.zeros(2)), np.full((3, 2), 1e200), 0.1), ValueError, "factors"),
+        (factorized_objective, (Scalar(np.zeros(2)), np.full((3, 2), 2.0), 1e308), ValueError, "lam"),
+        (factorized_gradient, (Scalar(np.zeros(2)), np.full((1, 2), 2.0), 1e308), ValueError, "lam"),
+        (balanced_factors, (np.ones(200), 10**6), ValueError, "D and w"),
     ],
 )
 def test_bad_input_names_the_argument(fn, args, exc, name):
