@@ -30,6 +30,7 @@ from dwf_theory.phase import (
     init_lr_phase,
     sparsity_phase,
     threshold_phase,
+    threshold_phase_gd,
 )
 from dwf_theory.prox import existence_threshold, threshold
 
@@ -195,6 +196,25 @@ def test_threshold_invariant_to_grid_order(lams, zs, seed):
     b = threshold_phase(zs[pz], lams[pl], 4)
     assert np.array_equal(b.labels, a.labels[np.ix_(pl, pz)])
     assert np.array_equal(threshold_phase(-zs, lams, 4).labels, a.labels)  # symmetric in z
+
+
+def test_missing_overlays_are_none_or_masked():
+    """An overlay that does not exist for the problem is None (a number) or masked (an array), never a bare NaN."""
+    pd = init_lr_phase(Scalar(0.0), 0.1, 3, [0.1, 0.5], [0.1], 50)  # z = 0: no nonzero minimum, no saddle
+    assert pd.overlays["max_stable_lr"] is None and pd.overlays["balanced_stable_lr"] is None
+    assert pd.overlays["w_star"] is None and pd.overlays["saddle_alpha"] is None
+    X = np.eye(3)
+    pd = init_lr_phase(LeastSquares(X, np.ones(3)), 0.1, 2, [0.1, 0.5], [0.1, 0.2], 50)  # no balanced overlays
+    assert pd.overlays["balanced_stable_lr"] is None and np.all(np.ma.getmaskarray(pd.overlays["basin_edge"]))
+    gd = threshold_phase_gd([0.05, 2.0], [0.5], 3, starts=4, steps=500)
+    found, best = gd.overlays["found_nonzero"], gd.overlays["best_objective"]
+    assert found.tolist() == [[False, True]]  # |z| = 0.05 is below z_exist(0.5) = 0.77 for D = 3
+    np.testing.assert_array_equal(np.ma.getmaskarray(best), ~found)
+    assert np.all(np.isfinite(best.compressed()))
+    with pytest.raises(ValueError, match="lr_scale"):
+        threshold_phase_gd([1.0], [0.1], 3, lr_scale=2.0)
+    with pytest.raises(TypeError, match="basin"):
+        init_lr_phase(Scalar(1.0), 0.1, 3, [0.1], [0.1], 10, basin=None)
 
 
 def test_threshold_bad_input():

@@ -21,11 +21,14 @@ from dwf_theory.losses import LeastSquares
 from dwf_theory.trainer import (
     MLP,
     InlineExecutor,
+    forward,
+    learning_phases,
     learning_rates,
     load_digits_split,
     magnitude_masks,
     objective,
     prune,
+    prune_finetune,
     run_sweep,
     sparsity_report,
     teacher_student,
@@ -283,6 +286,31 @@ def test_bad_input_gives_clear_errors():
         train(model, (X, y), lam=0, lr=0.1, epochs=1, batch_size=2)
     with pytest.raises(ValueError, match="zero_tol must be >= 0"):
         sparsity_report(model.weights(), -1)
+
+
+def test_bad_input_named_in_the_issue():
+    """The cases of the bad-input issue: each raises an error naming the argument, and changes nothing."""
+    model = MLP([4, 3, 2], 2, rng=0)
+    X, y = np.zeros((5, 4)), np.zeros(5, int)
+    for fn in (value_and_grad, objective):
+        with pytest.raises(TypeError, match="model"):
+            fn(None, model.params, X, y, 0.1)
+    with pytest.raises(ValueError, match="activation"):
+        forward(model.weights(), [p["bias"] for p in model.params], X, activation="bogus")
+    before = [{k: a.copy() for k, a in p.items()} for p in model.params]
+    grads = [{k: np.ones_like(a) for k, a in p.items()} for p in model.params]
+    vel = [{k: np.zeros_like(a) for k, a in p.items()} for p in model.params]
+    for kwargs, name in ((dict(lr=np.nan, momentum=0.9), "lr"), (dict(lr=-1.0, momentum=0.9), "lr"),
+                         (dict(lr=0.1, momentum=1.5), "momentum"), (dict(lr=0.1, momentum=0.9, masks=[]), "masks")):
+        with pytest.raises(ValueError, match=name):
+            sgd_momentum_step(model.params, grads, vel, **kwargs)
+    for p, b in zip(model.params, before):
+        for k in p:
+            np.testing.assert_array_equal(p[k], b[k])
+    with pytest.raises(ValueError, match="dense_epochs"):
+        prune_finetune(2.0, dense_epochs=-1)
+    with pytest.raises(ValueError, match="epochs"):  # not the default number of epochs
+        learning_phases(epochs=0)
 
 
 # ----------------------------------------------------------------------------- sweeps

@@ -69,7 +69,7 @@ def escape_time(*, quick: bool = False):
     ``T ~ log(1/w0)`` for D = 2 and ``T ~ w0^{−(1−2/D)}`` for D ≥ 3 (derived here from the balanced flow).
     """
     quick = v.flag(quick, "quick")
-    w0 = 10.0 ** -np.arange(2.0, 9.0 if quick else 13.0, 1.0 if quick else 0.5)
+    w0 = 10.0 ** -np.arange(2.0, 6.0 if quick else 13.0, 1.0 if quick else 0.5)
     fig, ax = plt.subplots(figsize=(5.6, 4.2))
     for D in range(2, 7):
         T = dynamics.escape_times(1.0, w0, 0.0, D)

@@ -236,7 +236,7 @@ def _prune_task(cfg: dict) -> dict:
 
 def _scale(quick: bool) -> dict:
     """Network and epochs of the sweeps: full size, or a small network for quick runs."""
-    return dict(hidden=(32,), epochs=8) if quick else dict(hidden=(300, 100), epochs=200)
+    return dict(hidden=(16,), epochs=4) if quick else dict(hidden=(300, 100), epochs=200)
 
 
 def accuracy_vs_compression(depths=(2, 3, 4), lams=None, *, rng=0, quick=False, executor=None,
@@ -280,7 +280,7 @@ def learning_phases(*, lam=1e-3, D=3, lr=0.3, epochs=None, rng=0, quick=False) -
 
     The sparse preset's network and schedule with a stronger λ (default 1e-3)
     so that the three phases are well separated. The seed taken from ``rng`` drives
-    the split, the initialization and the minibatch order. ``epochs`` ``None``: 8 with
+    the split, the initialization and the minibatch order. ``epochs`` ``None``: 4 with
     ``quick`` (its small network), 300 otherwise; else a whole number in ``[1, MAX_EPOCHS]``.
     """
     quick = v.flag(quick, "quick")
@@ -356,8 +356,8 @@ def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=
     if scales is None:
         scales = (0.5, 2.0) if quick else (0.25, 0.5, 1.0, 2.0, 4.0)
     if lrs is None:
-        lrs = (0.03, 0.3, 3.0) if quick else (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-    hidden, epochs = ((16,), 6) if quick else ((100,), 40)
+        lrs = (0.03, 3.0) if quick else (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+    hidden, epochs = ((16,), 4) if quick else ((100,), 40)
     seed = as_seed(rng)
     cfgs = [dict(D=D, preset="sparse", rng=seed, hidden=hidden, epochs=epochs, lam=lam, lr=float(lr),
                  init=s, init_scale=float(a), schedule="constant")

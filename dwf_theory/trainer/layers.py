@@ -20,7 +20,6 @@ __all__ = ["MLP", "forward", "ACTIVATIONS", "LOSSES"]
 
 ACTIVATIONS = ("relu", "tanh", "identity")
 LOSSES = ("cross_entropy", "mse")
-DTYPES = ("float32", "float64")
 
 
 def _relu(h):

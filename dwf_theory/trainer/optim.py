@@ -114,8 +114,10 @@ def _check_state(params, grads, velocity) -> None:
     if not isinstance(params, (list, tuple)) or not params:
         raise TypeError(f"params must be a non-empty list of layer dicts, got {type(params).__name__}")
     for seq, name in ((grads, "grads"), (velocity, "velocity")):
-        if not isinstance(seq, (list, tuple)) or len(seq) != len(params):
-            raise TypeError(f"{name} must be a list of {len(params)} layer dicts like params")
+        if not isinstance(seq, (list, tuple)):
+            raise TypeError(f"{name} must be a list of layer dicts like params, got {type(seq).__name__}")
+        if len(seq) != len(params):
+            raise ValueError(f"{name} must hold {len(params)} layer dicts like params, got {len(seq)}")
     for seq, name in ((params, "params"), (grads, "grads"), (velocity, "velocity")):
         for i, layer in enumerate(seq):
             if not isinstance(layer, dict) or set(layer) != {"factors", "bias"}:
@@ -133,8 +135,10 @@ def _check_masks(masks, params):
     """``None`` or one boolean ``(n_in, n_out)`` array per layer, as float arrays."""
     if masks is None:
         return None
-    if not isinstance(masks, (list, tuple)) or len(masks) != len(params):
-        raise TypeError(f"masks must be None or a list of {len(params)} boolean (n_in, n_out) arrays")
+    if not isinstance(masks, (list, tuple)):
+        raise TypeError(f"masks must be None or a list of boolean (n_in, n_out) arrays, got {type(masks).__name__}")
+    if len(masks) != len(params):
+        raise ValueError(f"masks must hold one (n_in, n_out) array per layer ({len(params)}), got {len(masks)}")
     out = []
     for i, (m, p) in enumerate(zip(masks, params)):
         m = np.asarray(m) if isinstance(m, (np.ndarray, list, tuple)) else None
