@@ -37,6 +37,11 @@ from ._products import leave_one_out
 from .losses import LeastSquares, Loss, Scalar
 from .prox import existence_threshold, threshold
 
+__all__ = [
+    "PhaseDiagram", "SparsityPhase", "INIT_LR_NAMES", "THRESHOLD_NAMES", "DIVERGED", "ZERO", "NONZERO",
+    "NOT_CONVERGED", "MAX_STEPS", "init_lr_phase", "threshold_phase", "threshold_phase_gd", "sparsity_phase",
+]
+
 #: Label names of :func:`init_lr_phase`, indexed by the integer codes in ``labels``.
 INIT_LR_NAMES = ("diverged", "zero", "nonzero", "not converged")
 DIVERGED, ZERO, NONZERO, NOT_CONVERGED = range(4)

@@ -34,6 +34,7 @@ OUTCOMES = ("clear", "unclear", "finite", "flagged", "crash", "nonfinite", "hang
 GOOD = {"clear", "finite", "flagged"}
 SKIPPED_MODULES = {"dwf_theory.cli", "dwf_theory.claims"}  # the command line and the claim registry
 TIME_LIMIT = 20.0  # seconds per call
+STARTUP_LIMIT = 300.0  # seconds for a worker to import the package
 MEMORY_LIMIT = 6 * 2**30  # bytes of address space for the worker
 
 
@@ -255,6 +256,7 @@ def _serve(conn):
     matplotlib.use("Agg")
     from .examples import EXAMPLES
 
+    conn.send("ready")  # imports done: the time limit of a call starts only now
     with one_blas_thread():
         while True:
             request = conn.recv()
@@ -281,6 +283,8 @@ class Worker:
         self._conn, child = self._ctx.Pipe()
         self._proc = self._ctx.Process(target=_serve, args=(child,), daemon=True)
         self._proc.start()
+        if not self._conn.poll(STARTUP_LIMIT) or self._conn.recv() != "ready":
+            raise RuntimeError(f"the walk's worker did not start within {STARTUP_LIMIT:.0f} s")
 
     def run(self, name: str, arg: str | None, label: str | None) -> tuple[str, str, float]:
         start = time.perf_counter()

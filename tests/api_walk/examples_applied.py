@@ -8,6 +8,7 @@ each valid call takes well under a second once the modules are imported.
 
 from __future__ import annotations
 
+import os
 import tempfile
 
 import numpy as np
@@ -80,7 +81,7 @@ def _sparsity_result():
                          weights=np.zeros((2, 2, 2)))
 
 
-_TMP = tempfile.mkdtemp(prefix="dwf-walk-")
+_TMP = os.path.join(tempfile.gettempdir(), "dwf-theory-walk")  # write_all's folder (one, reused by every call)
 
 _RESULT = "a result container the library builds; its fields are documented, not validated on construction"
 
