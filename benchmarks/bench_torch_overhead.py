@@ -5,9 +5,10 @@ max-pool, conv 50@5×5, max-pool, fc 800-500-10; Han et al. 2015, Lee et al. 201
 input (1×28×28), batch 64, float32. One step: ``zero_grad``, forward, mean cross-entropy, backward,
 ``torch.optim.SGD`` step with momentum 0.9. Factorized (``dwf_theory.torch.factorize``, D = 2, 3, 4):
 optimizer on ``param_groups(model, λ)`` (weight decay 2λ/D on the factors). Unfactorized: weight decay 2λ
-on the weights (the D = 1 case), none on biases. Every entry is the minimum over repeats of the mean
-step time over a block of steps; within a repeat the configurations are interleaved, so that load from
-other processes falls on all of them alike. Threads: one (``torch.set_num_threads(1)``) and torch's default.
+on the weights (the D = 1 case), none on biases. Every entry is the minimum over 20 rounds of the mean
+time of a block of 5 steps; each round runs a block of every configuration in a random order, so that
+load from other processes falls on all of them alike. Threads: one (``torch.set_num_threads(1)``) and
+torch's default.
 
 ``--variants`` also times the two implementations considered besides ``torch.nn.utils.parametrize``
 with ``D`` original tensors (what ``dwf_theory.torch`` uses): one stacked ``(D, *shape)`` factor tensor
@@ -134,8 +135,12 @@ def make_step(model, opt):
     return step
 
 
-def time_configs(configs: dict, steps: int, repeats: int) -> dict:
-    """``{key: best seconds per step}``: configurations interleaved within each repeat."""
+def time_configs(configs: dict, block: int, rounds: int, rng) -> dict:
+    """``{key: best seconds per step}``: the minimum over ``rounds`` of the mean time of ``block`` steps.
+
+    Every round runs one block of each configuration, in a fresh random order, so that load from other
+    processes falls on all of them alike.
+    """
     runners = {}
     for key, make in configs.items():
         step = make_step(*make())
@@ -143,16 +148,18 @@ def time_configs(configs: dict, steps: int, repeats: int) -> dict:
             step()
         runners[key] = step
     best = dict.fromkeys(configs, math.inf)
-    for _ in range(repeats):
-        for key, step in runners.items():
+    keys = list(runners)
+    for _ in range(rounds):
+        for i in rng.permutation(len(keys)):
+            step = runners[keys[i]]
             start = time.perf_counter()
-            for _ in range(steps):
+            for _ in range(block):
                 step()
-            best[key] = min(best[key], (time.perf_counter() - start) / steps)
+            best[keys[i]] = min(best[keys[i]], (time.perf_counter() - start) / block)
     return best
 
 
-def overhead(steps: int, repeats: int, threads: list, variants: bool) -> None:
+def overhead(block: int, rounds: int, threads: list, variants: bool) -> None:
     import torch
 
     kinds = ("parametrize", "stacked", "hook") if variants else ("parametrize",)
@@ -164,9 +171,9 @@ def overhead(steps: int, repeats: int, threads: list, variants: bool) -> None:
             for D in DEPTHS:
                 for kind in kinds:
                     configs[(D, kind)] = lambda name=name, D=D, kind=kind: build(name, D, kind)
-            best = time_configs(configs, steps, repeats)
+            best = time_configs(configs, block, rounds, np.random.default_rng(0))
             base = best[(1, "plain")]
-            print(f"\n{name}, {n} thread(s), batch {BATCH}, float32, best of {repeats} x {steps} steps")
+            print(f"\n{name}, {n} thread(s), batch {BATCH}, float32, best of {rounds} blocks of {block} steps")
             print("| D | implementation | ms/step | × unfactorized |")
             print("|---|---|---|---|")
             print(f"| 1 | unfactorized | {base * 1e3:.3f} | 1.00 |")
@@ -260,8 +267,8 @@ def main(argv=None) -> int:
         return 0
     default_threads = torch.get_num_threads()
     threads = [1] if args.quick else sorted({1, default_threads})
-    steps, repeats = (5, 2) if args.quick else (30, 7)
-    overhead(steps, repeats, threads, args.variants)
+    block, rounds = (3, 3) if args.quick else (5, 20)
+    overhead(block, rounds, threads, args.variants)
     if args.preset:
         preset(args.seeds, args.epochs)
     torch.set_num_threads(default_threads)

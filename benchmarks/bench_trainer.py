@@ -39,13 +39,15 @@ def numpy_epochs(data, epochs: int, repeats: int) -> float:
     rng = np.random.default_rng(0)
     best, step = math.inf, 0
     with threadpool_limits(limits=1, user_api="blas"), np.errstate(all="ignore"):
-        step, _ = train_epoch(model, model.params, velocity, Xtr, Ttr, rng.permutation(n), BATCH, rates, step,
-                              LAM, MOMENTUM)  # warm-up
+        step, _ = train_epoch(
+            model, model.params, velocity, Xtr, Ttr, rng.permutation(n), BATCH, rates, step, LAM, MOMENTUM
+        )  # warm-up
         for _ in range(repeats):
             start = time.perf_counter()
             for _ in range(epochs):
-                step, _ = train_epoch(model, model.params, velocity, Xtr, Ttr, rng.permutation(n), BATCH, rates,
-                                      step, LAM, MOMENTUM)
+                step, _ = train_epoch(
+                    model, model.params, velocity, Xtr, Ttr, rng.permutation(n), BATCH, rates, step, LAM, MOMENTUM
+                )
             best = min(best, (time.perf_counter() - start) / epochs)
     return best
 
@@ -70,7 +72,7 @@ def torch_epochs(data, epochs: int, repeats: int) -> float | None:
     def epoch():
         perm = torch.from_numpy(gen.permutation(n))
         for b in range(0, n, BATCH):
-            idx = perm[b:b + BATCH]
+            idx = perm[b : b + BATCH]
             h = X[idx]
             for i, (f, bias) in enumerate(zip(factors, biases)):
                 h = h @ f.prod(dim=0) + bias
@@ -101,8 +103,10 @@ def main(argv=None) -> int:
     ours = numpy_epochs(data, epochs, repeats)
     theirs = torch_epochs(data, epochs, repeats)
     steps = math.ceil(data.X_train.shape[0] / BATCH)
-    print(f"DWF MLP {'-'.join(map(str, SIZES))}, D={D}, float32, batch {BATCH}, {steps} steps/epoch, "
-          f"best of {repeats} x {epochs} epochs, one thread")
+    print(
+        f"DWF MLP {'-'.join(map(str, SIZES))}, D={D}, float32, batch {BATCH}, {steps} steps/epoch, "
+        f"best of {repeats} x {epochs} epochs, one thread"
+    )
     print(f"numpy+autograd: {ours * 1e3:8.2f} ms/epoch ({ours / steps * 1e6:.0f} us/step)")
     if theirs is None:
         print("pytorch:        not installed (pip install torch) — no ratio")

@@ -110,9 +110,7 @@ def finite_array(x, name: str, *, ndim: int | None = None, min_ndim: int = 0) ->
         arr = np.asarray(x)
     except Exception as exc:  # pragma: no cover - numpy raises many kinds here
         raise TypeError(f"{name} must be a real numeric array: {exc}") from exc
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
         raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
@@ -154,9 +152,7 @@ def loss(value, name: str = "loss"):
     from .losses import Loss  # here, not at the top: losses imports this module
 
     if not isinstance(value, Loss):
-        raise TypeError(
-            f"{name} must be a dwf_theory Loss (e.g. Scalar, LeastSquares), got {type(value).__name__}"
-        )
+        raise TypeError(f"{name} must be a dwf_theory Loss (e.g. Scalar, LeastSquares), got {type(value).__name__}")
     return value
 
 

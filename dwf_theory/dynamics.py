@@ -151,8 +151,10 @@ def _check_start(y0: np.ndarray, name: str, bound: float, t: np.ndarray, opts: d
         raise ValueError(f"{name} must lie within the divergence bound |{name}| <= bound = {bound:g}")
     v.allocation(t.size * max(y0.size, 1), f"t_eval and {name} (one record of {name} per time)")
     if (t[-1] - t[0]) / opts.get("max_step", np.inf) > v.MAX_COUNT:
-        raise ValueError(f"max_step must allow at most {v.MAX_COUNT:.0e} steps over t_eval, got max_step = "
-                         f"{opts['max_step']!r} for a span of {t[-1] - t[0]:g}")
+        raise ValueError(
+            f"max_step must allow at most {v.MAX_COUNT:.0e} steps over t_eval, got max_step = "
+            f"{opts['max_step']!r} for a span of {t[-1] - t[0]:g}"
+        )
 
 
 def _curvature(loss, w: np.ndarray) -> np.ndarray:
@@ -182,8 +184,10 @@ def _solver_options(solver_opts: dict) -> tuple[dict, float, bool]:
             raise ValueError(f"solver_opts must not set {key!r}: it is fixed by the flow")
     unknown = set(opts) - {"bound", "dense_output", "method", "rtol", "atol", *_STEP_OPTIONS}
     if unknown:
-        raise TypeError(f"unknown solver option(s) {sorted(unknown)}: accepted are method, rtol, atol, "
-                        f"{', '.join(_STEP_OPTIONS)}, bound and dense_output")
+        raise TypeError(
+            f"unknown solver option(s) {sorted(unknown)}: accepted are method, rtol, atol, "
+            f"{', '.join(_STEP_OPTIONS)}, bound and dense_output"
+        )
     bound = v.positive(opts.pop("bound", _DEFAULT_BOUND), "bound")
     dense = opts.pop("dense_output", False)
     if not isinstance(dense, (bool, np.bool_)):
@@ -257,10 +261,12 @@ def _integrate(rhs, jac, y0, t, opts, bound, dense, jac_banded=None, band=None) 
             sol = solve_ivp(watched, (t[0], t[-1]), y0, t_eval=t, events=leaves_bound, dense_output=dense, **kwargs)
     except (_Stalled, RuntimeError, np.linalg.LinAlgError) as exc:  # RuntimeError: singular LU in Radau/BDF
         reason = str(exc) or f"{_STALL_EVALUATIONS} evaluations without advancing past t = {progress['t']:.6g}"
-        message = (f"integration failed: {reason} (the flow is too stiff for float64 here, e.g. lam or the start "
-                   "too large)")
-        sol = SimpleNamespace(t=np.empty(0), y=np.empty((y0.size, 0)), status=-1, message=message,
-                              nfev=progress["nfev"], sol=None)
+        message = (
+            f"integration failed: {reason} (the flow is too stiff for float64 here, e.g. lam or the start too large)"
+        )
+        sol = SimpleNamespace(
+            t=np.empty(0), y=np.empty((y0.size, 0)), status=-1, message=message, nfev=progress["nfev"], sol=None
+        )
     return sol, sol.status == 1
 
 
@@ -633,8 +639,9 @@ class _Descent:
     diverged_step: np.ndarray
 
 
-def _descend(loss, f: np.ndarray, lam: float, lr, steps: int, record_every: int, bound: float,
-             separable: bool) -> _Descent:
+def _descend(
+    loss, f: np.ndarray, lam: float, lr, steps: int, record_every: int, bound: float, separable: bool
+) -> _Descent:
     """Iterate ``ω ← ω − η ∇F(ω)`` from ``f``, recording every ``record_every`` steps and the last.
 
     A non-separable run stops at the first step leaving ``|ω| <= bound``; in a separable
@@ -775,13 +782,17 @@ def time_to_reach(z, w0, w1, lam, D, *, method="auto") -> float:
     lo, hi = min(u0, u1), max(u0, u1)
     if any(lo <= r <= hi for r in roots):
         stationary = ", ".join(f"{float(np.sign(w0)) * r**D:.6g}" for r in roots)
-        raise ValueError("the interval between w0 and w1 must not contain a stationary point of the flow; for "
-                         f"these z, lam and D the flow is stationary at w = {stationary}")
+        raise ValueError(
+            "the interval between w0 and w1 must not contain a stationary point of the flow; for "
+            f"these z, lam and D the flow is stationary at w = {stationary}"
+        )
     if u0 == u1:
         return 0.0
     if (u1 - u0) * _balanced_rate(u0, a, lam, D) <= 0:
-        raise ValueError("w1 must lie in the direction the flow moves from w0; for these z, lam and D it moves "
-                         f"from w0 = {w0:.6g} toward {'zero' if _balanced_rate(u0, a, lam, D) < 0 else 'larger |w|'}")
+        raise ValueError(
+            "w1 must lie in the direction the flow moves from w0; for these z, lam and D it moves "
+            f"from w0 = {w0:.6g} toward {'zero' if _balanced_rate(u0, a, lam, D) < 0 else 'larger |w|'}"
+        )
     if method == "sympy" or (method == "auto" and lam == 0.0 and D <= 4 and a > 0):
         return _sympy_travel_time(u0, u1, a, lam, D)
     val, _err = quad(lambda u: 1.0 / _balanced_rate(u, a, lam, D), u0, u1, epsabs=0.0, epsrel=1e-12, limit=200)

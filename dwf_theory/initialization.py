@@ -159,8 +159,9 @@ def _saddle(log_y: np.ndarray, D: int) -> np.ndarray:
     ``ln y / D <= 600``.
     """
     r = log_y / D
-    c0 = np.where(r > 0.0, np.exp(np.minimum(r, _FAR_LOG_Y_PER_D)) + 0.5,
-                  -1.0 / np.minimum(r - 0.5772156649015329, -1e-3))
+    c0 = np.where(
+        r > 0.0, np.exp(np.minimum(r, _FAR_LOG_Y_PER_D)) + 0.5, -1.0 / np.minimum(r - 0.5772156649015329, -1e-3)
+    )
     t = np.log(np.maximum(c0, 1e-300))
     for _ in range(100):
         c = np.exp(t)
@@ -231,12 +232,19 @@ def _log_meijer(log_y: np.ndarray, D: int, mass: bool) -> np.ndarray:
             out[far] = 0.5 * D * math.log(math.pi)  # the mass is 1 (its complement underflows)
         else:
             ly = log_y[far]
-            out[far] = (-D * np.exp(ly / D) + (1.0 - D) / (2.0 * D) * ly + 0.5 * (D - 1) * math.log(2 * math.pi)
-                        - 0.5 * math.log(D))
+            out[far] = (
+                -D * np.exp(ly / D)
+                + (1.0 - D) / (2.0 * D) * ly
+                + 0.5 * (D - 1) * math.log(2 * math.pi)
+                - 0.5 * math.log(D)
+            )
     if np.any(big):
         c = _saddle(log_y[big], D)
-        out[big] = _mellin_barnes(log_y[big], D, _mass_line(c, D, -1), pole=1) if mass else _mellin_barnes(
-            log_y[big], D, c, pole=0)
+        out[big] = (
+            _mellin_barnes(log_y[big], D, _mass_line(c, D, -1), pole=1)
+            if mass
+            else _mellin_barnes(log_y[big], D, c, pole=0)
+        )
     a, b = ([[1], []], [[0.5] * D, [0]]) if mass else ([[], []], [[0] * D, []])
     for i in np.flatnonzero(small):
         out[i] = float(mpmath.log(mpmath.meijerg(a, b, mpmath.exp(mpmath.mpf(float(log_y[i]))))))

@@ -138,6 +138,83 @@ def violations(w: np.ndarray, grad: np.ndarray, lam: float, c: np.ndarray, D) ->
 # --------------------------------------------------------------------------- #
 
 
+class _Scale:
+    """Exact power-of-two rescaling ``X = 2^{e_a} X̃``, ``y = 2^{e_b} ỹ`` for data near the float64 limits.
+
+    ``G(w; X, y, λ) = 2^{2e_b} G(u; X̃, ỹ, λ̃)`` with ``u = 2^{e_a − e_b} w`` and
+    ``λ̃ = λ 2^{(q−2)e_b − q e_a}`` (``q = 2/D``, ``0`` for ``D = inf``), and violations scale by
+    ``2^{e_a + e_b}`` (derived here). Data whose entries lie in ``[2^-200, 2^200]`` (almost all)
+    are left alone (``e_a = e_b = 0``), so no copy is made and results are bit-identical; otherwise
+    the solver works on ``X̃, ỹ`` with entries of magnitude about 1, where no square or product
+    overflows or underflows, and the results are scaled back exactly (``ValueError`` naming ``X`` and
+    ``y`` if the solution itself is beyond float64).
+    """
+
+    def __init__(self, ea: int = 0, eb: int = 0):
+        self.ea, self.eb = ea, eb
+
+    @staticmethod
+    def exponent(amax: float) -> int:
+        return 0 if amax == 0 or 2.0**-200 <= amax <= 2.0**200 else math.frexp(amax)[1]
+
+    def lam_in(self, lam: float, D) -> float:
+        q = _q(D)
+        e = (q - 2.0) * self.eb - q * self.ea
+        if e == 0 or lam == 0:
+            return lam
+        out = math.exp(math.log(lam) + e * math.log(2.0)) if e < 2000 else math.inf
+        return min(out, 1e300)  # beyond: every coefficient is zero either way
+
+    def lam_out(self, lam: float, D) -> float:
+        q = _q(D)
+        e = q * self.ea - (q - 2.0) * self.eb
+        if e == 0 or lam == 0 or math.isinf(lam):
+            return lam
+        return v.finite_result(math.exp(math.log(lam) + e * math.log(2.0)) if e < 2000 else math.inf,
+                               "X and y", "lambda_max")
+
+    def w_in(self, w: np.ndarray, name: str = "w0") -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return v.finite_result(np.ldexp(w, self.ea - self.eb), name, f"{name} rescaled to the data")
+
+    def w_out(self, u: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return v.finite_result(np.ldexp(u, self.eb - self.ea), "X and y", "the solution")
+
+    def objective_out(self, f: float) -> float:
+        with np.errstate(over="ignore"):
+            return float(v.finite_result(np.ldexp(f, 2 * self.eb), "X and y", "the objective"))
+
+    def tol_in(self, tol: float) -> float:
+        return float(np.ldexp(tol, -(self.ea + self.eb)))
+
+    def residual_out(self, res: float) -> float:
+        with np.errstate(over="ignore"):
+            return float(np.ldexp(res, self.ea + self.eb))
+
+    def solution_out(self, sol: Solution) -> Solution:
+        if self.ea == 0 and self.eb == 0:
+            return sol
+        return sol._replace(w=self.w_out(sol.w), objective=self.objective_out(sol.objective),
+                            residual=self.residual_out(sol.residual))
+
+
+def _prepare(X: np.ndarray, y: np.ndarray, D) -> tuple[_Problem, _Scale]:
+    """The problem at ``λ = 1`` on data rescaled by :class:`_Scale` when needed, and the scaling."""
+    with np.errstate(over="ignore", under="ignore"):
+        sq = np.einsum("ij,ij->j", X, X)
+    big = float(np.max(sq))
+    ea = 0
+    if not (np.isfinite(big) and (big == 0 or 2.0**-400 <= big <= 2.0**400)):
+        ea = _Scale.exponent(float(max(X.max(), -X.min())))
+    ymax = float(max(y.max(), -y.min()))
+    eb = _Scale.exponent(ymax)
+    if ea == 0 and eb == 0:
+        return _Problem(X, y, 1.0, D, sq), _Scale()
+    Xs, ys = np.ldexp(X, -ea), np.ldexp(y, -eb)
+    return _Problem(Xs, ys, 1.0, D), _Scale(ea, eb)
+
+
 class _Problem:
     """``X``, ``y``, ``λ``, ``D`` and what every sweep needs: ``n``, the squared column norms, ``τ_j``, ``β_j``."""
 
@@ -540,12 +617,16 @@ def solve(X: np.ndarray, y: np.ndarray, lam: float, D, w0: np.ndarray | None = N
         (:func:`violations`); ``n_iter`` counts the sweeps (coordinate passes over a working
         set) of the fit and of its default start, or LSQR iterations.
     """
-    prob = _Problem(X, y, lam, D)
+    base, scale = _prepare(X, y, D)
+    prob = base.at(scale.lam_in(lam, D))
+    tol = scale.tol_in(tol)
     spent = 0
     if w0 is None:
         w0, spent = _start(prob, DEFAULT_START, tol, max_iter)
+    else:
+        w0 = scale.w_in(w0)
     sol = _solve(prob, w0, tol, max_iter, polish)
-    return sol._replace(n_iter=sol.n_iter + spent)
+    return scale.solution_out(sol._replace(n_iter=sol.n_iter + spent))
 
 
 def _check_data(X, y) -> tuple[np.ndarray, np.ndarray]:
@@ -604,7 +685,8 @@ def lq_lambda_max(X, y, D) -> float:
     """
     X, y = _check_data(X, y)
     D = v.depth_or_inf(D)
-    return _lambda_max(_Problem(X, y, 1.0, D))
+    prob, scale = _prepare(X, y, D)
+    return scale.lam_out(_lambda_max(prob), D)
 
 
 @dataclass(frozen=True)
@@ -667,8 +749,8 @@ def lq_path(X, y, D, *, lams=None, n_lams=50, eps=1e-3, tol=1e-10, max_iter=1000
     X, y = _check_data(X, y)
     D = v.depth_or_inf(D)
     tol, max_iter = v.positive(tol, "tol"), v.whole_number(max_iter, "max_iter", 1)
-    prob = _Problem(X, y, 1.0, D)
-    lam_max = _lambda_max(prob)
+    prob, scale = _prepare(X, y, D)
+    lam_max = scale.lam_out(_lambda_max(prob), D)
     if lams is None:
         n_lams = v.whole_number(n_lams, "n_lams", 1)
         eps = v.positive(eps, "eps")
@@ -684,17 +766,19 @@ def lq_path(X, y, D, *, lams=None, n_lams=50, eps=1e-3, tol=1e-10, max_iter=1000
         lams = np.sort(lams)[::-1]
     w, grad = np.zeros(X.shape[1]), None
     coefs, objs, conv, its = [], [], [], []
+    tol = scale.tol_in(tol)
     for lam in lams:
-        at = prob.at(float(lam))
-        if D == 1 or lam == 0.0:
+        at = prob.at(scale.lam_in(float(lam), D))
+        if D == 1 or at.lam == 0.0:
             sol, grad = _lsqr(at, w, tol, max_iter), None
         else:
             sol, grad = _cd(at, w.copy(), tol, max_iter, bool(polish), grad)
         w = sol.w
-        coefs.append(w.copy())
-        objs.append(sol.objective)
-        conv.append(sol.converged)
-        its.append(sol.n_iter)
+        out = scale.solution_out(sol)
+        coefs.append(out.w)
+        objs.append(out.objective)
+        conv.append(out.converged)
+        its.append(out.n_iter)
     return LqPath(lams=np.asarray(lams, float), coefs=np.array(coefs), objectives=np.array(objs),
                   converged=np.array(conv, bool), n_iter=np.array(its, int), lam_max=float(lam_max), D=D)
 
@@ -780,4 +864,5 @@ def lq_start(X, y, lam, D, *, how=DEFAULT_START, n_path=20) -> np.ndarray:
     if how not in STARTS:
         raise ValueError(f"how must be one of {STARTS}, got {how!r}")
     n_path = v.whole_number(n_path, "n_path", 2)
-    return _start(_Problem(X, y, lam, D), how, 1e-10, 100000, n_path=n_path)[0]
+    base, scale = _prepare(X, y, D)
+    return scale.w_out(_start(base.at(scale.lam_in(lam, D)), how, scale.tol_in(1e-10), 100000, n_path=n_path)[0])

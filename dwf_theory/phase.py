@@ -38,8 +38,19 @@ from .losses import LeastSquares, Loss, Scalar
 from .prox import existence_threshold, threshold
 
 __all__ = [
-    "PhaseDiagram", "SparsityPhase", "INIT_LR_NAMES", "THRESHOLD_NAMES", "DIVERGED", "ZERO", "NONZERO",
-    "NOT_CONVERGED", "MAX_STEPS", "init_lr_phase", "threshold_phase", "threshold_phase_gd", "sparsity_phase",
+    "PhaseDiagram",
+    "SparsityPhase",
+    "INIT_LR_NAMES",
+    "THRESHOLD_NAMES",
+    "DIVERGED",
+    "ZERO",
+    "NONZERO",
+    "NOT_CONVERGED",
+    "MAX_STEPS",
+    "init_lr_phase",
+    "threshold_phase",
+    "threshold_phase_gd",
+    "sparsity_phase",
 ]
 
 #: Label names of :func:`init_lr_phase`, indexed by the integer codes in ``labels``.
@@ -129,8 +140,10 @@ class SparsityPhase:
 def _grid(values, name: str, *, minimum: float | None = None, strict: bool = False) -> np.ndarray:
     """A non-empty 1-D grid of finite numbers, optionally ``>= minimum`` (``> minimum`` with ``strict``)."""
     arr = v.finite_array(values, name)
-    if isinstance(values, (bool, np.bool_)) or getattr(values, "dtype", None) == np.bool_ or (
-        isinstance(values, (list, tuple)) and any(isinstance(x, (bool, np.bool_)) for x in values)
+    if (
+        isinstance(values, (bool, np.bool_))
+        or getattr(values, "dtype", None) == np.bool_
+        or (isinstance(values, (list, tuple)) and any(isinstance(x, (bool, np.bool_)) for x in values))
     ):
         raise TypeError(f"{name} must be a 1-D grid of real numbers, got booleans")
     if arr.ndim == 0:
@@ -314,8 +327,9 @@ def _iterate_active(a, z, eta, c2, D, steps, idx, out: _Run, *, bound, zero_tol,
     return idx, a
 
 
-def _balanced_scalar_run(a0, z, lr, lam, D, steps, *, bound, zero_tol, grad_tol, active_set=True,
-                         check_every=32) -> _Run:
+def _balanced_scalar_run(
+    a0, z, lr, lam, D, steps, *, bound, zero_tol, grad_tol, active_set=True, check_every=32
+) -> _Run:
     """Iterate the balanced map ``a ← a − η g(a)`` for every row of ``a0`` (shape (N, p)).
 
     ``z`` (p,), ``lr`` (N,). With ``active_set`` a row leaves the computation when it
@@ -334,8 +348,20 @@ def _balanced_scalar_run(a0, z, lr, lam, D, steps, *, bound, zero_tol, grad_tol,
         idx = np.flatnonzero(~bad)
         a, eta = a0[idx], lr[idx, None]
         if active_set:
-            idx, a = _iterate_active(a, z, eta, c2, D, steps, idx, run, bound=bound, zero_tol=zero_tol,
-                                     grad_tol=grad_tol, check_every=check_every)
+            idx, a = _iterate_active(
+                a,
+                z,
+                eta,
+                c2,
+                D,
+                steps,
+                idx,
+                run,
+                bound=bound,
+                zero_tol=zero_tol,
+                grad_tol=grad_tol,
+                check_every=check_every,
+            )
             diverged = np.zeros(idx.size, dtype=bool)
         else:
             diverged = _iterate_all(a, z, eta, c2, D, steps, bound)
@@ -525,8 +551,21 @@ def _basin_overlays(loss: Loss, run: _Run, lam, D, alphas, lrs, steps, run_opts,
     return out
 
 
-def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6, grad_tol=1e-8,
-                  active_set=True, basin=True, check_every=32) -> PhaseDiagram:
+def init_lr_phase(
+    loss,
+    lam,
+    D,
+    alphas,
+    lrs,
+    steps,
+    *,
+    bound=1e6,
+    zero_tol=1e-6,
+    grad_tol=1e-8,
+    active_set=True,
+    basin=True,
+    check_every=32,
+) -> PhaseDiagram:
     """Where gradient descent on F from the balanced start ``ω_d = α`` ends, over ``(α, η)``.
 
     For every learning rate ``η`` in ``lrs`` and start ``α`` in ``alphas`` (every factor,
@@ -607,8 +646,9 @@ def init_lr_phase(loss, lam, D, alphas, lrs, steps, *, bound=1e6, zero_tol=1e-6,
     run_opts = dict(bound=bound, zero_tol=zero_tol, grad_tol=grad_tol, check_every=check_every)
     if isinstance(loss, Scalar):
         z = loss.z.reshape(-1)
-        run = _balanced_scalar_run(a0[:, None] * np.ones((1, z.size)), z, lr, lam, D, steps,
-                                   active_set=active_set, **run_opts)
+        run = _balanced_scalar_run(
+            a0[:, None] * np.ones((1, z.size)), z, lr, lam, D, steps, active_set=active_set, **run_opts
+        )
     else:
         run = _factor_run(loss, a0, lr, lam, D, steps, **run_opts)
     labels = run.codes.reshape(n_lr, n_a).astype(np.int64)
@@ -671,8 +711,9 @@ def threshold_phase(zs, lams, D) -> PhaseDiagram:
     labels = np.where(a > tau[:, None], 2, np.where((a >= zex[:, None]) & (a > 0) & (D >= 3), 1, 0))
     if D >= 3:  # λ = 0: no penalty, the nonzero point z is the global minimum for z ≠ 0
         labels = np.where((lams[:, None] == 0) & (a > 0), 2, labels)
-    return PhaseDiagram(labels.astype(np.int64), THRESHOLD_NAMES, zs, lams, "z", "lam",
-                        {"tau": tau, "z_exist": zex}, {"D": D})
+    return PhaseDiagram(
+        labels.astype(np.int64), THRESHOLD_NAMES, zs, lams, "z", "lam", {"tau": tau, "z_exist": zex}, {"D": D}
+    )
 
 
 def _best_nonzero_minimum(z, lam, D, starts, steps, lr_scale, grad_tol) -> np.ndarray:
@@ -743,15 +784,28 @@ def threshold_phase_gd(zs, lams, D, *, starts=24, steps=4000, lr_scale=0.9, grad
     grad_tol = v.positive(grad_tol, "grad_tol")
     v.allocation(starts * zs.size * lams.size, "starts, zs and lams")
     L, Z = np.meshgrid(lams, zs, indexing="ij")
-    best = _best_nonzero_minimum(np.abs(Z).reshape(-1), L.reshape(-1), D, starts, steps, lr_scale,
-                                 grad_tol).reshape(L.shape)
+    best = _best_nonzero_minimum(np.abs(Z).reshape(-1), L.reshape(-1), D, starts, steps, lr_scale, grad_tol).reshape(
+        L.shape
+    )
     any_found = np.isfinite(best)
     labels = np.where(~any_found, 0, np.where(best < 0.5 * Z * Z, 2, 1))
     tau, zex = _thresholds(lams, D)
-    overlays = {"tau": tau, "z_exist": zex, "found_nonzero": any_found,
-                "best_objective": np.ma.masked_array(np.where(any_found, best, np.nan), mask=~any_found)}
-    return PhaseDiagram(labels.astype(np.int64), THRESHOLD_NAMES, zs, lams, "z", "lam", overlays,
-                        {"D": D, "starts": starts, "steps": steps})
+    overlays = {
+        "tau": tau,
+        "z_exist": zex,
+        "found_nonzero": any_found,
+        "best_objective": np.ma.masked_array(np.where(any_found, best, np.nan), mask=~any_found),
+    }
+    return PhaseDiagram(
+        labels.astype(np.int64),
+        THRESHOLD_NAMES,
+        zs,
+        lams,
+        "z",
+        "lam",
+        overlays,
+        {"D": D, "starts": starts, "steps": steps},
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -796,5 +850,4 @@ def sparsity_phase(loss, lams, depths, **fit_opts) -> SparsityPhase:
             frac[i, j] = float(np.mean(weights[i, j] == 0.0))
             obj[i, j] = fit.objective
             conv[i, j] = fit.converged
-    return SparsityPhase(lams=lams, depths=depths, zero_fraction=frac, objective=obj, converged=conv,
-                         weights=weights)
+    return SparsityPhase(lams=lams, depths=depths, zero_fraction=frac, objective=obj, converged=conv, weights=weights)

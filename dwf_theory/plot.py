@@ -92,8 +92,9 @@ def sparsity_phase(sp, ax=None, *, colorbar: bool = True):
     colorbar = v.flag(colorbar, "colorbar")
     ax = _axes(ax, (5.5, 4.2))
     rows = np.arange(len(sp.depths))
-    mesh = ax.pcolormesh(sp.lams, rows, sp.zero_fraction, shading="nearest", cmap="viridis", vmin=0, vmax=1,
-                         rasterized=True)
+    mesh = ax.pcolormesh(
+        sp.lams, rows, sp.zero_fraction, shading="nearest", cmap="viridis", vmin=0, vmax=1, rasterized=True
+    )
     ax.set(xscale="log", yticks=rows, yticklabels=[str(d) for d in sp.depths], xlabel="λ", ylabel="D")
     ax.grid(False)
     if colorbar:

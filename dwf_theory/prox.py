@@ -160,4 +160,3 @@ def prox(z, lam, D) -> np.ndarray:
     q = 2.0 / D
     out[above] = np.sign(z[above]) * larger_root(a[above], lam, q)
     return out
-

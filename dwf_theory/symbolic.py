@@ -118,8 +118,10 @@ _SAMPLE = {LAM: sp.Rational(7, 5), Q: sp.Rational(1, 3), Z: sp.Rational(5, 3)}
 
 def _sample(expr):
     """``expr`` evaluated to 30 digits at a sample point (all free symbols positive, ``q = 1/3``)."""
-    values = {sym: _SAMPLE.get(sym, sp.Rational(11, 7) * (1 if sym.is_positive is not False else -1))
-              for sym in expr.free_symbols}
+    values = {
+        sym: _SAMPLE.get(sym, sp.Rational(11, 7) * (1 if sym.is_positive is not False else -1))
+        for sym in expr.free_symbols
+    }
     return complex(sp.N(expr.subs(values), 30))
 
 
@@ -425,9 +427,7 @@ def _scalar_objective(D: int) -> Derivation:
     F = sp.Rational(1, 2) * (sp.Mul(*om) - Z) ** 2 + LAM / D * sp.Add(*[o**2 for o in om])
     grad = sp.Matrix([sp.diff(F, o) for o in om])
     hess = sp.hessian(F, om)
-    return _derivation(
-        f"scalar factorized objective, D={D}", F, omega=om, z=Z, lam=LAM, gradient=grad, hessian=hess
-    )
+    return _derivation(f"scalar factorized objective, D={D}", F, omega=om, z=Z, lam=LAM, gradient=grad, hessian=hess)
 
 
 def origin_hessian(D) -> Derivation:

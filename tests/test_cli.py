@@ -29,8 +29,9 @@ def test_report_exits_nonzero_when_a_claim_fails(monkeypatch, capsys):
     from dwf_theory import claims
     from dwf_theory.claims import _registry
 
-    failing = claims.Claim("C1", "forced failure", "s", "m", 0.0, lambda: claims.Measured(1.0, {"x": 1}),
-                           claims.derived(), {"x": 1})
+    failing = claims.Claim(
+        "C1", "forced failure", "s", "m", 0.0, lambda: claims.Measured(1.0, {"x": 1}), claims.derived(), {"x": 1}
+    )
     monkeypatch.setitem(_registry._REGISTRY, "C1", failing)
     assert cli.main(["report", "--only", "C1"]) == 1
     assert "FAIL" in capsys.readouterr().out

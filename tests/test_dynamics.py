@@ -85,8 +85,15 @@ def test_factor_flow_matches_an_independent_integration(seed, D, lam):
     assert tr.factors.shape == (5, D, 3) and tr.w.shape == (5, 3) and not tr.diverged and tr.success
     F = _F(loss, lam, D)
     grad = autograd.grad(F)
-    ref = solve_ivp(lambda _s, y: -grad(y.reshape(D, 3)).ravel(), (0, 2), f0.ravel(), t_eval=t,
-                    method="DOP853", rtol=1e-13, atol=1e-15).y.T.reshape(tr.factors.shape)
+    ref = solve_ivp(
+        lambda _s, y: -grad(y.reshape(D, 3)).ravel(),
+        (0, 2),
+        f0.ravel(),
+        t_eval=t,
+        method="DOP853",
+        rtol=1e-13,
+        atol=1e-15,
+    ).y.T.reshape(tr.factors.shape)
     np.testing.assert_allclose(tr.factors, ref, rtol=0, atol=1e-10 * max(1.0, np.max(np.abs(ref))))
     np.testing.assert_array_equal(tr.factors[0], f0)
     # Records: w is the product, objective is F there (rel. 1e-14: same terms, other order), and descends.
@@ -205,8 +212,12 @@ def test_logistic_flow_solves_its_ode(w0, z, t):
     assert np.isfinite(w)
     assert logistic_flow(z, w0, 0.0) == w0
     h = 1e-4
-    dw = (-logistic_flow(z, w0, t + 2 * h) + 8 * logistic_flow(z, w0, t + h) - 8 * logistic_flow(z, w0, t - h)
-          + logistic_flow(z, w0, t - 2 * h)) / (12 * h)
+    dw = (
+        -logistic_flow(z, w0, t + 2 * h)
+        + 8 * logistic_flow(z, w0, t + h)
+        - 8 * logistic_flow(z, w0, t - h)
+        + logistic_flow(z, w0, t - 2 * h)
+    ) / (12 * h)
     assert abs(dw - 2 * abs(w) * (z - w)) <= 1e-10 * (1 + abs(w) * (abs(z) + abs(w)))
     if w0 != 0:
         assert np.sign(w) in (np.sign(w0), 0.0)  # never crosses zero
@@ -327,11 +338,18 @@ def test_bad_input_is_rejected_with_clear_errors():
         gradient_descent(loss, 1e9 * f, 0.1, 0.1, 5)
 
 
-
 @pytest.mark.parametrize(
     "z, w0, t",
-    [(1e308, 0.1, 1e-306), (1e308, 0.1, 1.0), (-1e308, 0.1, 1.0), (1.0, 0.1, 1e308), (-1.0, 0.1, 1e308),
-     (1e-300, 0.5, 1e300), (0.0, 0.1, 1e308), (3.0, -1e-300, 100.0)],
+    [
+        (1e308, 0.1, 1e-306),
+        (1e308, 0.1, 1.0),
+        (-1e308, 0.1, 1.0),
+        (1.0, 0.1, 1e308),
+        (-1.0, 0.1, 1e308),
+        (1e-300, 0.5, 1e300),
+        (0.0, 0.1, 1e308),
+        (3.0, -1e-300, 100.0),
+    ],
 )
 def test_logistic_flow_at_extreme_magnitudes(z, w0, t):
     # z·t or t near the largest float (−2szt and 2st overflow): the closed form w = z w0 / (w0 + (z − w0) e^{−2szt})

@@ -82,13 +82,16 @@ def test_sharpness_special_cases():
     # Against eigvalsh of the Hessian of F (rel. 1e-14; these small matrices are diagonal or 2 × 2):
     # the origin for D = 3 (Hessian (2λ/D)I), D = 2 at the origin (eigenvalues λ ± |L'(0)|, which needs grad),
     # D = 1 with curvature L'' = 3 (a one-sample least squares with x = √3).
-    assert balanced_sharpness(0.0, 0.6, 3) == pytest.approx(_numeric_sharpness(Scalar(0.7), np.zeros(3), 0.6),
-                                                           rel=1e-14)
+    assert balanced_sharpness(0.0, 0.6, 3) == pytest.approx(
+        _numeric_sharpness(Scalar(0.7), np.zeros(3), 0.6), rel=1e-14
+    )
     assert balanced_sharpness(0.0, 0.5, 2, grad=-1.2) == pytest.approx(
-        _numeric_sharpness(Scalar(1.2), np.zeros(2), 0.5), rel=1e-14)
+        _numeric_sharpness(Scalar(1.2), np.zeros(2), 0.5), rel=1e-14
+    )
     loss = LeastSquares(np.array([[np.sqrt(3.0)]]), np.array([0.4]))
     assert balanced_sharpness(0.7, 0.5, 1, curvature=3.0) == pytest.approx(
-        _numeric_sharpness(loss, np.array([[0.7]]), 0.5), rel=1e-14)
+        _numeric_sharpness(loss, np.array([[0.7]]), 0.5), rel=1e-14
+    )
     assert max_stable_lr(0.0, 0.0, 4) == np.inf  # flat: every rate is stable, not NaN
     out = balanced_sharpness(np.array([0.5, 1.0, 2.0]), 0.2, 3, curvature=np.array([1.0, 2.0, 0.5]))
     assert out.shape == (3,) and np.all(np.isfinite(out))

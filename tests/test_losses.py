@@ -18,7 +18,8 @@ finite = st.floats(-10, 10, allow_nan=False)
 def problems():
     return st.tuples(st.integers(1, 8), st.integers(1, 6)).flatmap(
         lambda s: st.tuples(
-            arrays(np.float64, s, elements=finite), arrays(np.float64, s[0], elements=finite),
+            arrays(np.float64, s, elements=finite),
+            arrays(np.float64, s[0], elements=finite),
             arrays(np.float64, s[1], elements=finite),
         )
     )

@@ -58,8 +58,9 @@ def _scalar_gd_labels(z, lam, D, alphas, lrs, steps):
     """Every (η, α) as one problem of a batch: gradient descent on all D factors, gradient by autograd."""
     A, E = np.meshgrid(alphas, lrs)
     n = A.size
-    tr = gradient_descent(Scalar(np.full(n, z)), np.full((D, n), A.reshape(n)), lam, E.reshape(n), steps,
-                          record_every=steps, bound=1e6)
+    tr = gradient_descent(
+        Scalar(np.full(n, z)), np.full((D, n), A.reshape(n)), lam, E.reshape(n), steps, record_every=steps, bound=1e6
+    )
     f = tr.factors[-1]
     grad = autograd.grad(lambda f: anp.sum(0.5 * (_product(f, D) - z) ** 2) + lam / D * anp.sum(f * f))(f)
     labels = [_label(tr.diverged_step[j] >= 0, np.prod(f[:, j]), grad[:, j]) for j in range(n)]
@@ -165,15 +166,21 @@ def _brute_force_region(z, lam, D):
     w = np.geomspace(1e-5 * a, 1.001 * a, 20001)
     hv = h(w)
     minima = np.flatnonzero((hv[1:-1] < hv[:-2]) & (hv[1:-1] <= hv[2:])) + 1
-    best = min((minimize_scalar(h, bounds=(w[i - 1], w[i + 1]), method="bounded",
-                                options={"xatol": 1e-14 * w[i]}).fun for i in minima), default=np.inf)
+    best = min(
+        (
+            minimize_scalar(h, bounds=(w[i - 1], w[i + 1]), method="bounded", options={"xatol": 1e-14 * w[i]}).fun
+            for i in minima
+        ),
+        default=np.inf,
+    )
     if not np.isfinite(best):
         return 0
     return 2 if best < 0.5 * a * a else 1
 
 
-@given(D=st.integers(1, 12), lam=st.floats(1e-3, 5.0),
-       z=st.floats(-10.0, 10.0).filter(lambda x: x == 0 or abs(x) > 1e-100))  # the grid squares |z|
+@given(
+    D=st.integers(1, 12), lam=st.floats(1e-3, 5.0), z=st.floats(-10.0, 10.0).filter(lambda x: x == 0 or abs(x) > 1e-100)
+)  # the grid squares |z|
 def test_threshold_regions_agree_with_brute_force(D, lam, z):
     """The closed-form regions against brute-force minimization of the scalar objective (no τ, z_exist or prox
     involved; measured: 0 differences over 3,000 random (D, λ, z), 189 of them in the middle region). Points
@@ -186,8 +193,11 @@ def test_threshold_regions_agree_with_brute_force(D, lam, z):
     assert int(pd.labels[0, 0]) == _brute_force_region(z, lam, D)
 
 
-@given(lams=st.lists(st.floats(0.0, 3.0), min_size=1, max_size=6),
-       zs=st.lists(st.floats(-5.0, 5.0), min_size=1, max_size=6), seed=st.integers(0, 1000))
+@given(
+    lams=st.lists(st.floats(0.0, 3.0), min_size=1, max_size=6),
+    zs=st.lists(st.floats(-5.0, 5.0), min_size=1, max_size=6),
+    seed=st.integers(0, 1000),
+)
 def test_threshold_invariant_to_grid_order(lams, zs, seed):
     rng = np.random.default_rng(seed)
     lams, zs = np.array(lams), np.array(zs)

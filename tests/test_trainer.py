@@ -55,9 +55,9 @@ def _flat(params):
 def _unflat(model, theta):
     out, k = [], 0
     for p in model.params:
-        f = theta[k:k + p["factors"].size].reshape(p["factors"].shape)
+        f = theta[k : k + p["factors"].size].reshape(p["factors"].shape)
         k += p["factors"].size
-        b = theta[k:k + p["bias"].size]
+        b = theta[k : k + p["bias"].size]
         k += p["bias"].size
         out.append({"factors": f, "bias": b})
     return out
@@ -67,8 +67,13 @@ shapes = st.lists(st.integers(1, 5), min_size=2, max_size=4)
 
 
 @settings(max_examples=25)
-@given(sizes=shapes, D=st.integers(1, 4), loss=st.sampled_from(["cross_entropy", "mse"]),
-       lam=st.sampled_from([0.0, 0.01, 0.3]), seed=st.integers(0, 2**16))
+@given(
+    sizes=shapes,
+    D=st.integers(1, 4),
+    loss=st.sampled_from(["cross_entropy", "mse"]),
+    lam=st.sampled_from([0.0, 0.01, 0.3]),
+    seed=st.integers(0, 2**16),
+)
 def test_gradient_matches_central_differences(sizes, D, loss, lam, seed):
     if loss == "cross_entropy" and sizes[-1] < 2:
         sizes = [*sizes[:-1], 2]
@@ -78,8 +83,10 @@ def test_gradient_matches_central_differences(sizes, D, loss, lam, seed):
     h = 1e-5
     for _ in range(3):
         u = rng.normal(size=theta.size)
-        fd = (objective(model, _unflat(model, theta + h * u), X, y, lam)
-              - objective(model, _unflat(model, theta - h * u), X, y, lam)) / (2 * h)
+        fd = (
+            objective(model, _unflat(model, theta + h * u), X, y, lam)
+            - objective(model, _unflat(model, theta - h * u), X, y, lam)
+        ) / (2 * h)
         # central difference error O(h²·f''') plus rounding ~1e-16/h: 1e-7 of the scale, 60× the measured
         # worst 1.6e-9 over 200 random models
         assert abs(fd - g @ u) <= 1e-7 * max(1.0, abs(fd), np.linalg.norm(g) * np.linalg.norm(u))
@@ -102,8 +109,11 @@ def test_mse_objective_is_least_squares_plus_ridge(p, n, lam, seed):
 
 
 @settings(max_examples=30)
-@given(seed=st.integers(0, 2**16), zero_tol=st.floats(0, 2),
-       shapes_=st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), min_size=1, max_size=3))
+@given(
+    seed=st.integers(0, 2**16),
+    zero_tol=st.floats(0, 2),
+    shapes_=st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), min_size=1, max_size=3),
+)
 def test_sparsity_report_counts_a_known_pattern(seed, zero_tol, shapes_):
     # Ground truth built into the weights: entries of `keep` have |w| in (zero_tol, zero_tol + 1], the others
     # |w| in [0, zero_tol] (some exactly zero_tol, which counts as zero).
@@ -215,8 +225,9 @@ def test_callback_stops_the_run():
     data = _small_digits()
     model = MLP([64, 16, 10], 2, rng=0)
     seen = []
-    h = train(model, data, lam=0, lr=0.1, epochs=10, batch_size=64,
-              callback=lambda r: seen.append(r.epoch) or r.epoch == 3)
+    h = train(
+        model, data, lam=0, lr=0.1, epochs=10, batch_size=64, callback=lambda r: seen.append(r.epoch) or r.epoch == 3
+    )
     assert h.status == "stopped" and seen == [1, 2, 3] and h.final.epoch == 3
 
 
@@ -300,8 +311,12 @@ def test_bad_input_named_in_the_issue():
     before = [{k: a.copy() for k, a in p.items()} for p in model.params]
     grads = [{k: np.ones_like(a) for k, a in p.items()} for p in model.params]
     vel = [{k: np.zeros_like(a) for k, a in p.items()} for p in model.params]
-    for kwargs, name in ((dict(lr=np.nan, momentum=0.9), "lr"), (dict(lr=-1.0, momentum=0.9), "lr"),
-                         (dict(lr=0.1, momentum=1.5), "momentum"), (dict(lr=0.1, momentum=0.9, masks=[]), "masks")):
+    for kwargs, name in (
+        (dict(lr=np.nan, momentum=0.9), "lr"),
+        (dict(lr=-1.0, momentum=0.9), "lr"),
+        (dict(lr=0.1, momentum=1.5), "momentum"),
+        (dict(lr=0.1, momentum=0.9, masks=[]), "masks"),
+    ):
         with pytest.raises(ValueError, match=name):
             sgd_momentum_step(model.params, grads, vel, **kwargs)
     for p, b in zip(model.params, before):
@@ -355,8 +370,13 @@ def test_rescaling_symmetry_leaves_the_loss_unchanged(sizes, D, seed):
 
 
 @settings(max_examples=15)
-@given(n_train=st.integers(1, 30), n_test=st.integers(1, 30), p=st.integers(1, 12), data=st.data(),
-       seed=st.integers(0, 2**16))
+@given(
+    n_train=st.integers(1, 30),
+    n_test=st.integers(1, 30),
+    p=st.integers(1, 12),
+    data=st.data(),
+    seed=st.integers(0, 2**16),
+)
 def test_teacher_student_shapes_and_sparsity(n_train, n_test, p, data, seed):
     k = data.draw(st.integers(0, p))
     split, w = teacher_student(n_train, n_test, p, k, rng=seed)

@@ -34,6 +34,19 @@ from ._registry import (
 )
 
 __all__ = [
-    "Claim", "ClaimResult", "Measured", "Source", "PAPER", "SOURCE_KINDS", "claim", "paper", "classical",
-    "derived", "all_claims", "select", "run_claim", "run_claims", "rel_error",
+    "Claim",
+    "ClaimResult",
+    "Measured",
+    "Source",
+    "PAPER",
+    "SOURCE_KINDS",
+    "claim",
+    "paper",
+    "classical",
+    "derived",
+    "all_claims",
+    "select",
+    "run_claim",
+    "run_claims",
+    "rel_error",
 ]

@@ -167,8 +167,18 @@ def run_claim(c: Claim) -> ClaimResult:
     passed = bool(np.isfinite(error) and error <= c.tolerance and not short)
     detail = "; ".join(s for s in (short, detail) if s)
     return ClaimResult(
-        c.id, c.title, c.statement, c.method, str(c.source), error, c.tolerance, passed, seconds,
-        counts, dict(c.sample), detail,
+        c.id,
+        c.title,
+        c.statement,
+        c.method,
+        str(c.source),
+        error,
+        c.tolerance,
+        passed,
+        seconds,
+        counts,
+        dict(c.sample),
+        detail,
     )
 
 

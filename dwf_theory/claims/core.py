@@ -64,10 +64,15 @@ C1_RESCALINGS = 2000  # random rescalings ω_d → c_d ω_d with Π_d c_d = 1 pe
     "factors per depth, which together with sign flips reach every factorization, must never give a smaller "
     "factor penalty (relative shortfall below Σ_j|w_j|^{2/D}).",
     1e-12,
-    source=paper("the penalty identity behind Theorem 1: the factor penalty's minimum over the factorizations "
-                 "of w is ‖w‖_{2/D}^{2/D}, attained at balanced factors (per coordinate AM–GM)"),
-    sample={"depths": len(C1_DEPTHS), "weights": len(C1_DEPTHS) * C1_WEIGHTS,
-            "rescalings": len(C1_DEPTHS) * C1_RESCALINGS},
+    source=paper(
+        "the penalty identity behind Theorem 1: the factor penalty's minimum over the factorizations "
+        "of w is ‖w‖_{2/D}^{2/D}, attained at balanced factors (per coordinate AM–GM)"
+    ),
+    sample={
+        "depths": len(C1_DEPTHS),
+        "weights": len(C1_DEPTHS) * C1_WEIGHTS,
+        "rescalings": len(C1_DEPTHS) * C1_RESCALINGS,
+    },
 )
 def _c1():
     rng = np.random.default_rng(1)
@@ -77,8 +82,12 @@ def _c1():
         w[::10] = 0.0
         reference = float(np.sum(np.abs(w) ** (2.0 / D)))  # Σ_j |w_j|^{2/D}
         bal = penalty.balanced_factors(w, D)
-        worst = max(worst, rel_error(np.prod(bal, axis=0), w), rel_error(penalty.factor_penalty(bal), reference),
-                    rel_error(penalty.lq_penalty(w, D), reference))
+        worst = max(
+            worst,
+            rel_error(np.prod(bal, axis=0), w),
+            rel_error(penalty.factor_penalty(bal), reference),
+            rel_error(penalty.lq_penalty(w, D), reference),
+        )
         c = np.exp(rng.normal(0.0, 0.5, size=(C1_RESCALINGS, D, w.size)))
         c /= np.exp(np.mean(np.log(c), axis=1, keepdims=True))  # Π_d c_d = 1
         values = np.sum((c * bal) ** 2, axis=(1, 2)) / D  # the factor penalty, written out
@@ -271,8 +280,10 @@ C6_KEPT = 5961  # ... of which this many lie outside the band |(|z| − 1)| ≤ 
     f"max |prox_D(z) − z·1[|z| > 1]| over the {C6_KEPT:,} points of a {C6_Z:,}-point grid on [−3, 3] outside "
     "the band 1e-2 around ±1, against its leading term 1/D: the error is max_D |D·dev_D − 1|.",
     1e-3,
-    source=derived("expansion of τ and β in q = 2/D → 0; the limit is hard thresholding, the prox of λ·1[w ≠ 0] "
-                   "(Donoho & Johnstone 1994)"),
+    source=derived(
+        "expansion of τ and β in q = 2/D → 0; the limit is hard thresholding, the prox of λ·1[w ≠ 0] "
+        "(Donoho & Johnstone 1994)"
+    ),
     sample={"depths": len(C6_DEPTHS), "z": len(C6_DEPTHS) * C6_KEPT},
 )
 def _c6():
@@ -282,8 +293,11 @@ def _c6():
     hard = np.where(np.abs(z) > root, z, 0.0)
     worst, n_depths, n_z = 0.0, 0, 0
     for D in C6_DEPTHS:
-        deviation = max(float(np.max(np.abs(prox(z, C6_LAM, D) - hard))), abs(threshold(C6_LAM, D) - root),
-                        abs(jump(C6_LAM, D) - root))
+        deviation = max(
+            float(np.max(np.abs(prox(z, C6_LAM, D) - hard))),
+            abs(threshold(C6_LAM, D) - root),
+            abs(jump(C6_LAM, D) - root),
+        )
         worst = max(worst, abs(D * deviation - 1.0))
         n_depths, n_z = n_depths + 1, n_z + z.size
     return Measured(worst, {"depths": n_depths, "z": n_z})

@@ -234,9 +234,7 @@ C22_METHOD, C22_RTOL = "LSODA", 1e-11
     f"t ∈ [0, {C22_T_END:g}]; δ computed from the recorded factors: max |δ(t) − δ(0)e^{{−4λt/D}}| relative to "
     "max|δ(0)|.",
     1e-8,
-    source=classical(
-        "Du, Hu & Lee 2018 (the imbalance is conserved at λ = 0); the weight-decay term adds −(4λ/D)δ"
-    ),
+    source=classical("Du, Hu & Lee 2018 (the imbalance is conserved at λ = 0); the weight-decay term adds −(4λ/D)δ"),
     sample={"records": len(C22_DEPTHS) * len(C22_LAMS) * C22_RECORDS},
 )
 def _c22():
@@ -459,8 +457,13 @@ def _c26():
         T = np.array([dyn.time_to_reach(z=1.0, w0=s, w1=0.5, lam=lam, D=D, method=method) for s in starts])
         grid = np.concatenate([[0.0], np.geomspace(1e-3, 1.2 * T.max(), C26_GRID)])
         sim = dyn.factor_flow(
-            Scalar(np.ones(starts.size)), penalty.balanced_factors(starts, D), lam, grid,
-            atol=1e-30, rtol=C26_RTOL, dense_output=True,
+            Scalar(np.ones(starts.size)),
+            penalty.balanced_factors(starts, D),
+            lam,
+            grid,
+            atol=1e-30,
+            rtol=C26_RTOL,
+            dense_output=True,
         )
         if not _complete(sim, grid.size):
             return Measured(math.inf, {"logistic values": values, "travel times": travels}, sim.message)

@@ -248,8 +248,9 @@ C14_STARTS = 2  # random starts of the factor fit
     f"gradient) and equivalence.global_fit_factorized (best of {C14_STARTS} L-BFGS fits on the factors) against "
     "scikit-learn's Lasso(tol=1e-14) called here; largest absolute weight difference over the converged fits.",
     1e-8,
-    source=classical("Hoff 2017: the two-factor Hadamard parametrization with an L2 penalty is the Lasso "
-                     "(Tibshirani 1996)"),
+    source=classical(
+        "Hoff 2017: the two-factor Hadamard parametrization with an L2 penalty is the Lasso (Tibshirani 1996)"
+    ),
     sample={"problems": C14_PROBLEMS, "fits": 2 * C14_PROBLEMS},
 )
 def _c14():
@@ -386,9 +387,10 @@ C17_ALL_SIGNS_DEPTH = 3  # every sign pattern of the factors at this depth, one 
     f"central differences (step {HESSIAN_STEP:g}) of that for the Hessian.",
     1e-8,
     source=paper("Theorem 1: balanced factorizations of local minima of G are local minima of F"),
-    sample={"fits": C17_PROBLEMS * len(C17_DEPTHS) * C17_STARTS,
-            "liftings": C17_PROBLEMS * C17_STARTS
-            * (len(C17_DEPTHS) - 1 + 2 ** (C17_ALL_SIGNS_DEPTH - 1))},
+    sample={
+        "fits": C17_PROBLEMS * len(C17_DEPTHS) * C17_STARTS,
+        "liftings": C17_PROBLEMS * C17_STARTS * (len(C17_DEPTHS) - 1 + 2 ** (C17_ALL_SIGNS_DEPTH - 1)),
+    },
 )
 def _c17():
     rng = np.random.default_rng(17)
@@ -405,8 +407,11 @@ def _c17():
                 n_fits += 1
                 sign_w = np.where(f.w != 0, np.sign(f.w), 1.0)
                 if D == C17_ALL_SIGNS_DEPTH:
-                    patterns = [np.array([s2 * s3, s2, s3])[:, None] * np.ones((D, 5))
-                                for s2 in (1.0, -1.0) for s3 in (1.0, -1.0)]
+                    patterns = [
+                        np.array([s2 * s3, s2, s3])[:, None] * np.ones((D, 5))
+                        for s2 in (1.0, -1.0)
+                        for s3 in (1.0, -1.0)
+                    ]
                 else:
                     patterns = [rng.choice((-1.0, 1.0), size=(D, 5))]
                 for signs in patterns:

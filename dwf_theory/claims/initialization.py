@@ -287,8 +287,10 @@ C46_SEED = 46
     f"{C46_DRAWS:,} weights each (seed {C46_SEED}); error = fraction of weights or factors outside the bounds.",
     0.0,
     source=paper("Section 4.1 and Algorithm 1 of Kolb et al. 2025 (VarMatch with absolute-value truncation)"),
-    sample={"weights": len(C46_DEPTHS) * len(C46_SIGMAS) * 2 * C46_DRAWS,
-            "factors": sum(D for D in C46_DEPTHS) * len(C46_SIGMAS) * 2 * C46_DRAWS},
+    sample={
+        "weights": len(C46_DEPTHS) * len(C46_SIGMAS) * 2 * C46_DRAWS,
+        "factors": sum(D for D in C46_DEPTHS) * len(C46_SIGMAS) * 2 * C46_DRAWS,
+    },
 )
 def _c46():
     rng = np.random.default_rng(C46_SEED)

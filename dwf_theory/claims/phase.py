@@ -120,10 +120,21 @@ def _c48():
         for lam in C48_LAMS:
             a_star = _balanced_roots(C48_Z, lam, D)[-1]
             rows = C48_LRS < C48_EDGE_FRACTION * 2.0 / _balanced_curvature(a_star, C48_Z, lam, D)
-            pd = ph.init_lr_phase(Scalar(C48_Z), lam, D, C48_ALPHAS, C48_LRS, C48_STEPS, bound=C48_BOUND,
-                                  zero_tol=C48_ZERO_TOL, grad_tol=C48_GRAD_TOL, basin=False)
-            ref = _plain_balanced_labels(C48_Z, lam, D, C48_ALPHAS, C48_LRS[rows], C48_STEPS, C48_BOUND,
-                                         C48_ZERO_TOL, C48_GRAD_TOL)
+            pd = ph.init_lr_phase(
+                Scalar(C48_Z),
+                lam,
+                D,
+                C48_ALPHAS,
+                C48_LRS,
+                C48_STEPS,
+                bound=C48_BOUND,
+                zero_tol=C48_ZERO_TOL,
+                grad_tol=C48_GRAD_TOL,
+                basin=False,
+            )
+            ref = _plain_balanced_labels(
+                C48_Z, lam, D, C48_ALPHAS, C48_LRS[rows], C48_STEPS, C48_BOUND, C48_ZERO_TOL, C48_GRAD_TOL
+            )
             bad += int(np.sum(pd.labels[rows] != ref))
             points += ref.size
             diagrams += 1
@@ -260,8 +271,10 @@ def _scalar_thresholds(lam: float, D: int) -> tuple[float, float]:
     f"D ≤ 2); error = number of differing labels plus thresholds off by more than {C51_OVERLAY_RTOL:g} relative.",
     0.0,
     source=classical("Marjanovic & Solo 2012 (the threshold of the L_q proximal map, 0 < q < 1)"),
-    sample={"grid points": len(C51_DEPTHS) * C51_LAMS.size * C51_ZS.size,
-            "thresholds": 2 * len(C51_DEPTHS) * C51_LAMS.size},
+    sample={
+        "grid points": len(C51_DEPTHS) * C51_LAMS.size * C51_ZS.size,
+        "thresholds": 2 * len(C51_DEPTHS) * C51_LAMS.size,
+    },
 )
 def _c51():
     bad, points, thresholds, middle, worst = 0, 0, 0, 0, 0.0
@@ -324,9 +337,12 @@ def _lq_objective_change(X, y, w, d, lam: float, D: int) -> tuple[float, float]:
     "pattern fails or a fit did not converge.",
     1e-12,
     source=classical("Tibshirani 1996 (D = 2, the lasso); Knight & Fu 2000 (exact zeros of L_q estimates, q ≤ 1)"),
-    sample={"fits": len(C52_DEPTHS) * C52_LAMS.size,
-            "perturbations": len(C52_DEPTHS) * C52_LAMS.size * C52_DIRECTIONS * 2 * len(C52_SCALES),
-            "switch-ons": C52_SWITCH_ONS, "lasso fits": C52_LAMS.size},
+    sample={
+        "fits": len(C52_DEPTHS) * C52_LAMS.size,
+        "perturbations": len(C52_DEPTHS) * C52_LAMS.size * C52_DIRECTIONS * 2 * len(C52_SCALES),
+        "switch-ons": C52_SWITCH_ONS,
+        "lasso fits": C52_LAMS.size,
+    },
 )
 def _c52():
     from sklearn.linear_model import Lasso

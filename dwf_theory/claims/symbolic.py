@@ -62,8 +62,10 @@ C7_W = 1.7  # |w| at which the derived solutions are evaluated
     "value against penalty.lq_penalty (relative error).",
     1e-12,
     source=derived("SymPy: Lagrange conditions of the factor penalty under the product constraint"),
-    sample={"derivations": len(C7_DEPTHS) * len(C7_SIGNS),
-            "solutions": len(C7_SIGNS) * sum(2 ** (D - 1) for D in C7_DEPTHS)},
+    sample={
+        "derivations": len(C7_DEPTHS) * len(C7_SIGNS),
+        "solutions": len(C7_SIGNS) * sum(2 ** (D - 1) for D in C7_DEPTHS),
+    },
 )
 def _c7():
     worst, notes, n_derivations, n_solutions = 0.0, [], 0, 0
@@ -79,9 +81,12 @@ def _c7():
             w = C7_W * sign
             sols = np.array([[float(x.subs(r["w"], w)) for x in sol] for sol in r["solutions"]])
             bal = np.abs(penalty.balanced_factors(np.array(w), D))
-            worst = max(worst, rel_error(np.abs(sols), np.broadcast_to(bal, sols.shape)),
-                        rel_error(float(r.expr.subs(r["w"], w)), penalty.lq_penalty(w, D)),
-                        rel_error(np.prod(sols, axis=1), w))
+            worst = max(
+                worst,
+                rel_error(np.abs(sols), np.broadcast_to(bal, sols.shape)),
+                rel_error(float(r.expr.subs(r["w"], w)), penalty.lq_penalty(w, D)),
+                rel_error(np.prod(sols, axis=1), w),
+            )
             n_solutions += len(sols)
     return _verdict(worst, notes, {"derivations": n_derivations, "solutions": n_solutions})
 
@@ -113,8 +118,7 @@ def _stated_tau_beta_exist(q, lam):
     f"D = {_span(C8_DEPTHS)} and λ ∈ {_set(C8_LAMS)} against prox.jump, prox.threshold and "
     "prox.existence_threshold (relative error).",
     1e-12,
-    source=classical("Marjanovic & Solo 2012 for τ and β of L_q thresholding; the existence threshold is "
-                     "derived here"),
+    source=classical("Marjanovic & Solo 2012 for τ and β of L_q thresholding; the existence threshold is derived here"),
     sample={"derivations": 1 + len(C8_SYMBOLIC_DEPTHS), "cases": len(C8_DEPTHS) * len(C8_LAMS)},
 )
 def _c8():
@@ -133,8 +137,12 @@ def _c8():
     for D in C8_DEPTHS:
         for lv in C8_LAMS:
             b, t, ze = f(2.0 / D, lv)
-            worst = max(worst, rel_error(b, jump(lv, D)), rel_error(t, threshold(lv, D)),
-                        rel_error(ze, existence_threshold(lv, D)))
+            worst = max(
+                worst,
+                rel_error(b, jump(lv, D)),
+                rel_error(t, threshold(lv, D)),
+                rel_error(ze, existence_threshold(lv, D)),
+            )
             n_cases += 1
     return _verdict(worst, notes, {"derivations": n_derivations, "cases": n_cases})
 
@@ -214,8 +222,9 @@ def _c10():
         vals = {w: C10_POINT["w"], lam: C10_POINT["lam"]}
         zs = float(h["z_star"].subs(vals))
         spectrum = sorted(float(e.subs(vals)) for e, m in h["eigenvalues"].items() for _ in range(m))
-        Hn = factorized_hessian(Scalar(np.array([zs])), penalty.balanced_factors(np.array([C10_POINT["w"]]), D),
-                                C10_POINT["lam"])
+        Hn = factorized_hessian(
+            Scalar(np.array([zs])), penalty.balanced_factors(np.array([C10_POINT["w"]]), D), C10_POINT["lam"]
+        )
         worst = max(worst, rel_error(np.linalg.eigvalsh(Hn), spectrum))
         n_depths += 1
     return _verdict(worst, notes, {"depths": n_depths})
@@ -256,8 +265,11 @@ def _c11():
             h_num = factorized_hessian(loss, om[:, None], lv)
             g_sym = np.asarray(grad(*om, z, lv), float).ravel()
             h_sym = np.asarray(hess(*om, z, lv), float)
-            worst = max(worst, float(np.max(np.abs(g_sym - g_num) / np.maximum(1, np.abs(g_num)))),
-                        float(np.max(np.abs(h_sym - h_num) / np.maximum(1, np.abs(h_num)))))
+            worst = max(
+                worst,
+                float(np.max(np.abs(g_sym - g_num) / np.maximum(1, np.abs(g_num)))),
+                float(np.max(np.abs(h_sym - h_num) / np.maximum(1, np.abs(h_num)))),
+            )
             n_points += 1
         n_depths += 1
     return Measured(worst, {"depths": n_depths, "points": n_points})

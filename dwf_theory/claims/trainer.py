@@ -133,10 +133,13 @@ def _c60():
             u = [{k: rng.normal(size=a.shape) for k, a in p.items()} for p in model.params]
             norm = math.sqrt(sum(float(np.sum(a * a)) for du in u for a in du.values()))
             u = [{k: a / norm for k, a in du.items()} for du in u]
-            plus, minus = ([{k: p[k] + s * du[k] for k in p} for p, du in zip(model.params, u, strict=True)]
-                           for s in (C60_STEP, -C60_STEP))
+            plus, minus = (
+                [{k: p[k] + s * du[k] for k in p} for p, du in zip(model.params, u, strict=True)]
+                for s in (C60_STEP, -C60_STEP)
+            )
             fd = (_factorized_objective(plus, X, y, C60_LAM, D) - _factorized_objective(minus, X, y, C60_LAM, D)) / (
-                2 * C60_STEP)
+                2 * C60_STEP
+            )
             ip = sum(float(np.sum(gp[k] * du[k])) for gp, du in zip(g, u, strict=True) for k in gp)
             worst = max(worst, abs(fd - ip) / max(1.0, abs(fd)))
             directions += 1
@@ -271,8 +274,17 @@ def _c63():
 
     X_train, y_train, X_test, y_test = load_digits_split(C63_SEED)
     model = MLP(C63_SIZES, C63_D, init=C63_INIT, rng=C63_SEED, dtype=np.float32)
-    hist = train(model, (X_train, y_train, X_test, y_test), lam=C63_LAM, lr=C63_LR, epochs=C63_EPOCHS,
-                 batch_size=C63_BATCH, momentum=C63_MOMENTUM, schedule=C63_SCHEDULE, rng=C63_SEED)
+    hist = train(
+        model,
+        (X_train, y_train, X_test, y_test),
+        lam=C63_LAM,
+        lr=C63_LR,
+        epochs=C63_EPOCHS,
+        batch_size=C63_BATCH,
+        momentum=C63_MOMENTUM,
+        schedule=C63_SCHEDULE,
+        rng=C63_SEED,
+    )
     epochs = sum(1 for r in hist.records if r.epoch >= 1 and r.status == "ok")
     if hist.status != "ok":
         return Measured(math.inf, {"epochs": epochs}, f"run ended with status {hist.status!r}")
@@ -280,8 +292,11 @@ def _c63():
     kept = [np.abs(W) > C63_ZERO_TOL for W in weights]
     total, nonzero = sum(W.size for W in weights), sum(int(k.sum()) for k in kept)
     cr = total / nonzero if nonzero else math.inf
-    _, pre = _forward([W * k for W, k in zip(weights, kept, strict=True)],
-                      [p["bias"].astype(np.float64) for p in model.params], np.asarray(X_test, np.float64))
+    _, pre = _forward(
+        [W * k for W, k in zip(weights, kept, strict=True)],
+        [p["bias"].astype(np.float64) for p in model.params],
+        np.asarray(X_test, np.float64),
+    )
     correct = np.argmax(pre[-1], axis=1) == np.asarray(y_test)
     acc = float(np.mean(correct))
     density = ", ".join(f"{k.mean():.3f}" for k in kept)
@@ -306,8 +321,11 @@ C64_LR = 0.05
     "(ω_d² + ω_k²) over every weight and pair d < k.",
     1e-12,
     source=derived("one gradient step on ω_d and ω_k, expanded"),
-    sample={"weight pairs": sum(D * (D - 1) // 2 * sum(a * b for a, b in zip(SMALL_SIZES, SMALL_SIZES[1:]))
-                                for D in C64_DEPTHS)},
+    sample={
+        "weight pairs": sum(
+            D * (D - 1) // 2 * sum(a * b for a, b in zip(SMALL_SIZES, SMALL_SIZES[1:])) for D in C64_DEPTHS
+        )
+    },
 )
 def _c64():
     from ..trainer import train
@@ -316,10 +334,12 @@ def _c64():
     for D in C64_DEPTHS:
         model, X, y, _ = _problem(D, 64 + D, SMALL_SIZES, SMALL_N)
         before = [p["factors"].copy() for p in model.params]
-        _, G, _ = _loss_and_weight_gradients([np.prod(f, axis=0) for f in before],
-                                             [p["bias"].copy() for p in model.params], X, y)
-        hist = train(model, (X, y, X, y), lam=C64_LAM, lr=C64_LR, epochs=1, batch_size=SMALL_N, momentum=0.0,
-                     schedule="constant")
+        _, G, _ = _loss_and_weight_gradients(
+            [np.prod(f, axis=0) for f in before], [p["bias"].copy() for p in model.params], X, y
+        )
+        hist = train(
+            model, (X, y, X, y), lam=C64_LAM, lr=C64_LR, epochs=1, batch_size=SMALL_N, momentum=0.0, schedule="constant"
+        )
         if hist.status != "ok" or hist.steps != 1:
             return Measured(math.inf, {"weight pairs": pairs}, f"status {hist.status!r}, {hist.steps} steps")
         for f0, f1, Gl in zip(before, [p["factors"] for p in model.params], G, strict=True):

@@ -26,14 +26,21 @@ def product_densities(*, quick: bool = False):
     fig, ax = plt.subplots(figsize=(6.2, 4.4))
     for D in range(1, 6):
         p = product_density(x, D, 1.0)
-        (line,) = ax.plot(np.concatenate([-x[::-1], x]), np.concatenate([p[::-1], p]), lw=1.5,
-                          label=f"D={D} (kurtosis {3**D})")
+        (line,) = ax.plot(
+            np.concatenate([-x[::-1], x]), np.concatenate([p[::-1], p]), lw=1.5, label=f"D={D} (kurtosis {3**D})"
+        )
         w = np.prod(init_factors(n_mc, D, "varmatch", 1.0, rng=rng), axis=0)
         hist, _ = np.histogram(w, bins=bins, density=True)
         ok = hist > 0
         ax.plot(centers[ok], hist[ok], ".", ms=2.5, color=line.get_color(), alpha=0.7)
-    ax.set(yscale="log", ylim=(1e-6, 20), xlim=(-8, 8), xlabel="w = ω_1⋯ω_D",
-           ylabel="density", title="VarMatch products (Var w = 1): exact Meijer-G density, dots: Monte Carlo")
+    ax.set(
+        yscale="log",
+        ylim=(1e-6, 20),
+        xlim=(-8, 8),
+        xlabel="w = ω_1⋯ω_D",
+        ylabel="density",
+        title="VarMatch products (Var w = 1): exact Meijer-G density, dots: Monte Carlo",
+    )
     ax.legend(frameon=False, fontsize=8)
     return fig
 
@@ -50,7 +57,11 @@ def mass_near_zero(*, quick: bool = False):
         exact = [float(small_mass(eps, int(D), 1.0)) for D in depths]
         (line,) = ax.plot(depths, exact, marker="o", ms=3, label=f"ε = {eps:g} σ_w")
         ax.plot(depths, [np.mean(mc[D] < eps) for D in depths], "x", color=line.get_color(), ms=5)
-    ax.set(yscale="log", xlabel="depth D", ylabel="P(|w| < ε)",
-           title="VarMatch: more weights start near 0 as D grows\n(lines: exact, ×: Monte Carlo)")
+    ax.set(
+        yscale="log",
+        xlabel="depth D",
+        ylabel="P(|w| < ε)",
+        title="VarMatch: more weights start near 0 as D grows\n(lines: exact, ×: Monte Carlo)",
+    )
     ax.legend(frameon=False, fontsize=8)
     return fig

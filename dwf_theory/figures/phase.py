@@ -56,8 +56,14 @@ def threshold_phase(*, quick: bool = False):
         for sign in (-1, 1):
             ax.plot(sign * pd.overlays["tau"], lams, color="k", lw=1.2, label="τ (threshold)" if sign > 0 else None)
             if D >= 3:
-                ax.plot(sign * pd.overlays["z_exist"], lams, color="k", lw=1.0, ls="--",
-                        label="z_exist" if sign > 0 else None)
+                ax.plot(
+                    sign * pd.overlays["z_exist"],
+                    lams,
+                    color="k",
+                    lw=1.0,
+                    ls="--",
+                    label="z_exist" if sign > 0 else None,
+                )
         ax.set(xlabel="z", title=f"D = {D}")
         if D == 3:
             ax.legend(loc="upper center", fontsize=7, framealpha=0.85)
@@ -80,7 +86,12 @@ def sparsity_phase(*, quick: bool = False):
     for D, row in zip(sp.depths, sp.zero_fraction, strict=True):
         ax2.plot(lams, row, marker="o", ms=3, label=f"D={D}")
     ax2.axhline(1 - k / p, color="k", ls=":", lw=1, label="true sparsity")
-    ax2.set(xscale="log", xlabel="λ", ylabel="fraction of exact zeros", ylim=(-0.03, 1.03),
-            title="deeper factorizations zero out more at small λ")
+    ax2.set(
+        xscale="log",
+        xlabel="λ",
+        ylabel="fraction of exact zeros",
+        ylim=(-0.03, 1.03),
+        title="deeper factorizations zero out more at small λ",
+    )
     ax2.legend(frameon=False, fontsize=7, ncol=2)
     return fig

@@ -30,17 +30,29 @@ def accuracy_compression(*, quick: bool = False):
     rows = trainer.accuracy_vs_compression(quick=quick, executor=_executor(quick), progress=False)
     fig, ax = plt.subplots(figsize=(5.4, 4.0))
     for method in sorted({r["method"] for r in rows}):
-        pts = sorted((r["compression_ratio"], r["test_accuracy"]) for r in rows
-                     if r["method"] == method and r["compression_ratio"] is not None)
+        pts = sorted(
+            (r["compression_ratio"], r["test_accuracy"])
+            for r in rows
+            if r["method"] == method and r["compression_ratio"] is not None
+        )
         if pts:
             cr, acc = zip(*pts, strict=True)
             dwf = method.startswith("DWF")
             ax.plot(cr, acc, marker="o" if dwf else "s", lw=1.4, label=method, ls="-" if dwf else "--")
     zero_tol = rows[0]["zero_tol"] if rows else 1e-3
-    ax.set(xscale="log", xlabel="compression ratio (all / nonzero weights)", ylabel="test accuracy",
-           title=f"Digits, MLP {'-'.join(map(str, rows[0]['sizes'])) if rows else ''}: accuracy vs compression")
-    ax.legend(frameon=False, fontsize=8, loc="lower left",
-              title=f"weights with |w| ≤ {zero_tol:g} zeroed before testing", title_fontsize=7)
+    ax.set(
+        xscale="log",
+        xlabel="compression ratio (all / nonzero weights)",
+        ylabel="test accuracy",
+        title=f"Digits, MLP {'-'.join(map(str, rows[0]['sizes'])) if rows else ''}: accuracy vs compression",
+    )
+    ax.legend(
+        frameon=False,
+        fontsize=8,
+        loc="lower left",
+        title=f"weights with |w| ≤ {zero_tol:g} zeroed before testing",
+        title_fontsize=7,
+    )
     return fig
 
 
@@ -66,13 +78,20 @@ def layer_density(*, quick: bool = False):
     for i, r in enumerate(rows):
         x = np.arange(n_layers) + (i - (len(rows) - 1) / 2) * width
         cr = r["compression_ratio"]
-        ax.bar(x, r["layer_density"], width, label=f"D={r['D']} (compression {'∞' if cr is None else f'{cr:.0f}'}×, "
-                                                   f"acc {r['test_accuracy']:.2f})")
+        ax.bar(
+            x,
+            r["layer_density"],
+            width,
+            label=f"D={r['D']} (compression {'∞' if cr is None else f'{cr:.0f}'}×, acc {r['test_accuracy']:.2f})",
+        )
     sizes = rows[0]["sizes"]
     ax.set_xticks(np.arange(n_layers), [f"layer {k + 1}\n{a}×{b}" for k, (a, b) in enumerate(zip(sizes, sizes[1:]))])
     lams = ", ".join(f"D={r['D']}: {r['lam']:g}" for r in rows)
-    ax.set(yscale="log", ylabel=f"density (fraction |w| > {rows[0]['zero_tol']:g})",
-           title=f"Per-layer density at high compression (λ: {lams})")
+    ax.set(
+        yscale="log",
+        ylabel=f"density (fraction |w| > {rows[0]['zero_tol']:g})",
+        title=f"Per-layer density at high compression (λ: {lams})",
+    )
     ax.legend(frameon=False, fontsize=7)
     return fig
 
@@ -98,9 +117,17 @@ def init_lr_regimes(*, quick: bool = False):
         ax.set(xlabel="learning rate", title=s)
         ax.grid(False)
     axes[0].set_ylabel("init scale (× He σ_w)")
-    fig.legend(handles=[Patch(color=cmap(i), label=name) for i, name in enumerate(REGIMES)], loc="lower center",
-               ncol=4, frameon=False, fontsize=8)
-    fig.suptitle(f"D={rows[0]['D']}, λ={rows[0]['lam']:g}, MLP {'-'.join(map(str, rows[0]['sizes']))}, "
-                 f"{rows[0]['epochs']} epochs", fontsize=9)
+    fig.legend(
+        handles=[Patch(color=cmap(i), label=name) for i, name in enumerate(REGIMES)],
+        loc="lower center",
+        ncol=4,
+        frameon=False,
+        fontsize=8,
+    )
+    fig.suptitle(
+        f"D={rows[0]['D']}, λ={rows[0]['lam']:g}, MLP {'-'.join(map(str, rows[0]['sizes']))}, "
+        f"{rows[0]['epochs']} epochs",
+        fontsize=9,
+    )
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

@@ -20,8 +20,19 @@ def train_command(args) -> int:
         hidden = ()  # a linear model, e.g. the factorized least-squares student
     else:
         hidden = tuple(int(h) for h in args.hidden.split(","))
-    summary = run(args.dataset, args.depth, args.preset, rng=args.seed, hidden=hidden, zero_tol=args.zero_tol,
-                  lam=args.lam, lr=args.lr, epochs=args.epochs, schedule=args.schedule, init=args.init)
+    summary = run(
+        args.dataset,
+        args.depth,
+        args.preset,
+        rng=args.seed,
+        hidden=hidden,
+        zero_tol=args.zero_tol,
+        lam=args.lam,
+        lr=args.lr,
+        epochs=args.epochs,
+        schedule=args.schedule,
+        init=args.init,
+    )
     print(json.dumps(summary) if args.json else format_summary(summary))
     return 0 if summary["status"] != "diverged" else 1
 
@@ -45,8 +56,13 @@ def sweep_command(args) -> int:
         raise ValueError(f"--workers must be a whole number >= 1, got {args.workers}")
     executor = InlineExecutor() if args.workers == 1 else default_executor(args.workers)
     try:
-        result = run_named_sweep(args.name, quick=args.quick, rng=args.seed, executor=executor,
-                                 progress=sys.stderr.isatty() and not args.json)
+        result = run_named_sweep(
+            args.name,
+            quick=args.quick,
+            rng=args.seed,
+            executor=executor,
+            progress=sys.stderr.isatty() and not args.json,
+        )
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
     if args.json:
@@ -60,12 +76,16 @@ def sweep_command(args) -> int:
 def format_row(r: dict) -> str:
     """One line per epoch record (``phases``) or per run summary (the other sweeps)."""
     if "epoch" in r:
-        return (f"epoch {r['epoch']:4d}  loss {r['train_loss']:.4f}  test acc {r['test_accuracy']:.4f}  "
-                f"sparsity {r['sparsity']:.4f}  status {r['status']}")
+        return (
+            f"epoch {r['epoch']:4d}  loss {r['train_loss']:.4f}  test acc {r['test_accuracy']:.4f}  "
+            f"sparsity {r['sparsity']:.4f}  status {r['status']}"
+        )
     cr = r["compression_ratio"]
-    return (f"{r.get('method', 'DWF D=%d' % r['D']):>20}  init={r['init']:<18} λ={r['lam']:<8g} lr={r['lr']:<6g} "
-            f"acc {r['test_accuracy']:.4f}  compression {'inf' if cr is None else f'{cr:.1f}':>7}  "
-            f"{r.get('regime', r['status'])}")
+    return (
+        f"{r.get('method', 'DWF D=%d' % r['D']):>20}  init={r['init']:<18} λ={r['lam']:<8g} lr={r['lr']:<6g} "
+        f"acc {r['test_accuracy']:.4f}  compression {'inf' if cr is None else f'{cr:.1f}':>7}  "
+        f"{r.get('regime', r['status'])}"
+    )
 
 
 def format_summary(summary: dict) -> str:

@@ -65,8 +65,9 @@ def load_digits_split(rng=0, *, test_size: float = 0.3) -> Split:
     return Split(Xtr, ytr.astype(np.int64), Xte, yte.astype(np.int64))
 
 
-def teacher_student(n_train=200, n_test=200, n_features=50, n_nonzero=5, *, noise=0.0,
-                    rng=0) -> tuple[Split, np.ndarray]:
+def teacher_student(
+    n_train=200, n_test=200, n_features=50, n_nonzero=5, *, noise=0.0, rng=0
+) -> tuple[Split, np.ndarray]:
     """Sparse linear teacher ``y = X w* + noise · ε`` split into train and test rows (for the MSE loss).
 
     The rows are one :func:`dwf_theory.datasets.sparse_regression` draw with

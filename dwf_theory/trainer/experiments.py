@@ -30,8 +30,19 @@ from .sweep import run_sweep
 from .train import MAX_EPOCHS, History, _json_safe, train
 
 __all__ = [
-    "PRESETS", "PRESET_BY_DEPTH", "PRESET_BY_DATASET", "DATASETS", "SWEEP_GRID", "HIGH_COMPRESSION", "REGIMES",
-    "run", "prune_finetune", "accuracy_vs_compression", "learning_phases", "layer_density", "classify",
+    "PRESETS",
+    "PRESET_BY_DEPTH",
+    "PRESET_BY_DATASET",
+    "DATASETS",
+    "SWEEP_GRID",
+    "HIGH_COMPRESSION",
+    "REGIMES",
+    "run",
+    "prune_finetune",
+    "accuracy_vs_compression",
+    "learning_phases",
+    "layer_density",
+    "classify",
     "init_lr_grid",
 ]
 
@@ -47,8 +58,13 @@ PRESETS = {
 PRESET_BY_DEPTH = {"sparse": {2: dict(lam=1e-3), 4: dict(lam=1.3e-3, lr=0.1)}}
 #: Dataset-specific entries (applied last): the least-squares student is linear by default
 #: (``hidden=None`` → no hidden layer) and needs a smaller learning rate and a larger λ.
-PRESET_BY_DATASET = {"teacher-student": {"sparse": dict(lam=0.05, lr=0.05), "quick": dict(lam=0.05, lr=0.05, epochs=60),
-                                         "dense": dict(lr=0.05)}}
+PRESET_BY_DATASET = {
+    "teacher-student": {
+        "sparse": dict(lam=0.05, lr=0.05),
+        "quick": dict(lam=0.05, lr=0.05, epochs=60),
+        "dense": dict(lr=0.05),
+    }
+}
 DATASETS = ("digits", "teacher-student")
 
 #: Learning rate and λ grid of the accuracy–compression sweep per depth (full mode). Deeper factorizations
@@ -115,12 +131,29 @@ def _preset_config(preset: str, D: int, dataset: str = "digits", **overrides) ->
         raise ValueError(f"unknown overrides {sorted(unknown)}; allowed: lam, lr, epochs, schedule, init, init_scale")
     by_depth = PRESET_BY_DEPTH.get(preset, {}).get(min(D, 4), {})
     by_data = PRESET_BY_DATASET.get(dataset, {}).get(preset, {})
-    return {"init_scale": 1.0, **PRESETS[preset], **by_depth, **by_data,
-            **{k: x for k, x in overrides.items() if x is not None}}
+    return {
+        "init_scale": 1.0,
+        **PRESETS[preset],
+        **by_depth,
+        **by_data,
+        **{k: x for k, x in overrides.items() if x is not None},
+    }
 
 
-def run(dataset="digits", D=3, preset="sparse", *, rng=0, hidden=None, zero_tol=1e-3, batch_size=64,
-        momentum=0.9, dtype="float32", keep_history=False, **overrides) -> dict:
+def run(
+    dataset="digits",
+    D=3,
+    preset="sparse",
+    *,
+    rng=0,
+    hidden=None,
+    zero_tol=1e-3,
+    batch_size=64,
+    momentum=0.9,
+    dtype="float32",
+    keep_history=False,
+    **overrides,
+) -> dict:
     """Train one network from a preset; return a JSON-ready summary.
 
     The preset's entries (:data:`PRESETS`, adjusted per depth by :data:`PRESET_BY_DEPTH` and per
@@ -161,8 +194,18 @@ def run(dataset="digits", D=3, preset="sparse", *, rng=0, hidden=None, zero_tol=
         hidden = (300, 100) if dataset == "digits" else ()
     sizes = (data.X_train.shape[1], *hidden, 10 if loss == "cross_entropy" else 1)
     model = MLP(sizes, D, init=cfg["init"], rng=seed, init_scale=cfg["init_scale"], loss=loss, dtype=dtype)
-    hist = train(model, data, lam=cfg["lam"], lr=cfg["lr"], epochs=cfg["epochs"], batch_size=batch_size,
-                 momentum=momentum, schedule=cfg["schedule"], rng=seed, zero_tol=zero_tol)
+    hist = train(
+        model,
+        data,
+        lam=cfg["lam"],
+        lr=cfg["lr"],
+        epochs=cfg["epochs"],
+        batch_size=batch_size,
+        momentum=momentum,
+        schedule=cfg["schedule"],
+        rng=seed,
+        zero_tol=zero_tol,
+    )
     return _summarize(hist, dataset=dataset, preset=preset, init_scale=cfg["init_scale"], keep_history=keep_history)
 
 
@@ -171,8 +214,10 @@ def _summarize(hist: History, *, keep_history: bool = False, **extra) -> dict:
     f = hist.final
     out = {
         **extra,
-        **{k: hist.config[k] for k in ("D", "sizes", "init", "lam", "lr", "epochs", "batch_size", "momentum",
-                                       "schedule", "rng")},
+        **{
+            k: hist.config[k]
+            for k in ("D", "sizes", "init", "lam", "lr", "epochs", "batch_size", "momentum", "schedule", "rng")
+        },
         "zero_tol": hist.zero_tol,
         "metric": hist.metric,
         "test_accuracy": f.pruned_test_accuracy,
@@ -197,8 +242,19 @@ def _run_task(cfg: dict) -> dict:
     return run(**cfg)
 
 
-def prune_finetune(compression, *, lam=1e-4, rng=0, hidden=(300, 100), zero_tol=1e-3, dense_epochs=60,
-                   finetune_epochs=60, lr=0.1, finetune_lr=0.03, dtype="float32") -> dict:
+def prune_finetune(
+    compression,
+    *,
+    lam=1e-4,
+    rng=0,
+    hidden=(300, 100),
+    zero_tol=1e-3,
+    dense_epochs=60,
+    finetune_epochs=60,
+    lr=0.1,
+    finetune_lr=0.03,
+    dtype="float32",
+) -> dict:
     """The D = 1 baseline: train a plain MLP, keep the ``N / compression`` largest ``|w|``, fine-tune the rest.
 
     Dense training minimizes ``mean loss + λ‖W‖²`` (the D = 1 case of the factor penalty
@@ -226,8 +282,12 @@ def prune_finetune(compression, *, lam=1e-4, rng=0, hidden=(300, 100), zero_tol=
     dense = train(model, data, lr=lr, epochs=dense_epochs, rng=seed, **common)
     masks = magnitude_masks(model.weights(), max(1, int(round(model.n_weights / compression))))
     tuned = train(model, data, lr=finetune_lr, epochs=finetune_epochs, rng=seed + 1, masks=masks, **common)
-    return _summarize(tuned, method="D=1 prune+finetune", target_compression=compression,
-                     dense_test_accuracy=dense.final.test_accuracy)
+    return _summarize(
+        tuned,
+        method="D=1 prune+finetune",
+        target_compression=compression,
+        dense_test_accuracy=dense.final.test_accuracy,
+    )
 
 
 def _prune_task(cfg: dict) -> dict:
@@ -239,8 +299,7 @@ def _scale(quick: bool) -> dict:
     return dict(hidden=(16,), epochs=4) if quick else dict(hidden=(300, 100), epochs=200)
 
 
-def accuracy_vs_compression(depths=(2, 3, 4), lams=None, *, rng=0, quick=False, executor=None,
-                            progress=True) -> list:
+def accuracy_vs_compression(depths=(2, 3, 4), lams=None, *, rng=0, quick=False, executor=None, progress=True) -> list:
     """(a) Test accuracy against compression ratio on digits.
 
     DWF networks (``depths``) over a λ grid (default :data:`SWEEP_GRID`, whose
@@ -259,19 +318,39 @@ def accuracy_vs_compression(depths=(2, 3, 4), lams=None, *, rng=0, quick=False, 
     for D in depths:
         grid = SWEEP_GRID.get(int(D), SWEEP_GRID[3])
         for lam in lams if lams is not None else ((3e-4, 1e-3) if quick else grid["lams"]):
-            cfgs.append(dict(D=int(D), preset="sparse", rng=seed, hidden=sc["hidden"], epochs=sc["epochs"],
-                             lam=float(lam), lr=grid["lr"]))
+            cfgs.append(
+                dict(
+                    D=int(D),
+                    preset="sparse",
+                    rng=seed,
+                    hidden=sc["hidden"],
+                    epochs=sc["epochs"],
+                    lam=float(lam),
+                    lr=grid["lr"],
+                )
+            )
     first = run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="DWF λ sweep")
     rows = [{**r, "method": f"DWF D={r['D']}"} for _, r in first.finished()]
     reference = 3 if 3 in depths else depths[0]
-    targets = sorted({round(r["compression_ratio"], 1) for r in rows
-                      if r["D"] == reference and r["compression_ratio"] is not None and r["compression_ratio"] > 1.0})
+    targets = sorted(
+        {
+            round(r["compression_ratio"], 1)
+            for r in rows
+            if r["D"] == reference and r["compression_ratio"] is not None and r["compression_ratio"] > 1.0
+        }
+    )
     if not first.completed or not targets:
         return rows
-    base = dict(rng=seed, hidden=sc["hidden"], dense_epochs=max(sc["epochs"] // 3, 2),
-                finetune_epochs=max(sc["epochs"] // 3, 2))
-    second = run_sweep(_prune_task, [dict(base, compression=t) for t in targets], executor=executor,
-                       progress=progress, desc="D=1 prune+finetune")
+    base = dict(
+        rng=seed, hidden=sc["hidden"], dense_epochs=max(sc["epochs"] // 3, 2), finetune_epochs=max(sc["epochs"] // 3, 2)
+    )
+    second = run_sweep(
+        _prune_task,
+        [dict(base, compression=t) for t in targets],
+        executor=executor,
+        progress=progress,
+        desc="D=1 prune+finetune",
+    )
     return rows + [r for _, r in second.finished()]
 
 
@@ -307,8 +386,9 @@ def layer_density(depths=(2, 3, 4), *, rng=0, quick=False, executor=None, progre
     for D in depths:
         lam, lr = HIGH_COMPRESSION.get(int(D), HIGH_COMPRESSION[3])
         cfgs.append(dict(D=int(D), preset="sparse", rng=seed, hidden=sc["hidden"], epochs=sc["epochs"], lam=lam, lr=lr))
-    return [r for _, r in run_sweep(_run_task, cfgs, executor=executor, progress=progress,
-                                    desc="layer density").finished()]
+    return [
+        r for _, r in run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="layer density").finished()
+    ]
 
 
 def classify(summary: dict, *, success: float = 0.8, min_compression: float = 2.0) -> str:
@@ -340,8 +420,18 @@ def classify(summary: dict, *, success: float = 0.8, min_compression: float = 2.
     return "sparse success" if cr is None or cr >= min_compression else "dense fit"
 
 
-def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=None, lrs=None, *, lam=1e-3, D=3,
-                 rng=0, quick=False, executor=None, progress=True) -> list:
+def init_lr_grid(
+    schemes=("standard", "varmatch", "varmatch-truncated"),
+    scales=None,
+    lrs=None,
+    *,
+    lam=1e-3,
+    D=3,
+    rng=0,
+    quick=False,
+    executor=None,
+    progress=True,
+) -> list:
     """(d) Init scale × learning rate on digits for each initialization scheme.
 
     ``scales`` multiply the He scale of every layer; each run is classified by
@@ -359,8 +449,22 @@ def init_lr_grid(schemes=("standard", "varmatch", "varmatch-truncated"), scales=
         lrs = (0.03, 3.0) if quick else (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
     hidden, epochs = ((16,), 4) if quick else ((100,), 40)
     seed = as_seed(rng)
-    cfgs = [dict(D=D, preset="sparse", rng=seed, hidden=hidden, epochs=epochs, lam=lam, lr=float(lr),
-                 init=s, init_scale=float(a), schedule="constant")
-            for s in schemes for a in scales for lr in lrs]
+    cfgs = [
+        dict(
+            D=D,
+            preset="sparse",
+            rng=seed,
+            hidden=hidden,
+            epochs=epochs,
+            lam=lam,
+            lr=float(lr),
+            init=s,
+            init_scale=float(a),
+            schedule="constant",
+        )
+        for s in schemes
+        for a in scales
+        for lr in lrs
+    ]
     res = run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="init × lr grid")
     return [{**r, "regime": classify(r)} for _, r in res.finished()]

@@ -234,8 +234,9 @@ def _check_targets(model: MLP, y, n: int) -> np.ndarray:
     if arr.ndim == 1 and n_out == 1:
         arr = arr[:, None]
     if arr.shape != (n, n_out):
-        raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}) for the MSE loss (one row per row of X), "
-                         f"got {arr.shape}")
+        raise ValueError(
+            f"y must have shape ({n},) or ({n}, {n_out}) for the MSE loss (one row per row of X), got {arr.shape}"
+        )
     return arr
 
 

@@ -98,7 +98,7 @@ def magnitude_masks(weights, n_keep) -> list:
         keep[np.argpartition(-flat, n_keep - 1)[:n_keep]] = True
     out, start = [], 0
     for W in weights:
-        out.append(keep[start:start + np.size(W)].reshape(np.shape(W)))
+        out.append(keep[start : start + np.size(W)].reshape(np.shape(W)))
         start += np.size(W)
     return out
 

@@ -88,8 +88,13 @@ def sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, *, ma
     momentum = _momentum(momentum)
     masks = _check_masks(masks, params)
     with np.errstate(all="ignore"):
-        new_vel = [{k: np.asarray(momentum * vel[k] + g[k] if momentum else g[k], dtype=vel[k].dtype).copy()
-                    for k in ("factors", "bias")} for g, vel in zip(grads, velocity)]
+        new_vel = [
+            {
+                k: np.asarray(momentum * vel[k] + g[k] if momentum else g[k], dtype=vel[k].dtype).copy()
+                for k in ("factors", "bias")
+            }
+            for g, vel in zip(grads, velocity)
+        ]
         new_par = [{k: p[k] - lr * nv[k] for k in ("factors", "bias")} for p, nv in zip(params, new_vel)]
     for layer in new_vel + new_par:
         for a in layer.values():

@@ -136,8 +136,9 @@ def _score(model, out, T) -> float:
     return _r2_score(out, T)
 
 
-def _evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: float, epoch: int, lr: float,
-              status: str = "ok") -> EpochRecord:
+def _evaluate(
+    model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: float, epoch: int, lr: float, status: str = "ok"
+) -> EpochRecord:
     """The :class:`EpochRecord` of ``params`` on prepared data (``|w| <= zero_tol`` counts as zero)."""
     W = [np.prod(p["factors"], axis=0) for p in params]
     b = [p["bias"] for p in params]
@@ -166,8 +167,22 @@ def _evaluate(model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: f
     )
 
 
-def _train_epoch(model: MLP, params, velocity, X, T, perm, batch_size: int, rates, step: int, lam: float,
-                 momentum: float, *, masks=None, limit: float = math.inf):
+def _train_epoch(
+    model: MLP,
+    params,
+    velocity,
+    X,
+    T,
+    perm,
+    batch_size: int,
+    rates,
+    step: int,
+    lam: float,
+    momentum: float,
+    *,
+    masks=None,
+    limit: float = math.inf,
+):
     """One pass over ``X[perm]`` in minibatches: gradient (:func:`_fast_value_and_grad`) and SGD step each.
 
     Unchecked inner loop of :func:`train` (inputs prepared by :func:`_check_data`).
@@ -175,7 +190,7 @@ def _train_epoch(model: MLP, params, velocity, X, T, perm, batch_size: int, rate
     if a minibatch objective was non-finite or above ``limit`` (the epoch stops there).
     """
     for b in range(0, perm.size, batch_size):
-        idx = perm[b:b + batch_size]
+        idx = perm[b : b + batch_size]
         loss, grads = _fast_value_and_grad(model, params, X[idx], T[idx], lam)
         if not (math.isfinite(loss) and loss <= limit):
             return step, False
@@ -184,8 +199,23 @@ def _train_epoch(model: MLP, params, velocity, X, T, perm, batch_size: int, rate
     return step, True
 
 
-def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedule="cosine", rng=0,
-          callback=None, zero_tol=1e-3, warmup=0.05, masks=None, diverge_factor=1e4) -> History:
+def train(
+    model: MLP,
+    data,
+    *,
+    lam,
+    lr,
+    epochs,
+    batch_size,
+    momentum=0.9,
+    schedule="cosine",
+    rng=0,
+    callback=None,
+    zero_tol=1e-3,
+    warmup=0.05,
+    masks=None,
+    diverge_factor=1e4,
+) -> History:
     """Train ``model`` by minibatch SGD with momentum on ``F = mean loss + (λ/D) Σ‖ω‖²``.
 
     Each epoch visits the training set once in a random order (drawn from ``rng``), in
@@ -234,8 +264,15 @@ def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedu
         so large that it overflows float64).
     """
     _check_model(model)
-    opts = _check_options(lam=lam, lr=lr, epochs=epochs, batch_size=batch_size, momentum=momentum,
-                          zero_tol=zero_tol, diverge_factor=diverge_factor)
+    opts = _check_options(
+        lam=lam,
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        momentum=momentum,
+        zero_tol=zero_tol,
+        diverge_factor=diverge_factor,
+    )
     schedule = v.choice(schedule, "schedule", SCHEDULES)
     warmup = v.real_scalar(warmup, "warmup", minimum=0.0)
     if warmup >= 1:
@@ -249,24 +286,47 @@ def train(model: MLP, data, *, lam, lr, epochs, batch_size, momentum=0.9, schedu
         raise ValueError(f"epochs and batch_size give {steps:.3g} steps; the limit is {v.MAX_ELEMENTS:.0e}")
     masks = _apply_masks(model, masks)
     seed = int(rng) if isinstance(rng, (int, np.integer)) else None
-    config = dict(lam=opts["lam"], lr=opts["lr"], epochs=opts["epochs"], batch_size=opts["batch_size"],
-                  momentum=opts["momentum"], schedule=schedule, rng=seed, zero_tol=opts["zero_tol"], warmup=warmup,
-                  D=model.D, sizes=list(model.sizes), init=model.init, loss=model.loss, masked=masks is not None)
+    config = dict(
+        lam=opts["lam"],
+        lr=opts["lr"],
+        epochs=opts["epochs"],
+        batch_size=opts["batch_size"],
+        momentum=opts["momentum"],
+        schedule=schedule,
+        rng=seed,
+        zero_tol=opts["zero_tol"],
+        warmup=warmup,
+        D=model.D,
+        sizes=list(model.sizes),
+        init=model.init,
+        loss=model.loss,
+        masked=masks is not None,
+    )
     start = time.perf_counter()
-    records, status, step = _run_epochs(model, prepared, gen, masks, callback, schedule=schedule, warmup=warmup,
-                                        **opts)
-    return History(tuple(records), status, opts["zero_tol"], "accuracy" if model.loss == "cross_entropy" else "r2",
-                   step, time.perf_counter() - start, config)
+    records, status, step = _run_epochs(model, prepared, gen, masks, callback, schedule=schedule, warmup=warmup, **opts)
+    return History(
+        tuple(records),
+        status,
+        opts["zero_tol"],
+        "accuracy" if model.loss == "cross_entropy" else "r2",
+        step,
+        time.perf_counter() - start,
+        config,
+    )
 
 
 def _check_options(*, lam, lr, epochs, batch_size, momentum, zero_tol, diverge_factor) -> dict:
     """The numeric options of :func:`train`, validated."""
     momentum = _momentum(momentum)
-    return dict(lam=v.regularization(lam), lr=v.positive(lr, "lr"),
-                epochs=v.whole_number(epochs, "epochs", 1, MAX_EPOCHS),
-                batch_size=v.whole_number(batch_size, "batch_size", 1), momentum=momentum,
-                zero_tol=v.real_scalar(zero_tol, "zero_tol", minimum=0.0),
-                diverge_factor=v.real_scalar(diverge_factor, "diverge_factor", minimum=1.0, strict=True))
+    return dict(
+        lam=v.regularization(lam),
+        lr=v.positive(lr, "lr"),
+        epochs=v.whole_number(epochs, "epochs", 1, MAX_EPOCHS),
+        batch_size=v.whole_number(batch_size, "batch_size", 1),
+        momentum=momentum,
+        zero_tol=v.real_scalar(zero_tol, "zero_tol", minimum=0.0),
+        diverge_factor=v.real_scalar(diverge_factor, "diverge_factor", minimum=1.0, strict=True),
+    )
 
 
 def _apply_masks(model: MLP, masks):
@@ -279,8 +339,23 @@ def _apply_masks(model: MLP, masks):
     return masks
 
 
-def _run_epochs(model: MLP, prepared, gen, masks, callback, *, lam, lr, epochs, batch_size, momentum, zero_tol,
-                diverge_factor, schedule, warmup) -> tuple[list, str, int]:
+def _run_epochs(
+    model: MLP,
+    prepared,
+    gen,
+    masks,
+    callback,
+    *,
+    lam,
+    lr,
+    epochs,
+    batch_size,
+    momentum,
+    zero_tol,
+    diverge_factor,
+    schedule,
+    warmup,
+) -> tuple[list, str, int]:
     """The epochs of :func:`train`: ``(records, status, steps taken)``."""
     Xtr, Ttr, Xte, Tte = prepared
     n = Xtr.shape[0]
@@ -289,21 +364,34 @@ def _run_epochs(model: MLP, prepared, gen, masks, callback, *, lam, lr, epochs, 
     velocity = _zeros_like_params(params)
 
     def record(epoch: int, rate: float, status: str = "ok") -> EpochRecord:
-        return _evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, zero_tol=zero_tol, epoch=epoch, lr=rate,
-                         status=status)
+        return _evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, zero_tol=zero_tol, epoch=epoch, lr=rate, status=status)
 
     records = [record(0, rates[0])]
     first = records[0]
     if not all(math.isfinite(x) for x in (first.train_loss, first.train_objective, first.test_loss)):
-        raise ValueError("the objective at the initialization overflows float64 for this model, data and lam: "
-                         "use smaller magnitudes")
+        raise ValueError(
+            "the objective at the initialization overflows float64 for this model, data and lam: use smaller magnitudes"
+        )
     limit = diverge_factor * (1.0 + abs(records[0].train_objective))
     step = 0
     with np.errstate(all="ignore"), one_blas_thread():
         for epoch in range(1, epochs + 1):
             snapshot = copy.deepcopy(params)
-            step, finite = _train_epoch(model, params, velocity, Xtr, Ttr, gen.permutation(n), batch_size, rates,
-                                       step, lam, momentum, masks=masks, limit=limit)
+            step, finite = _train_epoch(
+                model,
+                params,
+                velocity,
+                Xtr,
+                Ttr,
+                gen.permutation(n),
+                batch_size,
+                rates,
+                step,
+                lam,
+                momentum,
+                masks=masks,
+                limit=limit,
+            )
             if not (finite and all(np.all(np.isfinite(a)) for p in params for a in p.values())):
                 for p, s in zip(params, snapshot):  # keep the last finite state
                     p["factors"][...] = s["factors"]

@@ -80,7 +80,11 @@ def public_callables() -> dict[str, Callable]:
     for module in public_modules():
         names = getattr(module, "__all__", None)
         if names is None:
-            names = [n for n, o in vars(module).items() if not n.startswith("_") and getattr(o, "__module__", "") == module.__name__]
+            names = [
+                n
+                for n, o in vars(module).items()
+                if not n.startswith("_") and getattr(o, "__module__", "") == module.__name__
+            ]
         for name in names:
             obj = getattr(module, name)
             if inspect.ismodule(obj) or not callable(obj) or id(obj) in seen:
@@ -107,9 +111,20 @@ def _is_int(x):
 
 def _scalar_values(x):
     vals = {
-        "nan": math.nan, "inf": math.inf, "-inf": -math.inf, "1e308": 1e308, "-1e308": -1e308, "negative": -1.0,
-        "zero": 0.0, "tiny": 1e-300, "bool": True, "string": "1", "none": None, "complex": 1 + 1j,
-        "list": [1.0, 2.0], "array": np.ones(3),
+        "nan": math.nan,
+        "inf": math.inf,
+        "-inf": -math.inf,
+        "1e308": 1e308,
+        "-1e308": -1e308,
+        "negative": -1.0,
+        "zero": 0.0,
+        "tiny": 1e-300,
+        "bool": True,
+        "string": "1",
+        "none": None,
+        "complex": 1 + 1j,
+        "list": [1.0, 2.0],
+        "array": np.ones(3),
     }
     if _is_int(x):
         vals.update({"huge-int": 10**18, "non-integer": 2.5, "negative-int": -1, "int-zero": 0, "float-1e308": 1e308})
@@ -147,9 +162,20 @@ def _object_values(x):
 
 
 def _sequence_values(x):
-    vals = {"none": None, "string": "abc", "opaque": _Opaque(), "empty": type(x)() if isinstance(x, (list, tuple)) else []}
+    vals = {
+        "none": None,
+        "string": "abc",
+        "opaque": _Opaque(),
+        "empty": type(x)() if isinstance(x, (list, tuple)) else [],
+    }
     if x and all(isinstance(e, numbers.Number) and not isinstance(e, bool) for e in x):
-        vals.update({"nan-entry": [math.nan, *list(x)[1:]], "negative-entries": [-abs(e) - 1 for e in x], "huge-entry": [10**18, *list(x)[1:]]})
+        vals.update(
+            {
+                "nan-entry": [math.nan, *list(x)[1:]],
+                "negative-entries": [-abs(e) - 1 for e in x],
+                "huge-entry": [10**18, *list(x)[1:]],
+            }
+        )
     return vals
 
 
@@ -237,7 +263,6 @@ def judge(call: Callable[[], object], arg: str | None, allow_inf: bool) -> tuple
             return "finite", "inf allowed"
         return "nonfinite", repr(out)[:300]
     return "finite", ""
-
 
 
 # The worker process ---------------------------------------------------------------------------------

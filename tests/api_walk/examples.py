@@ -78,12 +78,12 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.symbolic.equal": E(lambda: dict(a=_sym_x(), b=_sym_x())),
     # equivalence --------------------------------------------------------------------------------------
     "dwf_theory.equivalence.fit_factorized": E(
-        lambda: dict(loss=_ls(), lam=0.1, D=3, factors0=None, rng=0, method="gd", tol=1e-10, max_iter=300, lr=0.05,
-                     polish=True)
+        lambda: dict(
+            loss=_ls(), lam=0.1, D=3, factors0=None, rng=0, method="gd", tol=1e-10, max_iter=300, lr=0.05, polish=True
+        )
     ),
     "dwf_theory.equivalence.fit_lq": E(
-        lambda: dict(loss=_ls(), lam=0.1, D=3, w0=None, method="auto", step=None, tol=1e-10, max_iter=1000,
-                     polish=True)
+        lambda: dict(loss=_ls(), lam=0.1, D=3, w0=None, method="auto", step=None, tol=1e-10, max_iter=1000, polish=True)
     ),
     "dwf_theory.equivalence.global_fit_factorized": E(lambda: dict(loss=_ls(), lam=0.1, D=3, starts=2, rng=0)),
     "dwf_theory.equivalence.multistart_factorized": E(
@@ -107,12 +107,29 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.landscape.scalar_critical_points": E(lambda: dict(z=1.5, lam=0.1, D=3)),
     # dynamics -----------------------------------------------------------------------------------------
     "dwf_theory.dynamics.factor_flow": E(
-        lambda: dict(loss=_scalar(), factors0=_factors(p=2), lam=0.1, t_eval=np.linspace(0.0, 2.0, 5),
-                     method="LSODA", rtol=1e-10, atol=1e-12, bound=1e8, dense_output=False)
+        lambda: dict(
+            loss=_scalar(),
+            factors0=_factors(p=2),
+            lam=0.1,
+            t_eval=np.linspace(0.0, 2.0, 5),
+            method="LSODA",
+            rtol=1e-10,
+            atol=1e-12,
+            bound=1e8,
+            dense_output=False,
+        )
     ),
     "dwf_theory.dynamics.collapsed_flow": E(
-        lambda: dict(loss=_scalar(), w0=np.array([0.5, -0.2]), lam=0.1, D=3, t_eval=np.linspace(0.0, 2.0, 5),
-                     method="Radau", max_step=1.0, first_step=1e-3)
+        lambda: dict(
+            loss=_scalar(),
+            w0=np.array([0.5, -0.2]),
+            lam=0.1,
+            D=3,
+            t_eval=np.linspace(0.0, 2.0, 5),
+            method="Radau",
+            max_step=1.0,
+            first_step=1e-3,
+        )
     ),
     "dwf_theory.dynamics.gradient_descent": E(
         lambda: dict(loss=_scalar(), factors0=_factors(p=2), lam=0.1, lr=0.1, steps=20, record_every=5, bound=1e8)

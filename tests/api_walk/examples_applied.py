@@ -76,9 +76,14 @@ def _threshold_diagram():
 def _sparsity_result():
     from dwf_theory.phase import SparsityPhase
 
-    return SparsityPhase(lams=np.array([0.1, 0.3]), depths=np.array([2, 3]), zero_fraction=np.array([[0.0, 0.5],
-                         [0.5, 1.0]]), objective=np.ones((2, 2)), converged=np.ones((2, 2), bool),
-                         weights=np.zeros((2, 2, 2)))
+    return SparsityPhase(
+        lams=np.array([0.1, 0.3]),
+        depths=np.array([2, 3]),
+        zero_fraction=np.array([[0.0, 0.5], [0.5, 1.0]]),
+        objective=np.ones((2, 2)),
+        converged=np.ones((2, 2), bool),
+        weights=np.zeros((2, 2, 2)),
+    )
 
 
 _TMP = os.path.join(tempfile.gettempdir(), "dwf-theory-walk")  # write_all's folder (one, reused by every call)
@@ -96,10 +101,21 @@ EXEMPT: dict[str, str] = {
 }
 
 _FIGURES = (
-    "dynamics.depth", "dynamics.escape_time", "dynamics.hyperbolas", "dynamics.stability_edge",
-    "initialization.mass_near_zero", "initialization.product_densities", "phase.init_lr_phase",
-    "phase.sparsity_phase", "phase.threshold_phase", "theory.penalty_shapes", "theory.prox_curves",
-    "trainer.accuracy_compression", "trainer.init_lr_regimes", "trainer.layer_density", "trainer.learning_phases",
+    "dynamics.depth",
+    "dynamics.escape_time",
+    "dynamics.hyperbolas",
+    "dynamics.stability_edge",
+    "initialization.mass_near_zero",
+    "initialization.product_densities",
+    "phase.init_lr_phase",
+    "phase.sparsity_phase",
+    "phase.threshold_phase",
+    "theory.penalty_shapes",
+    "theory.prox_curves",
+    "trainer.accuracy_compression",
+    "trainer.init_lr_regimes",
+    "trainer.layer_density",
+    "trainer.learning_phases",
 )
 
 EXAMPLES: dict[str, Example] = {
@@ -111,32 +127,52 @@ EXAMPLES: dict[str, Example] = {
         valid={"shape": ("empty",)},  # () is the shape of a scalar weight
     ),
     "dwf_theory.initialization.log_product_density": E(
-        lambda: dict(x=np.array([-1.0, 0.5, 2.0]), D=3, sigma_w=1.0), allow_inf=True  # +inf at 0, -inf far out
+        lambda: dict(x=np.array([-1.0, 0.5, 2.0]), D=3, sigma_w=1.0),
+        allow_inf=True,  # +inf at 0, -inf far out
     ),
     "dwf_theory.initialization.product_density": E(
-        lambda: dict(x=np.array([-1.0, 0.5, 2.0]), D=3, sigma_w=1.0, method="mellin"), allow_inf=True  # +inf at 0
+        lambda: dict(x=np.array([-1.0, 0.5, 2.0]), D=3, sigma_w=1.0, method="mellin"),
+        allow_inf=True,  # +inf at 0
     ),
     "dwf_theory.initialization.product_cdf": E(lambda: dict(x=np.array([-1.0, 0.0, 2.0]), D=3, sigma_w=1.0)),
     "dwf_theory.initialization.small_mass": E(lambda: dict(eps=np.array([1e-3, 0.1]), D=3, sigma_w=1.0)),
     # phase --------------------------------------------------------------------------------------------
     "dwf_theory.phase.init_lr_phase": E(
-        lambda: dict(loss=_scalar1(), lam=0.1, D=3, alphas=np.array([0.02, 0.6, 1.0]), lrs=np.array([0.05, 0.3]),
-                     steps=60, bound=1e6, zero_tol=1e-6, grad_tol=1e-8, active_set=True, basin=True,
-                     check_every=8)
+        lambda: dict(
+            loss=_scalar1(),
+            lam=0.1,
+            D=3,
+            alphas=np.array([0.02, 0.6, 1.0]),
+            lrs=np.array([0.05, 0.3]),
+            steps=60,
+            bound=1e6,
+            zero_tol=1e-6,
+            grad_tol=1e-8,
+            active_set=True,
+            basin=True,
+            check_every=8,
+        )
     ),
-    "dwf_theory.phase.threshold_phase": E(
-        lambda: dict(zs=np.linspace(-2.0, 2.0, 5), lams=np.array([0.0, 0.3]), D=3)
-    ),
+    "dwf_theory.phase.threshold_phase": E(lambda: dict(zs=np.linspace(-2.0, 2.0, 5), lams=np.array([0.0, 0.3]), D=3)),
     "dwf_theory.phase.threshold_phase_gd": E(
-        lambda: dict(zs=np.array([-1.5, 0.5, 2.0]), lams=np.array([0.1, 0.4]), D=3, starts=4, steps=200,
-                     lr_scale=0.9, grad_tol=1e-8)
+        lambda: dict(
+            zs=np.array([-1.5, 0.5, 2.0]),
+            lams=np.array([0.1, 0.4]),
+            D=3,
+            starts=4,
+            steps=200,
+            lr_scale=0.9,
+            grad_tol=1e-8,
+        )
     ),
     "dwf_theory.phase.sparsity_phase": E(lambda: dict(loss=_ls(), lams=np.array([0.05, 0.3]), depths=[2, 3])),
     # plot ---------------------------------------------------------------------------------------------
-    "dwf_theory.plot.phase_diagram": E(lambda: dict(pd=_threshold_diagram(), ax=_axes(), legend=True),
-                                       valid={"ax": ("none",)}),
-    "dwf_theory.plot.sparsity_phase": E(lambda: dict(sp=_sparsity_result(), ax=_axes(), colorbar=True),
-                                        valid={"ax": ("none",)}),
+    "dwf_theory.plot.phase_diagram": E(
+        lambda: dict(pd=_threshold_diagram(), ax=_axes(), legend=True), valid={"ax": ("none",)}
+    ),
+    "dwf_theory.plot.sparsity_phase": E(
+        lambda: dict(sp=_sparsity_result(), ax=_axes(), colorbar=True), valid={"ax": ("none",)}
+    ),
     "dwf_theory.plot.history": E(lambda: dict(hist=_history(), axes=_axes(3)), valid={"axes": ("none",)}),
     # figures ------------------------------------------------------------------------------------------
     "dwf_theory.figures.default_out": E(lambda: dict()),
@@ -154,12 +190,25 @@ EXAMPLES: dict[str, Example] = {
     ),
     # trainer: layers ----------------------------------------------------------------------------------
     "dwf_theory.trainer.layers.MLP": E(
-        lambda: dict(sizes=[4, 5, 3], D=2, init="varmatch-truncated", rng=0, init_scale=1.0, activation="relu",
-                     loss="cross_entropy", eps=1e-3, dtype=np.float64)
+        lambda: dict(
+            sizes=[4, 5, 3],
+            D=2,
+            init="varmatch-truncated",
+            rng=0,
+            init_scale=1.0,
+            activation="relu",
+            loss="cross_entropy",
+            eps=1e-3,
+            dtype=np.float64,
+        )
     ),
     "dwf_theory.trainer.layers.forward": E(
-        lambda: dict(weights=[np.full((4, 5), 0.1), np.full((5, 3), -0.2)], biases=[np.zeros(5), np.ones(3)],
-                     X=_xy()[0], activation="relu")
+        lambda: dict(
+            weights=[np.full((4, 5), 0.1), np.full((5, 3), -0.2)],
+            biases=[np.zeros(5), np.ones(3)],
+            X=_xy()[0],
+            activation="relu",
+        )
     ),
     # trainer: metrics ---------------------------------------------------------------------------------
     "dwf_theory.trainer.metrics.sparsity_report": E(
@@ -184,12 +233,14 @@ EXAMPLES: dict[str, Example] = {
         lambda: dict(schedule="warmup-cosine", lr=0.1, total_steps=10, warmup=0.2)
     ),
     "dwf_theory.trainer.optim.sgd_momentum_step": E(
-        lambda: _step_args(), valid={"masks": ("none",)}  # None: no mask
+        lambda: _step_args(),
+        valid={"masks": ("none",)},  # None: no mask
     ),
     # trainer: sweep -----------------------------------------------------------------------------------
     "dwf_theory.trainer.sweep.InlineExecutor": E(lambda: dict()),
     "dwf_theory.trainer.sweep.default_executor": E(
-        lambda: dict(max_workers=1), valid={"max_workers": ("none",)}  # None: one worker per core
+        lambda: dict(max_workers=1),
+        valid={"max_workers": ("none",)},  # None: one worker per core
     ),
     "dwf_theory.trainer.sweep.run_sweep": E(
         lambda: dict(fn=repr, configs=[{"lam": 0.1}, {"lam": 0.2}], executor=_inline(), progress=False, desc="walk"),
@@ -197,25 +248,60 @@ EXAMPLES: dict[str, Example] = {
     ),
     # trainer: train -----------------------------------------------------------------------------------
     "dwf_theory.trainer.train.train": E(
-        lambda: dict(model=_mlp(), data=_data(), lam=1e-3, lr=0.1, epochs=2, batch_size=4, momentum=0.9,
-                     schedule="cosine", rng=0, callback=None, zero_tol=1e-3, warmup=0.05, masks=None,
-                     diverge_factor=1e4),
+        lambda: dict(
+            model=_mlp(),
+            data=_data(),
+            lam=1e-3,
+            lr=0.1,
+            epochs=2,
+            batch_size=4,
+            momentum=0.9,
+            schedule="cosine",
+            rng=0,
+            callback=None,
+            zero_tol=1e-3,
+            warmup=0.05,
+            masks=None,
+            diverge_factor=1e4,
+        ),
         valid={"callback": ("none",), "masks": ("none",)},  # None: no callback, no mask
         allow_inf=True,  # the documented compression ratio of an all-zero network
     ),
     # trainer: experiments -----------------------------------------------------------------------------
     "dwf_theory.trainer.experiments.run": E(
-        lambda: dict(dataset="teacher-student", D=2, preset="quick", rng=0, hidden=(), zero_tol=1e-3, batch_size=50,
-                     momentum=0.9, dtype="float32", keep_history=False, epochs=2),
+        lambda: dict(
+            dataset="teacher-student",
+            D=2,
+            preset="quick",
+            rng=0,
+            hidden=(),
+            zero_tol=1e-3,
+            batch_size=50,
+            momentum=0.9,
+            dtype="float32",
+            keep_history=False,
+            epochs=2,
+        ),
         valid={"hidden": ("none",), "epochs": ("none",)},  # None: the dataset's network, the preset's epochs
     ),
     "dwf_theory.trainer.experiments.classify": E(
-        lambda: dict(summary={"status": "ok", "test_accuracy": 0.9, "compression_ratio": 3.0}, success=0.8,
-                     min_compression=2.0)
+        lambda: dict(
+            summary={"status": "ok", "test_accuracy": 0.9, "compression_ratio": 3.0}, success=0.8, min_compression=2.0
+        )
     ),
     "dwf_theory.trainer.experiments.prune_finetune": E(
-        lambda: dict(compression=2.0, lam=1e-4, rng=0, hidden=(8,), zero_tol=1e-3, dense_epochs=1,
-                     finetune_epochs=1, lr=0.1, finetune_lr=0.03, dtype="float32")
+        lambda: dict(
+            compression=2.0,
+            lam=1e-4,
+            rng=0,
+            hidden=(8,),
+            zero_tol=1e-3,
+            dense_epochs=1,
+            finetune_epochs=1,
+            lr=0.1,
+            finetune_lr=0.03,
+            dtype="float32",
+        )
     ),
     "dwf_theory.trainer.experiments.accuracy_vs_compression": E(
         lambda: dict(depths=(3,), lams=(1e-3,), rng=0, quick=True, executor=_inline(), progress=False),
@@ -231,8 +317,17 @@ EXAMPLES: dict[str, Example] = {
         valid={"executor": ("none",)},
     ),
     "dwf_theory.trainer.experiments.init_lr_grid": E(
-        lambda: dict(schemes=("varmatch",), scales=(1.0,), lrs=(0.1,), lam=1e-3, D=2, rng=0, quick=True,
-                     executor=_inline(), progress=False),
+        lambda: dict(
+            schemes=("varmatch",),
+            scales=(1.0,),
+            lrs=(0.1,),
+            lam=1e-3,
+            D=2,
+            rng=0,
+            quick=True,
+            executor=_inline(),
+            progress=False,
+        ),
         valid={"executor": ("none",), "scales": ("none",), "lrs": ("none",)},
     ),
 }
@@ -249,5 +344,3 @@ def _step_args():
     masks = [np.ones((4, 5), bool), np.ones((5, 3), bool)]
     velocity = [{k: np.zeros_like(a) for k, a in p.items()} for p in model.params]
     return dict(params=model.params, grads=_grads(model), velocity=velocity, lr=0.1, momentum=0.9, masks=masks)
-
-

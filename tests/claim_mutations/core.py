@@ -15,8 +15,11 @@ MUTATIONS = {
     ],
     "C4": [
         Mutation("dwf_theory.prox.prox", shifted(1e-6), "prox shifted by 1e-6 (zero outputs no longer zero)"),
-        Mutation("dwf_theory.prox.threshold", scaled(1 + 1e-3),
-                 "threshold 1e-3 too large: just above τ the prox keeps the local minimum at zero"),
+        Mutation(
+            "dwf_theory.prox.threshold",
+            scaled(1 + 1e-3),
+            "threshold 1e-3 too large: just above τ the prox keeps the local minimum at zero",
+        ),
     ],
     "C5": [Mutation("dwf_theory.prox.prox", shifted(1e-6), "prox shifted by 1e-6 (not scale-equivariant)")],
     "C6": [

@@ -89,7 +89,9 @@ MUTATIONS = {
             on_argument("lam", lambda lam: lam * (1 + 1e-5)),
             "collapsed flow with λ off by 1e-5 (relative)",
         ),
-        Mutation("dwf_theory.dynamics.factor_flow", _trajectory_scaled(1 + 1e-6), "factor-flow records off by 1e-6 in w"),
+        Mutation(
+            "dwf_theory.dynamics.factor_flow", _trajectory_scaled(1 + 1e-6), "factor-flow records off by 1e-6 in w"
+        ),
     ],
     "C25": [
         Mutation("dwf_theory.dynamics.escape_times", scaled(1 + 1e-4), "escape times off by 1e-4 (relative)"),

@@ -45,8 +45,11 @@ MUTATIONS = {
     "C48": [Mutation(f"{PHASE}.init_lr_phase", _one_label_changed, "one label of the diagram changed")],
     "C49": [
         Mutation(f"{PHASE}.init_lr_phase", _learning_rates_scaled(1.05), "gradient descent with a 5% larger step"),
-        Mutation("dwf_theory.landscape.balanced_eigenvalues", _along_scaled(1 + 1e-6),
-                 "balanced stability edge off by 1e-6 relative"),
+        Mutation(
+            "dwf_theory.landscape.balanced_eigenvalues",
+            _along_scaled(1 + 1e-6),
+            "balanced stability edge off by 1e-6 relative",
+        ),
         Mutation("dwf_theory.landscape.max_stable_lr", scaled(1 + 1e-6), "2/λ_max off by 1e-6 relative"),
     ],
     "C50": [Mutation(f"{PHASE}.init_lr_phase", _basin_edge_scaled(1.01), "basin edge 1% too far out")],
@@ -56,9 +59,13 @@ MUTATIONS = {
         Mutation("dwf_theory.prox.existence_threshold", shifted(1e-6), "z_exist off by 1e-6"),
     ],
     "C52": [
-        Mutation("dwf_theory.equivalence.fit_lq", _fit_w(lambda w: w * (1 + 1e-9)),
-                 "fitted w off by 1e-9 relative: not stationary"),
-        Mutation("dwf_theory.equivalence.fit_lq", _fit_w(lambda w: np.where(w == 0, 1e-12, w)),
-                 "zeros not exact (1e-12)"),
+        Mutation(
+            "dwf_theory.equivalence.fit_lq",
+            _fit_w(lambda w: w * (1 + 1e-9)),
+            "fitted w off by 1e-9 relative: not stationary",
+        ),
+        Mutation(
+            "dwf_theory.equivalence.fit_lq", _fit_w(lambda w: np.where(w == 0, 1e-12, w)), "zeros not exact (1e-12)"
+        ),
     ],
 }
