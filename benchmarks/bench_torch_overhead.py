@@ -5,7 +5,7 @@ max-pool, conv 50@5×5, max-pool, fc 800-500-10; Han et al. 2015, Lee et al. 201
 input (1×28×28), batch 64, float32. One step: ``zero_grad``, forward, mean cross-entropy, backward,
 ``torch.optim.SGD`` step with momentum 0.9. Factorized (``dwf_theory.torch.factorize``, D = 2, 3, 4):
 optimizer on ``param_groups(model, λ)`` (weight decay 2λ/D on the factors). Unfactorized: weight decay 2λ
-on the weights (the D = 1 case), none on biases. Every entry is the minimum over 20 rounds of the mean
+on the weights (the D = 1 case), none on biases. Every entry is the minimum over 10 rounds of the mean
 time of a block of 5 steps; each round runs a block of every configuration in a random order, so that
 load from other processes falls on all of them alike. Threads: one (``torch.set_num_threads(1)``) and
 torch's default.
@@ -120,12 +120,12 @@ def build(name: str, D: int, kind: str = "parametrize"):
     return model, torch.optim.SGD(groups, lr=LR, momentum=MOMENTUM)
 
 
-def make_step(model, opt):
+def make_step(model, opt, batch: int = BATCH):
     import torch
 
     g = torch.Generator().manual_seed(0)
-    X = torch.randn(BATCH, 1, 28, 28, generator=g)
-    y = torch.randint(0, 10, (BATCH,), generator=g)
+    X = torch.randn(batch, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (batch,), generator=g)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -135,7 +135,7 @@ def make_step(model, opt):
     return step
 
 
-def time_configs(configs: dict, block: int, rounds: int, rng) -> dict:
+def time_configs(configs: dict, block: int, rounds: int, rng, batch: int = BATCH) -> dict:
     """``{key: best seconds per step}``: the minimum over ``rounds`` of the mean time of ``block`` steps.
 
     Every round runs one block of each configuration, in a fresh random order, so that load from other
@@ -143,7 +143,7 @@ def time_configs(configs: dict, block: int, rounds: int, rng) -> dict:
     """
     runners = {}
     for key, make in configs.items():
-        step = make_step(*make())
+        step = make_step(*make(), batch)
         for _ in range(3):  # warm-up
             step()
         runners[key] = step
@@ -159,21 +159,21 @@ def time_configs(configs: dict, block: int, rounds: int, rng) -> dict:
     return best
 
 
-def overhead(block: int, rounds: int, threads: list, variants: bool) -> None:
+def overhead(block: int, rounds: int, threads: list, variants: bool, models: list, batch: int) -> None:
     import torch
 
     kinds = ("parametrize", "stacked", "hook") if variants else ("parametrize",)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     for n in threads:
         torch.set_num_threads(n)
-        for name in MODELS:
+        for name in models:
             configs = {(1, "plain"): lambda name=name: build(name, 1)}
             for D in DEPTHS:
                 for kind in kinds:
                     configs[(D, kind)] = lambda name=name, D=D, kind=kind: build(name, D, kind)
-            best = time_configs(configs, block, rounds, np.random.default_rng(0))
+            best = time_configs(configs, block, rounds, np.random.default_rng(0), batch)
             base = best[(1, "plain")]
-            print(f"\n{name}, {n} thread(s), batch {BATCH}, float32, best of {rounds} blocks of {block} steps")
+            print(f"\n{name}, {n} thread(s), batch {batch}, float32, best of {rounds} blocks of {block} steps")
             print("| D | implementation | ms/step | × unfactorized |")
             print("|---|---|---|---|")
             print(f"| 1 | unfactorized | {base * 1e3:.3f} | 1.00 |")
@@ -185,7 +185,7 @@ def overhead(block: int, rounds: int, threads: list, variants: bool) -> None:
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def torch_preset(seed: int, epochs: int) -> dict:
+def torch_preset(seed: int, epochs: int, dtype: str = "float32") -> dict:
     """The sparse preset (D = 3) trained with dwf_theory.torch, mirroring the reference trainer's run."""
     import torch
     from torch import nn
@@ -195,10 +195,11 @@ def torch_preset(seed: int, epochs: int) -> dict:
 
     cfg = PRESETS["sparse"]
     data = load_digits_split(seed)
-    Xtr = torch.tensor(data.X_train, dtype=torch.float32)
+    tdtype = getattr(torch, dtype)
+    Xtr = torch.tensor(data.X_train, dtype=tdtype)
     ytr = torch.tensor(data.y_train)
-    Xte = torch.tensor(data.X_test, dtype=torch.float32)
-    model = nn.Sequential(nn.Linear(64, 300), nn.ReLU(), nn.Linear(300, 100), nn.ReLU(), nn.Linear(100, 10))
+    Xte = torch.tensor(data.X_test, dtype=tdtype)
+    model = nn.Sequential(nn.Linear(64, 300), nn.ReLU(), nn.Linear(300, 100), nn.ReLU(), nn.Linear(100, 10)).to(tdtype)
     with torch.no_grad():
         for m in model:
             if isinstance(m, nn.Linear):
@@ -228,21 +229,21 @@ def torch_preset(seed: int, epochs: int) -> dict:
                 seconds=seconds)
 
 
-def preset(seeds: int, epochs: int | None) -> None:
+def preset(seeds: int, epochs: int | None, dtype: str = "float32") -> None:
     import torch
 
     from dwf_theory.trainer import PRESETS, run
 
     torch.set_num_threads(1)
     epochs = epochs or PRESETS["sparse"]["epochs"]
-    print(f"\nsparse digits preset, 64-300-100-10, D = 3, float32, {epochs} epochs, zero_tol 1e-3")
+    print(f"\nsparse digits preset, 64-300-100-10, D = 3, {dtype}, {epochs} epochs, zero_tol 1e-3")
     print("| seed | trainer accuracy | trainer compression | torch accuracy | torch compression | trainer s "
           "| torch s |")
     print("|---|---|---|---|---|---|---|")
     rows = []
     for seed in range(seeds):
-        ref = run("digits", D=3, preset="sparse", rng=seed, epochs=epochs, dtype="float32")
-        ours = torch_preset(seed, epochs)
+        ref = run("digits", D=3, preset="sparse", rng=seed, epochs=epochs, dtype=dtype)
+        ours = torch_preset(seed, epochs, dtype)
         rows.append((ref["test_accuracy"], ref["compression_ratio"], ours["test_accuracy"], ours["compression_ratio"]))
         print(f"| {seed} | {ref['test_accuracy']:.4f} | {ref['compression_ratio']:.1f} | {ours['test_accuracy']:.4f} "
               f"| {ours['compression_ratio']:.1f} | {ref['seconds']:.1f} | {ours['seconds']:.1f} |", flush=True)
@@ -256,9 +257,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats, one thread only")
     parser.add_argument("--variants", action="store_true", help="also time the two implementations not chosen")
+    parser.add_argument("--batch", type=int, default=BATCH, help=f"batch size of the overhead timing (default {BATCH})")
+    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated, default: all")
     parser.add_argument("--preset", action="store_true", help="also train the sparse digits preset in both")
     parser.add_argument("--seeds", type=int, default=3, help="seeds of the preset comparison (default 3)")
     parser.add_argument("--epochs", type=int, help="epochs of the preset comparison (default: the preset's)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="precision of the preset comparison (default float32, the preset's)")
     args = parser.parse_args(argv)
     try:
         import torch
@@ -267,10 +272,14 @@ def main(argv=None) -> int:
         return 0
     default_threads = torch.get_num_threads()
     threads = [1] if args.quick else sorted({1, default_threads})
-    block, rounds = (3, 3) if args.quick else (5, 20)
-    overhead(block, rounds, threads, args.variants)
+    block, rounds = (3, 3) if args.quick else (5, 10)
+    models = [m for m in args.models.split(",") if m]
+    unknown = set(models) - set(MODELS)
+    if unknown or not models:
+        parser.error(f"--models must name some of {', '.join(MODELS)}")
+    overhead(block, rounds, threads, args.variants, models, args.batch)
     if args.preset:
-        preset(args.seeds, args.epochs)
+        preset(args.seeds, args.epochs, args.dtype)
     torch.set_num_threads(default_threads)
     return 0
 

@@ -162,16 +162,16 @@ class _Scale:
         e = (q - 2.0) * self.eb - q * self.ea
         if e == 0 or lam == 0:
             return lam
-        out = math.exp(math.log(lam) + e * math.log(2.0)) if e < 2000 else math.inf
-        return min(out, 1e300)  # beyond: every coefficient is zero either way
+        t = math.log(lam) + e * math.log(2.0)
+        return math.exp(t) if t < 690.0 else 1e300  # beyond: every coefficient is zero either way
 
     def lam_out(self, lam: float, D) -> float:
         q = _q(D)
         e = q * self.ea - (q - 2.0) * self.eb
         if e == 0 or lam == 0 or math.isinf(lam):
             return lam
-        return v.finite_result(math.exp(math.log(lam) + e * math.log(2.0)) if e < 2000 else math.inf,
-                               "X and y", "lambda_max")
+        t = math.log(lam) + e * math.log(2.0)
+        return v.finite_result(math.exp(t) if t < 709.0 else math.inf, "X and y", "lambda_max")
 
     def w_in(self, w: np.ndarray, name: str = "w0") -> np.ndarray:
         with np.errstate(over="ignore"):

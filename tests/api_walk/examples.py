@@ -45,7 +45,20 @@ EXEMPT: dict[str, str] = {
     "dwf_theory.landscape.CriticalPoint": _RESULT,
     "dwf_theory.symbolic.Derivation": _RESULT,
     "dwf_theory.losses.Loss": "an abstract base class (no constructor arguments)",
+    "dwf_theory.lq_solver.LqPath": _RESULT,
+    "dwf_theory.minima.MinimaStudy": _RESULT,
 }
+
+
+def _design(n=8, p=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, p)), rng.standard_normal(n)
+
+
+def _study_problem():
+    from dwf_theory.minima import StudyProblem
+
+    return StudyProblem(n=8, p=5, rho=0.0, lam=0.1, D=3, seed=0)
 
 EXAMPLES: dict[str, Example] = {
     # penalty ------------------------------------------------------------------------------------------
@@ -143,6 +156,26 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.dynamics.escape_exponent": E(
         lambda: dict(w0=np.array([1e-2, 1e-3, 1e-4]), times=np.array([10.0, 31.0, 99.0]), D=3)
     ),
+    # the L_{2/D} solver, its estimator and the which-minimum study ------------------------------------------
+    "dwf_theory.lq_solver.lq_lambda_max": E(lambda: dict(zip(("X", "y"), _design()), D=3), valid={"D": ("inf",)}),
+    "dwf_theory.lq_solver.lq_path": E(
+        lambda: dict(zip(("X", "y"), _design()), D=3, lams=None, n_lams=4, eps=1e-2, tol=1e-10, max_iter=1000),
+        valid={"D": ("inf",)},
+    ),
+    "dwf_theory.lq_solver.lq_start": E(
+        lambda: dict(zip(("X", "y"), _design()), lam=0.1, D=3, how="lasso", n_path=5), valid={"D": ("inf",)}
+    ),
+    "dwf_theory.estimators.LqRegression": E(
+        lambda: dict(D=3, alpha=0.1, fit_intercept=True, tol=1e-10, max_iter=1000, warm_start=False),
+        valid={"D": ("inf",)},
+    ),
+    "dwf_theory.minima.StudyProblem": E(lambda: dict(n=8, p=5, rho=0.0, lam=0.1, D=3, seed=0), valid={"D": ("inf",)}),
+    "dwf_theory.minima.regression_problem": E(lambda: dict(n=8, p=5, rho=0.3, k=2, noise=0.5, rng=0)),
+    "dwf_theory.minima.study_problems": E(lambda: dict(quick=True), allow_inf=True),  # D = inf is a depth there
+    "dwf_theory.minima.which_minimum": E(
+        lambda: dict(problems=(_study_problem(),), seeds=1, tol=1e-8, skglm=False, progress=False)
+    ),
+    "dwf_theory.figures.solvers.which_minimum": E(lambda: dict(quick=True)),
 }
 
 
