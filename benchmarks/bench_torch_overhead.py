@@ -259,6 +259,7 @@ def main(argv=None) -> int:
     parser.add_argument("--variants", action="store_true", help="also time the two implementations not chosen")
     parser.add_argument("--batch", type=int, default=BATCH, help=f"batch size of the overhead timing (default {BATCH})")
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated, default: all")
+    parser.add_argument("--threads", help="comma-separated torch thread counts (default: 1 and torch's default)")
     parser.add_argument("--preset", action="store_true", help="also train the sparse digits preset in both")
     parser.add_argument("--seeds", type=int, default=3, help="seeds of the preset comparison (default 3)")
     parser.add_argument("--epochs", type=int, help="epochs of the preset comparison (default: the preset's)")
@@ -271,7 +272,13 @@ def main(argv=None) -> int:
         print("PyTorch is not installed (pip install -e '.[torch]'): nothing to time")
         return 0
     default_threads = torch.get_num_threads()
-    threads = [1] if args.quick else sorted({1, default_threads})
+    if args.threads:
+        try:
+            threads = [int(t) for t in args.threads.split(",")]
+        except ValueError:
+            parser.error("--threads must be comma-separated whole numbers")
+    else:
+        threads = [1] if args.quick else sorted({1, default_threads})
     block, rounds = (3, 3) if args.quick else (5, 10)
     models = [m for m in args.models.split(",") if m]
     unknown = set(models) - set(MODELS)

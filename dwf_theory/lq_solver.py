@@ -225,6 +225,9 @@ class _Problem:
         self.c = self.sq / self.n
         self.live = self.c > _TINY
         self.q = _q(D)
+        # rounding level of a coordinate's gradient, |X_jᵀr|/n <= √c_j ‖r‖/√n <= √c_j ‖y‖/√n from a
+        # descended start: a sweep moving no coordinate by more than this is at a standstill
+        self.noise = 16.0 * _EPS * math.sqrt(float(np.max(self.c, initial=0.0)) * float(y @ y) / self.n)
         if lam > 0 and D != 1:
             # τ(λ/c_j) and β(λ/c_j) from the scaling τ(λ/c) = c^{−1/(2−q)} τ(λ) (see scaled_prox)
             with np.errstate(divide="ignore", over="ignore"):
@@ -509,7 +512,7 @@ def _cd(prob: _Problem, w: np.ndarray, tol: float, max_iter: int, polish: bool,
             change = _sweep(prob, Xt_ws, ws, w, r)
             sweeps += 1
             clean = clean and change == 0.0
-            if change <= 0.3 * tol:
+            if change <= max(0.3 * tol, prob.noise):
                 break
             new_pattern = np.sign(w[ws])
             settled = pattern is not None and np.array_equal(pattern, new_pattern)
@@ -536,16 +539,18 @@ def _cd(prob: _Problem, w: np.ndarray, tol: float, max_iter: int, polish: bool,
         new_residual = float(np.max(viol, initial=0.0))
         outside = np.ones(prob.p, bool)
         outside[ws] = False
-        if new_residual > tol and change <= 0.3 * tol and not np.any(viol[outside] > tol):
+        if new_residual > tol and change <= max(0.3 * tol, prob.noise) and not np.any(viol[outside] > tol):
             # the working set holds every violator and is swept to a standstill: the violation is at the
-            # rounding level of the sweep; finish with Newton's method or stop
-            if not (polish and _newton_on_support(prob, w, r)):
+            # rounding level of the sweep; finish with Newton's method, or stop if that does not halve it
+            before = new_residual
+            if polish and _newton_on_support(prob, w, r):
+                clean = True
+                grad = _gradient(prob, r)
+                viol = _violations(prob, w, grad)
+                new_residual = float(np.max(viol, initial=0.0))
+            if not new_residual < 0.5 * before:
                 residual = new_residual
                 break
-            clean = True
-            grad = _gradient(prob, r)
-            viol = _violations(prob, w, grad)
-            new_residual = float(np.max(viol, initial=0.0))
         residual = new_residual
         ws_size = min(prob.p, 2 * ws_size)
         if residual <= tol and polish and prob.D > 2 and _reduce_support(prob, w, r):
@@ -622,7 +627,7 @@ def solve(X: np.ndarray, y: np.ndarray, lam: float, D, w0: np.ndarray | None = N
     tol = scale.tol_in(tol)
     spent = 0
     if w0 is None:
-        w0, spent = _start(prob, DEFAULT_START, tol, max_iter)
+        w0, spent = _start(prob, DEFAULT_START, tol, max_iter, lam_at=lambda d: scale.lam_in(lam, d))
     else:
         w0 = scale.w_in(w0)
     sol = _solve(prob, w0, tol, max_iter, polish)
@@ -789,20 +794,25 @@ def _solve(prob: _Problem, w0: np.ndarray, tol: float, max_iter: int, polish: bo
     return _cd(prob, w0.copy(), tol, max_iter, bool(polish))[0]
 
 
-def _start(prob: _Problem, how: str, tol: float, max_iter: int, n_path: int = 10) -> tuple[np.ndarray, int]:
+def _start(prob: _Problem, how: str, tol: float, max_iter: int, n_path: int = 10,
+           lam_at=None) -> tuple[np.ndarray, int]:
     """A starting point for a fit of ``prob`` and the sweeps spent on it.
 
     ``'zero'``: ``w = 0``. ``'lasso'``: the ``D = 2`` fit at the same ``λ`` (from 0).
     ``'path'``: the ``D`` fits along ``n_path`` log-spaced ``λ`` from ``λ_max`` down to ``λ`` (the last
     one excluded: it is the fit itself). ``'depth'``: continuation in the depth, the fits for
     ``D = 2, 3, …`` up to ``D − 1`` at the same ``λ`` (``D = inf``: ``2, 3, 4, 6, 8``), each from
-    the previous.
+    the previous. ``lam_at(d)``: the user's ``λ`` for depth ``d`` in the units of ``prob`` (it differs
+    from ``prob.lam`` when :class:`_Scale` rescaled the data; default ``prob.lam``).
     """
     zero = np.zeros(prob.p)
+    if lam_at is None:
+        def lam_at(d):
+            return prob.lam
     if how == "zero" or prob.D <= 2 or prob.lam == 0.0:
         return zero, 0
     if how == "lasso":
-        sol = _solve(prob.at(prob.lam, 2), zero, tol, max_iter, True)
+        sol = _solve(prob.at(lam_at(2), 2), zero, tol, max_iter, True)
         return sol.w, sol.n_iter
     if how == "path":
         lam_max = _lambda_max(prob)
@@ -817,7 +827,7 @@ def _start(prob: _Problem, how: str, tol: float, max_iter: int, n_path: int = 10
         depths = [2, 3, 4, 6, 8] if math.isinf(prob.D) else range(2, int(prob.D))
         w, sweeps = zero, 0
         for d in depths:
-            sol = _solve(prob.at(prob.lam, d), w, tol, max_iter, True)
+            sol = _solve(prob.at(lam_at(d), d), w, tol, max_iter, True)
             w, sweeps = sol.w, sweeps + sol.n_iter
         return w, sweeps
     raise ValueError(f"how must be one of {STARTS}, got {how!r}")
@@ -865,4 +875,6 @@ def lq_start(X, y, lam, D, *, how=DEFAULT_START, n_path=20) -> np.ndarray:
         raise ValueError(f"how must be one of {STARTS}, got {how!r}")
     n_path = v.whole_number(n_path, "n_path", 2)
     base, scale = _prepare(X, y, D)
-    return scale.w_out(_start(base.at(scale.lam_in(lam, D)), how, scale.tol_in(1e-10), 100000, n_path=n_path)[0])
+    w0, _ = _start(base.at(scale.lam_in(lam, D)), how, scale.tol_in(1e-10), 100000, n_path=n_path,
+                   lam_at=lambda d: scale.lam_in(lam, d))
+    return scale.w_out(w0)
