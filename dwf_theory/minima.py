@@ -70,6 +70,17 @@ class StudyProblem:
     D: int | float
     seed: int
 
+    def __post_init__(self):
+        v.whole_number(self.n, "n", 1)
+        v.whole_number(self.p, "p", 1)
+        v.allocation(self.n * self.p, "n and p")
+        v.real_scalar(self.rho, "rho", minimum=0.0)
+        if self.rho >= 1:
+            raise ValueError(f"rho must be in [0, 1), got {self.rho!r}")
+        v.regularization(self.lam)
+        v.depth_or_inf(self.D)
+        v.whole_number(self.seed, "seed", 0)
+
     @property
     def design(self) -> str:
         return "independent" if self.rho == 0 else f"correlated (ρ = {self.rho:g})"
@@ -197,7 +208,7 @@ def regression_problem(n, p, *, rho=0.0, k=5, noise=0.5, rng=None) -> tuple[Leas
     w = np.zeros(p)
     support = rng.choice(p, size=k, replace=False)
     w[support] = rng.choice((-1.0, 1.0), size=k) * rng.uniform(1.0, 2.0, size=k)
-    y = X @ w + noise * rng.standard_normal(n)
+    y = v.finite_result(X @ w + noise * rng.standard_normal(n), "noise", "the response y")
     return LeastSquares(X, y), w
 
 
@@ -303,7 +314,11 @@ def which_minimum(problems=None, *, seeds=3, tol=1e-10, skglm=True, progress=Fal
     -------
     MinimaStudy
     """
-    problems = study_problems() if problems is None else tuple(problems)
+    if problems is None:
+        problems = study_problems()
+    elif not isinstance(problems, (list, tuple)) or not all(isinstance(pr, StudyProblem) for pr in problems):
+        raise TypeError("problems must be a sequence of StudyProblem (or None for the default study)")
+    problems = tuple(problems)
     if not problems or not all(isinstance(pr, StudyProblem) for pr in problems):
         raise TypeError("problems must be a non-empty sequence of StudyProblem")
     seeds = v.whole_number(seeds, "seeds", 1)

@@ -7,6 +7,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import _validate as v
 from .. import minima
 
 #: Gaps below this are drawn at it (the methods reached the best objective found: gap ≤ minima.SAME).
@@ -19,6 +20,7 @@ def which_minimum(*, quick: bool = False):
     One point per run (problems × seeds), the median as a bar; gaps at or below ``minima.SAME`` (the
     same minimum) are drawn at the left edge. Quick: the small problem set, one DWF seed, no skglm.
     """
+    quick = v.flag(quick, "quick")
     study = minima.which_minimum(minima.study_problems(quick=quick), seeds=1 if quick else 3, skglm=not quick)
     gaps = study.gaps
     shown = [m for m in range(len(study.methods)) if np.any(np.isfinite(gaps[:, m]))]

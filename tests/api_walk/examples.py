@@ -173,7 +173,9 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.minima.regression_problem": E(lambda: dict(n=8, p=5, rho=0.3, k=2, noise=0.5, rng=0)),
     "dwf_theory.minima.study_problems": E(lambda: dict(quick=True), allow_inf=True),  # D = inf is a depth there
     "dwf_theory.minima.which_minimum": E(
-        lambda: dict(problems=(_study_problem(),), seeds=1, tol=1e-8, skglm=False, progress=False)
+        lambda: dict(problems=(_study_problem(),), seeds=1, tol=1e-8, skglm=False, progress=False),
+        valid={"problems": ("none",)},  # None runs the default study (minutes): valid, not tried here
+        allow_inf=True,  # documented: inf where a method does not apply
     ),
     "dwf_theory.figures.solvers.which_minimum": E(lambda: dict(quick=True)),
 }
