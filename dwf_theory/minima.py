@@ -215,14 +215,14 @@ def regression_problem(n, p, *, rho=0.0, k=5, noise=0.5, rng=None) -> tuple[Leas
 def study_problems(*, quick=False) -> tuple:
     """The problems of the README study; ``quick``: a small set for tests.
 
-    Full: ``(n, p) ∈ {(50, 200), (200, 50)}`` × ``ρ ∈ {0, 0.8}`` × ``λ ∈ {0.05, 0.2}`` × 2 seeds ×
-    ``D ∈ {3, 4, 6, inf}`` (64 problems, 5 true nonzeros, noise 0.5). Quick: ``(20, 40)`` and
+    Full: ``(n, p) ∈ {(50, 200), (200, 50)}`` × ``ρ ∈ {0, 0.8}`` × ``λ ∈ {0.05, 0.2}`` × 3 seeds ×
+    ``D ∈ {3, 4, 6, inf}`` (96 problems, 5 true nonzeros, noise 0.5). Quick: ``(20, 40)`` and
     ``(40, 20)``, ``ρ ∈ {0, 0.8}``, ``λ = 0.1``, one seed, ``D ∈ {3, inf}``.
     """
     if quick:
         shapes, rhos, lams, seeds, depths = ((20, 40), (40, 20)), (0.0, 0.8), (0.1,), (0,), (3, math.inf)
     else:
-        shapes, rhos, lams, seeds, depths = ((50, 200), (200, 50)), (0.0, 0.8), (0.05, 0.2), (0, 1), \
+        shapes, rhos, lams, seeds, depths = ((50, 200), (200, 50)), (0.0, 0.8), (0.05, 0.2), (0, 1, 2), \
             (3, 4, 6, math.inf)
     return tuple(StudyProblem(n, p, rho, lam, D, seed)
                  for (n, p) in shapes for rho in rhos for lam in lams for seed in seeds for D in depths)
@@ -314,6 +314,7 @@ def which_minimum(problems=None, *, seeds=3, tol=1e-10, skglm=True, progress=Fal
     -------
     MinimaStudy
     """
+    skglm, progress = v.flag(skglm, "skglm"), v.flag(progress, "progress")
     if problems is None:
         problems = study_problems()
     elif not isinstance(problems, (list, tuple)) or not all(isinstance(pr, StudyProblem) for pr in problems):
