@@ -101,8 +101,16 @@ def run(sizes, repeats: int) -> list[dict]:
             reps = repeats if n * p < 10**7 else max(1, repeats // 2)
             for D in (2, 3, 4, math.inf):
                 w, t = best_time(reps, ours, X, y, D)
-                row = {"n": n, "p": p, "rho": rho, "D": D, "t_ours": t, "obj_ours": objective(X, y, w, D),
-                       "nnz": int(np.count_nonzero(w)), "peer": None}
+                row = {
+                    "n": n,
+                    "p": p,
+                    "rho": rho,
+                    "D": D,
+                    "t_ours": t,
+                    "obj_ours": objective(X, y, w, D),
+                    "nnz": int(np.count_nonzero(w)),
+                    "peer": None,
+                }
                 if D == 2:
                     wp, tp = best_time(reps, sklearn_lasso, X, y)
                     row.update(peer="scikit-learn Lasso", t_peer=tp, obj_peer=objective(X, y, wp, D))
@@ -137,8 +145,7 @@ def _line(r: dict) -> str:
     ratio = r["t_ours"] / r["t_peer"]
     rel = (r["obj_ours"] - r["obj_peer"]) / abs(r["obj_peer"])
     ok = "yes" if ratio <= 2 and rel <= 1e-9 else "**no**"
-    return (head + f" {r['peer']} | {_fmt_t(r['t_peer'])} | {ratio:.2f} | {r['obj_ours']:.10g} | "
-            f"{rel:+.1e} | {ok} |")
+    return head + f" {r['peer']} | {_fmt_t(r['t_peer'])} | {ratio:.2f} | {r['obj_ours']:.10g} | {rel:+.1e} | {ok} |"
 
 
 def main(argv=None) -> list[dict]:
@@ -151,17 +158,21 @@ def main(argv=None) -> list[dict]:
     if not peers_available():
         print("skglm is not installed (pip install skglm): D = 3, 4 run without a peer")
     print(f"λ = {LAM}, {K} true nonzeros, noise {NOISE}, tol {TOL}, one BLAS thread, best of {repeats} repeats")
-    print("| n × p | design | D | fit_lq | nonzeros | peer | peer time | time ratio | objective (ours) | "
-          "objective: (ours − peer)/peer | target met |")
+    print(
+        "| n × p | design | D | fit_lq | nonzeros | peer | peer time | time ratio | objective (ours) | "
+        "objective: (ours − peer)/peer | target met |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # NumbaPerformanceWarning from skglm
         rows = run(sizes, repeats)
         n, p = sizes[-1]
         path = run_path(n, p, max(1, repeats // 2))
-    print(f"\npath (D = 3, {n} × {p}, 50 λ from λ_max to {LAM}): {_fmt_t(path['t_path'])}, one fit "
-          f"{_fmt_t(path['t_one'])}: {path['t_path'] / path['t_one']:.1f}× (target ≤ 5×), "
-          f"all converged: {path['converged']}")
+    print(
+        f"\npath (D = 3, {n} × {p}, 50 λ from λ_max to {LAM}): {_fmt_t(path['t_path'])}, one fit "
+        f"{_fmt_t(path['t_one'])}: {path['t_path'] / path['t_one']:.1f}× (target ≤ 5×), "
+        f"all converged: {path['converged']}"
+    )
     big = [r for r in rows if r["n"] * r["p"] >= 10**7]
     if big:
         worst = max(r["t_ours"] for r in big)

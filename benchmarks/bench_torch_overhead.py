@@ -38,13 +38,24 @@ TARGET = 1.3  # the factorized step at D = 3 should take at most this multiple o
 
 
 def lenet300(nn):
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, 300), nn.ReLU(), nn.Linear(300, 100), nn.ReLU(),
-                         nn.Linear(100, 10))
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(784, 300), nn.ReLU(), nn.Linear(300, 100), nn.ReLU(), nn.Linear(100, 10)
+    )
 
 
 def lenet5(nn):
-    return nn.Sequential(nn.Conv2d(1, 20, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(20, 50, 5), nn.ReLU(),
-                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10))
+    return nn.Sequential(
+        nn.Conv2d(1, 20, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(20, 50, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(800, 500),
+        nn.ReLU(),
+        nn.Linear(500, 10),
+    )
 
 
 MODELS = {"lenet300": lenet300, "lenet5": lenet5}
@@ -53,8 +64,10 @@ MODELS = {"lenet300": lenet300, "lenet5": lenet5}
 def _plain_groups(model, nn):
     weights = [m.weight for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
     ids = {id(w) for w in weights}
-    return [{"params": weights, "weight_decay": 2 * LAM},
-            {"params": [p for p in model.parameters() if id(p) not in ids], "weight_decay": 0.0}]
+    return [
+        {"params": weights, "weight_decay": 2 * LAM},
+        {"params": [p for p in model.parameters() if id(p) not in ids], "weight_decay": 0.0},
+    ]
 
 
 def _stacked(model, D, torch, nn):
@@ -73,8 +86,10 @@ def _stacked(model, D, torch, nn):
         parametrize.register_parametrization(m, "weight", Stacked(), unsafe=True)
     factors = [m.parametrizations.weight.original for m in model.modules() if hasattr(m, "parametrizations")]
     ids = {id(f) for f in factors}
-    return [{"params": factors, "weight_decay": 2 * LAM / D},
-            {"params": [p for p in model.parameters() if id(p) not in ids], "weight_decay": 0.0}]
+    return [
+        {"params": factors, "weight_decay": 2 * LAM / D},
+        {"params": [p for p in model.parameters() if id(p) not in ids], "weight_decay": 0.0},
+    ]
 
 
 def _hooked(model, D, torch, nn):
@@ -96,8 +111,10 @@ def _hooked(model, D, torch, nn):
 
         m.register_forward_pre_hook(pre_hook)
     ids = {id(f) for f in factors}
-    return [{"params": factors, "weight_decay": 2 * LAM / D},
-            {"params": [p for p in model.parameters() if id(p) not in ids], "weight_decay": 0.0}]
+    return [
+        {"params": factors, "weight_decay": 2 * LAM / D},
+        {"params": [p for p in model.parameters() if id(p) not in ids], "weight_decay": 0.0},
+    ]
 
 
 def build(name: str, D: int, kind: str = "parametrize"):
@@ -213,7 +230,7 @@ def torch_preset(seed: int, epochs: int, dtype: str = "float32") -> dict:
     for _ in range(epochs):
         perm = torch.from_numpy(gen.permutation(n))
         for b in range(0, n, BATCH):
-            idx = perm[b:b + BATCH]
+            idx = perm[b : b + BATCH]
             for group in opt.param_groups:
                 group["lr"] = float(rates[step])
             opt.zero_grad(set_to_none=True)
@@ -225,8 +242,9 @@ def torch_preset(seed: int, epochs: int, dtype: str = "float32") -> dict:
     with torch.no_grad():
         acc = float((small(Xte).argmax(1).numpy() == data.y_test).mean())
     rep = sparsity_report(small, 1e-3)
-    return dict(test_accuracy=acc, compression_ratio=rep.compression_ratio, layer_density=rep.layer_density,
-                seconds=seconds)
+    return dict(
+        test_accuracy=acc, compression_ratio=rep.compression_ratio, layer_density=rep.layer_density, seconds=seconds
+    )
 
 
 def preset(seeds: int, epochs: int | None, dtype: str = "float32") -> None:
@@ -237,20 +255,26 @@ def preset(seeds: int, epochs: int | None, dtype: str = "float32") -> None:
     torch.set_num_threads(1)
     epochs = epochs or PRESETS["sparse"]["epochs"]
     print(f"\nsparse digits preset, 64-300-100-10, D = 3, {dtype}, {epochs} epochs, zero_tol 1e-3")
-    print("| seed | trainer accuracy | trainer compression | torch accuracy | torch compression | trainer s "
-          "| torch s |")
+    print(
+        "| seed | trainer accuracy | trainer compression | torch accuracy | torch compression | trainer s | torch s |"
+    )
     print("|---|---|---|---|---|---|---|")
     rows = []
     for seed in range(seeds):
         ref = run("digits", D=3, preset="sparse", rng=seed, epochs=epochs, dtype=dtype)
         ours = torch_preset(seed, epochs, dtype)
         rows.append((ref["test_accuracy"], ref["compression_ratio"], ours["test_accuracy"], ours["compression_ratio"]))
-        print(f"| {seed} | {ref['test_accuracy']:.4f} | {ref['compression_ratio']:.1f} | {ours['test_accuracy']:.4f} "
-              f"| {ours['compression_ratio']:.1f} | {ref['seconds']:.1f} | {ours['seconds']:.1f} |", flush=True)
+        print(
+            f"| {seed} | {ref['test_accuracy']:.4f} | {ref['compression_ratio']:.1f} | {ours['test_accuracy']:.4f} "
+            f"| {ours['compression_ratio']:.1f} | {ref['seconds']:.1f} | {ours['seconds']:.1f} |",
+            flush=True,
+        )
     a = np.array(rows, float)
     mean, sd = a.mean(axis=0), a.std(axis=0, ddof=1) if seeds > 1 else np.zeros(4)
-    print(f"| mean ± sd | {mean[0]:.4f} ± {sd[0]:.4f} | {mean[1]:.1f} ± {sd[1]:.1f} | {mean[2]:.4f} ± {sd[2]:.4f} "
-          f"| {mean[3]:.1f} ± {sd[3]:.1f} | | |")
+    print(
+        f"| mean ± sd | {mean[0]:.4f} ± {sd[0]:.4f} | {mean[1]:.1f} ± {sd[1]:.1f} | {mean[2]:.4f} ± {sd[2]:.4f} "
+        f"| {mean[3]:.1f} ± {sd[3]:.1f} | | |"
+    )
 
 
 def main(argv=None) -> int:
@@ -263,8 +287,12 @@ def main(argv=None) -> int:
     parser.add_argument("--preset", action="store_true", help="also train the sparse digits preset in both")
     parser.add_argument("--seeds", type=int, default=3, help="seeds of the preset comparison (default 3)")
     parser.add_argument("--epochs", type=int, help="epochs of the preset comparison (default: the preset's)")
-    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
-                        help="precision of the preset comparison (default float32, the preset's)")
+    parser.add_argument(
+        "--dtype",
+        choices=("float32", "float64"),
+        default="float32",
+        help="precision of the preset comparison (default float32, the preset's)",
+    )
     args = parser.parse_args(argv)
     try:
         import torch

@@ -121,15 +121,19 @@ def _add_train(sub) -> None:
     p.add_argument("--depth", type=int, default=3, help="factorization depth D (1 = plain network)")
     p.add_argument("--preset", choices=tuple(PRESETS), default="sparse")
     p.add_argument("--seed", type=int, default=0, help="seed of the data split, initialization and batch order")
-    p.add_argument("--hidden", metavar="SIZES",
-                   help="hidden widths, comma-separated, or none (default 300,100; none for teacher-student)")
+    p.add_argument(
+        "--hidden",
+        metavar="SIZES",
+        help="hidden widths, comma-separated, or none (default 300,100; none for teacher-student)",
+    )
     p.add_argument("--lam", type=float, help="override the preset's λ")
     p.add_argument("--lr", type=float, help="override the preset's learning rate")
     p.add_argument("--epochs", type=int, help="override the preset's number of epochs")
     p.add_argument("--schedule", choices=SCHEDULES)
     p.add_argument("--init", choices=SCHEMES)
-    p.add_argument("--zero-tol", type=float, default=1e-3,
-                   help="weights with |w| <= ZERO_TOL count as zero (default 1e-3)")
+    p.add_argument(
+        "--zero-tol", type=float, default=1e-3, help="weights with |w| <= ZERO_TOL count as zero (default 1e-3)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_trainer("train_command"))
 

@@ -144,8 +144,9 @@ def _newton_polish(fg, hess, x: np.ndarray, steps: int = 20) -> np.ndarray:
 
 
 @single_threaded_blas
-def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", tol=1e-10, max_iter=20000,
-                   lr=None, polish=True) -> Fit:
+def fit_factorized(
+    loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", tol=1e-10, max_iter=20000, lr=None, polish=True
+) -> Fit:
     """A local minimum of ``F(ω) = L(ω_1 ⊙ … ⊙ ω_D) + (λ/D) Σ_d ‖ω_d‖²``.
 
     Parameters
@@ -197,8 +198,11 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
             raise ValueError("lr applies to method='gd' only")
     p = int(np.prod(loss.shape, dtype=int))
     if polish or (method == "gd" and lr is None):
-        v.allocation((D * p) ** 2, "D and loss.shape (the Hessian of F has (D·p)² entries; it is formed for "
-                     "the Newton polish and the default gd step: use polish=False and an explicit lr)")
+        v.allocation(
+            (D * p) ** 2,
+            "D and loss.shape (the Hessian of F has (D·p)² entries; it is formed for "
+            "the Newton polish and the default gd step: use polish=False and an explicit lr)",
+        )
     v.allocation(D * p, "D and loss.shape")
     if factors0 is None:
         factors0 = init_factors(loss.shape, D, "varmatch", 1.0, rng=v.generator(rng))
@@ -206,8 +210,9 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
     shape = factors0.shape
     fg = _f_and_grad(loss, lam, shape)
     if not np.isfinite(fg(factors0.reshape(-1))[0]):
-        raise ValueError("F or its gradient overflows float64 at the start for these factors0, lam and D: "
-                         "use smaller magnitudes")
+        raise ValueError(
+            "F or its gradient overflows float64 at the start for these factors0, lam and D: use smaller magnitudes"
+        )
 
     def hess(y):
         return factorized_hessian(loss, y.reshape(shape), lam)
@@ -223,8 +228,13 @@ def fit_factorized(loss, lam, D, factors0=None, *, rng=None, method="L-BFGS", to
     residual = float(np.max(np.abs(grad))) if np.isfinite(val) else np.inf
     diverged = diverged or not np.isfinite(val)
     return Fit(
-        w=np.prod(factors, axis=0), factors=factors, objective=float(val), converged=bool(residual <= tol),
-        n_iter=n_iter, residual=residual, diverged=bool(diverged),
+        w=np.prod(factors, axis=0),
+        factors=factors,
+        objective=float(val),
+        converged=bool(residual <= tol),
+        n_iter=n_iter,
+        residual=residual,
+        diverged=bool(diverged),
     )
 
 
@@ -243,7 +253,10 @@ def _lbfgs(fg, x, max_iter):
         return f, g
 
     res = optimize.minimize(
-        tracked, x, jac=True, method="L-BFGS-B",
+        tracked,
+        x,
+        jac=True,
+        method="L-BFGS-B",
         options={"maxiter": max_iter, "maxfun": 2 * max_iter, "gtol": 0.0, "ftol": 0.0, "maxcor": 30},
     )
     if np.all(np.isfinite(res.x)) and np.isfinite(fg(res.x)[0]):
@@ -381,8 +394,14 @@ def fit_lq(loss, lam, D, w0=None, *, method="auto", step=None, tol=1e-10, max_it
             raise ValueError("step applies to method='prox-grad' only")
         w0 = None if w0 is None else v.weights_for(loss, w0, "w0")
         sol = lq_solver.solve(loss.X, loss.y, lam, D, w0, tol=tol, max_iter=max_iter, polish=polish)
-        return Fit(w=sol.w, factors=None, objective=sol.objective, converged=sol.converged, n_iter=sol.n_iter,
-                   residual=sol.residual)
+        return Fit(
+            w=sol.w,
+            factors=None,
+            objective=sol.objective,
+            converged=sol.converged,
+            n_iter=sol.n_iter,
+            residual=sol.residual,
+        )
     zero = np.zeros(loss.shape)
     if w0 is None:
         eta0 = 1.0 / _lipschitz(loss, zero) if step is None else step
@@ -401,8 +420,15 @@ def fit_lq(loss, lam, D, w0=None, *, method="auto", step=None, tol=1e-10, max_it
     if polish and not diverged:
         w = _support_newton(loss, lam, D, w, objective, lambda x: _prox_residual(loss, lam, D, x, eta))
     r = _prox_residual(loss, lam, D, w, eta) if not diverged else np.inf
-    return Fit(w=w, factors=None, objective=float(objective(w)), converged=bool(r <= tol), n_iter=n_iter,
-               residual=r, diverged=diverged)
+    return Fit(
+        w=w,
+        factors=None,
+        objective=float(objective(w)),
+        converged=bool(r <= tol),
+        n_iter=n_iter,
+        residual=r,
+        diverged=diverged,
+    )
 
 
 def _prox_residual(loss: Loss, lam: float, D: int, x: np.ndarray, eta: float) -> float:
@@ -410,8 +436,7 @@ def _prox_residual(loss: Loss, lam: float, D: int, x: np.ndarray, eta: float) ->
     return float(np.max(np.abs(x - prox(x - eta * loss.grad(x), eta * lam, D)), initial=0.0) / eta)
 
 
-def _proximal_gradient(loss: Loss, lam: float, D: int, w: np.ndarray, eta: float, tol: float, max_iter: int,
-                       objective):
+def _proximal_gradient(loss: Loss, lam: float, D: int, w: np.ndarray, eta: float, tol: float, max_iter: int, objective):
     """Iterate ``w ← prox(w − η∇L(w), ηλ, D)``, halving ``η`` whenever ``objective`` would increase.
 
     Stops when the step ``max|Δw|/η`` is at most ``tol``, after ``max_iter`` steps, or when
@@ -558,8 +583,7 @@ def brute_force_lq(loss, lam, D, *, starts=2, rng=None, max_size=6) -> Fit:
         if fx < best_f:
             best_w, best_f = x, fx
     r = _prox_residual(loss, lam, D, best_w, 1.0 / _lipschitz(loss, zero))
-    return Fit(w=best_w, factors=None, objective=float(best_f), converged=bool(r <= 1e-8), n_iter=3**p - 1,
-               residual=r)
+    return Fit(w=best_w, factors=None, objective=float(best_f), converged=bool(r <= 1e-8), n_iter=3**p - 1, residual=r)
 
 
 def _minimize_on_pattern(loss: Loss, lam: float, D: int, sigma: np.ndarray, starts, objective):

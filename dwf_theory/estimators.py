@@ -112,7 +112,9 @@ class LqRegression(RegressorMixin, BaseEstimator):
         if not fit.converged:
             warnings.warn(
                 f"LqRegression did not converge in max_iter={max_iter} sweeps (fixed-point residual "
-                f"{fit.residual:.2e}); increase max_iter or tol", ConvergenceWarning, stacklevel=2,
+                f"{fit.residual:.2e}); increase max_iter or tol",
+                ConvergenceWarning,
+                stacklevel=2,
             )
         self.coef_ = fit.w
         self.intercept_ = float(y_mean - x_mean @ fit.w)

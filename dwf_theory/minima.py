@@ -133,11 +133,17 @@ class MinimaStudy:
                 if g.size == 0:
                     continue
                 t = self.seconds[idx, m].reshape(-1)
-                rows.append({
-                    "method": method, "D": D, "runs": int(g.size), "median_gap": float(np.median(g)),
-                    "max_gap": float(np.max(g)), "at_best": float(np.mean(g <= SAME)),
-                    "median_seconds": float(np.median(t[np.isfinite(t)])),
-                })
+                rows.append(
+                    {
+                        "method": method,
+                        "D": D,
+                        "runs": int(g.size),
+                        "median_gap": float(np.median(g)),
+                        "max_gap": float(np.max(g)),
+                        "at_best": float(np.mean(g <= SAME)),
+                        "median_seconds": float(np.median(t[np.isfinite(t)])),
+                    }
+                )
         return rows
 
     def table(self) -> str:
@@ -150,8 +156,9 @@ class MinimaStudy:
             cells = []
             for D in depths:
                 r = next((r for r in rows if r["method"] == method and r["D"] == D), None)
-                cells.append("—" if r is None else
-                             f"{_pct(r['median_gap'])} · {_pct(r['max_gap'])} · {r['at_best']:.0%}")
+                cells.append(
+                    "—" if r is None else f"{_pct(r['median_gap'])} · {_pct(r['max_gap'])} · {r['at_best']:.0%}"
+                )
             if any(c != "—" for c in cells):
                 lines.append(f"| {method} | " + " | ".join(cells) + " |")
         return "\n".join(lines)
@@ -222,10 +229,21 @@ def study_problems(*, quick=False) -> tuple:
     if quick:
         shapes, rhos, lams, seeds, depths = ((20, 40), (40, 20)), (0.0, 0.8), (0.1,), (0,), (3, math.inf)
     else:
-        shapes, rhos, lams, seeds, depths = ((50, 200), (200, 50)), (0.0, 0.8), (0.05, 0.2), (0, 1, 2), \
-            (3, 4, 6, math.inf)
-    return tuple(StudyProblem(n, p, rho, lam, D, seed)
-                 for (n, p) in shapes for rho in rhos for lam in lams for seed in seeds for D in depths)
+        shapes, rhos, lams, seeds, depths = (
+            ((50, 200), (200, 50)),
+            (0.0, 0.8),
+            (0.05, 0.2),
+            (0, 1, 2),
+            (3, 4, 6, math.inf),
+        )
+    return tuple(
+        StudyProblem(n, p, rho, lam, D, seed)
+        for (n, p) in shapes
+        for rho in rhos
+        for lam in lams
+        for seed in seeds
+        for D in depths
+    )
 
 
 def _skglm_penalty(D, lam):

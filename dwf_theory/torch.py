@@ -144,8 +144,10 @@ def factorized_layers(module) -> dict:
 def _check_layers(layers) -> tuple:
     if isinstance(layers, type):
         layers = (layers,)
-    if not isinstance(layers, (tuple, list)) or not layers or not all(
-        isinstance(t, type) and issubclass(t, nn.Module) for t in layers
+    if (
+        not isinstance(layers, (tuple, list))
+        or not layers
+        or not all(isinstance(t, type) and issubclass(t, nn.Module) for t in layers)
     ):
         raise TypeError(f"layers must be a torch.nn.Module subclass or a non-empty tuple of them, got {layers!r}")
     return tuple(layers)
@@ -186,8 +188,9 @@ def _fan_in(weight: torch.Tensor) -> int:
     return int(weight.shape[1]) * math.prod(int(k) for k in weight.shape[2:])
 
 
-def factorize(module, D, *, init="varmatch-truncated", layers=DEFAULT_LAYERS, exclude=(), rng=None,
-              init_scale=1.0, eps=1e-3) -> nn.Module:
+def factorize(
+    module, D, *, init="varmatch-truncated", layers=DEFAULT_LAYERS, exclude=(), rng=None, init_scale=1.0, eps=1e-3
+) -> nn.Module:
     """Make the weight of every matching layer of ``module`` a depth-``D`` factorization, in place.
 
     Each selected layer's ``weight`` becomes ``ω_1 ⊙ … ⊙ ω_D`` (a :class:`Product`
@@ -241,8 +244,9 @@ def factorize(module, D, *, init="varmatch-truncated", layers=DEFAULT_LAYERS, ex
         if not isinstance(layer, layers) or _is_excluded(name, layer, names, ids):
             continue
         if parametrize.is_parametrized(layer, "weight"):
-            raise ValueError(f"module layer {name!r} has a parametrized weight; factorize before adding other "
-                             "parametrizations")
+            raise ValueError(
+                f"module layer {name!r} has a parametrized weight; factorize before adding other parametrizations"
+            )
         w = layer._parameters.get("weight")
         if isinstance(w, nn.parameter.UninitializedParameter):
             raise ValueError(f"module layer {name!r} is lazy (uninitialized weight): run one forward pass first")
@@ -251,8 +255,10 @@ def factorize(module, D, *, init="varmatch-truncated", layers=DEFAULT_LAYERS, ex
         if not w.is_floating_point():
             raise TypeError(f"module layer {name!r} has a weight of dtype {w.dtype}; factorize needs a float weight")
         if w.dim() < 2:
-            raise ValueError(f"layers selects {type(layer).__name__} {name!r} whose weight has {w.dim()} "
-                             "dimension(s); factorize needs (out, in, *kernel) weights")
+            raise ValueError(
+                f"layers selects {type(layer).__name__} {name!r} whose weight has {w.dim()} "
+                "dimension(s); factorize needs (out, in, *kernel) weights"
+            )
         chosen.append((name, layer, w))
     if not chosen:
         kinds = ", ".join(t.__name__ for t in layers)
@@ -313,8 +319,10 @@ def param_groups(module, lam) -> list:
     for factors in found.values():
         by_depth.setdefault(len(factors), []).extend(factors)
         seen.update(id(f) for f in factors)
-    groups = [{"params": [f for f in fs if f.requires_grad], "weight_decay": 2.0 * lam / D}
-              for D, fs in sorted(by_depth.items())]
+    groups = [
+        {"params": [f for f in fs if f.requires_grad], "weight_decay": 2.0 * lam / D}
+        for D, fs in sorted(by_depth.items())
+    ]
     rest = [p for p in module.parameters() if p.requires_grad and id(p) not in seen]
     groups.append({"params": rest, "weight_decay": 0.0})
     return [g for g in groups if g["params"]]
@@ -358,8 +366,10 @@ def collapse(module, *, zero_tol=1e-3) -> nn.Module:
         if _product_of(layer) is None:
             continue
         if len(layer.parametrizations.weight) != 1 or set(layer.parametrizations) != {"weight"}:
-            raise ValueError(f"module layer {name!r} has further parametrizations besides its factorization; "
-                             "remove them before collapsing")
+            raise ValueError(
+                f"module layer {name!r} has further parametrizations besides its factorization; "
+                "remove them before collapsing"
+            )
         requires_grad = layer.parametrizations.weight.original0.requires_grad
         with torch.no_grad():
             w = layer.weight.detach().clone()
@@ -390,11 +400,15 @@ def sparsity_report(module, zero_tol) -> ModuleSparsityReport:
     if found:
         named = [(name, module.get_submodule(name).weight) for name in found]
     else:
-        named = [(name, m.weight) for name, m in module.named_modules()
-                 if isinstance(m, DEFAULT_LAYERS) and isinstance(getattr(m, "weight", None), torch.Tensor)]
+        named = [
+            (name, m.weight)
+            for name, m in module.named_modules()
+            if isinstance(m, DEFAULT_LAYERS) and isinstance(getattr(m, "weight", None), torch.Tensor)
+        ]
     if not named:
-        raise ValueError("module has no factorized layer and no layer of types "
-                         f"{', '.join(t.__name__ for t in DEFAULT_LAYERS)}")
+        raise ValueError(
+            f"module has no factorized layer and no layer of types {', '.join(t.__name__ for t in DEFAULT_LAYERS)}"
+        )
     if any(w.is_meta for _, w in named):
         raise ValueError("module has weights on the meta device (no values to count)")
     with torch.no_grad():
@@ -404,5 +418,8 @@ def sparsity_report(module, zero_tol) -> ModuleSparsityReport:
         raise ValueError(f"module has non-finite weights in layer(s) {bad} (a diverged run?)")
     base = _report_of_weights(weights, zero_tol)
     collapsed = tuple(name for (name, _), dens in zip(named, base.layer_density) if dens == 0.0)
-    return ModuleSparsityReport(**{f.name: getattr(base, f.name) for f in fields(base)},
-                                layer_names=tuple(name for name, _ in named), collapsed_layers=collapsed)
+    return ModuleSparsityReport(
+        **{f.name: getattr(base, f.name) for f in fields(base)},
+        layer_names=tuple(name for name, _ in named),
+        collapsed_layers=collapsed,
+    )

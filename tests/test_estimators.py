@@ -67,8 +67,11 @@ def test_deeper_factorizations_select_the_true_support():
 
 def test_grid_search_over_alpha_and_depth():
     X, y, w = data(90, 20, seed=2)
-    search = GridSearchCV(make_pipeline(StandardScaler(), LqRegression()),
-                          {"lqregression__alpha": [0.01, 0.1, 1.0], "lqregression__D": [1, 2, 3, math.inf]}, cv=3)
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), LqRegression()),
+        {"lqregression__alpha": [0.01, 0.1, 1.0], "lqregression__D": [1, 2, 3, math.inf]},
+        cv=3,
+    )
     search.fit(X, y)
     assert search.best_params_["lqregression__alpha"] in (0.01, 0.1, 1.0)
     assert len(search.cv_results_["mean_test_score"]) == 12

@@ -119,8 +119,12 @@ def test_wheel_installs_into_a_fresh_environment_and_runs(tmp_path):
     shutil.copytree(ROOT / "dwf_theory", src / "dwf_theory", ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp_path / "dist"
     pip = [sys.executable, "-m", "pip"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(src)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(src)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (wheel,) = dist.glob("dwf_theory-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
@@ -130,18 +134,31 @@ def test_wheel_installs_into_a_fresh_environment_and_runs(tmp_path):
     env = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=300)
     python = env / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(purelib, "_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [*pip, "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     script = env / "bin" / "dwf-theory"
 
     def run(*args):
         return subprocess.run([str(script), *args], cwd=tmp_path, capture_output=True, text=True, timeout=600)
 
-    where = subprocess.run([str(python), "-c", "import dwf_theory; print(dwf_theory.__file__)"], cwd=tmp_path,
-                           check=True, capture_output=True, text=True).stdout
+    where = subprocess.run(
+        [str(python), "-c", "import dwf_theory; print(dwf_theory.__file__)"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert where.startswith(str(env))
     version = run("--version")
     assert version.returncode == 0 and version.stdout.strip() == f"dwf-theory {dwf_theory.__version__}"

@@ -110,8 +110,9 @@ def test_conv_factors_follow_init_factors_at_torchs_fan_in():
     for layer, factors in zip(net, dt.factorized_layers(net).values()):
         fan_in, _ = nn.init._calculate_fan_in_and_fan_out(layer.weight)
         sigma = np.sqrt(2.0 / fan_in)
-        expected = init_factors(tuple(layer.weight.shape), 3, "varmatch-truncated", sigma, rng=gen,
-                                eps=min(1e-3, sigma / 2))
+        expected = init_factors(
+            tuple(layer.weight.shape), 3, "varmatch-truncated", sigma, rng=gen, eps=min(1e-3, sigma / 2)
+        )
         got = np.stack([numpy_of(f) for f in factors])
         np.testing.assert_allclose(got, expected.astype(got.dtype), rtol=0, atol=0)
         w = np.abs(np.prod(got.astype(float), axis=0))
@@ -158,8 +159,12 @@ def test_mlp_loss_and_gradients_equal_the_reference_trainer(D):
 
 
 @settings(max_examples=12, deadline=None)
-@given(sizes=st.lists(st.integers(1, 6), min_size=2, max_size=4), D=st.integers(1, 4), seed=st.integers(0, 50),
-       lam=st.sampled_from([0.0, 0.01, 0.5]))
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=2, max_size=4),
+    D=st.integers(1, 4),
+    seed=st.integers(0, 50),
+    lam=st.sampled_from([0.0, 0.01, 0.5]),
+)
 def test_mlp_agreement_over_shapes_and_depths(sizes, D, seed, lam):
     sizes[-1] = max(sizes[-1], 2)
     ref, net, _ = mlp_pair(sizes, D, seed)
@@ -196,8 +201,9 @@ def test_sgd_steps_land_on_the_reference_trainers_factors(D, momentum):
 
 
 def test_weight_decay_groups_equal_the_explicit_penalty():
-    net = dt.factorize(nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Conv1d(1, 2, 2)), 3, rng=1,
-                       layers=(nn.Linear,)).double()
+    net = dt.factorize(
+        nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Conv1d(1, 2, 2)), 3, rng=1, layers=(nn.Linear,)
+    ).double()
     lam = 0.07
     groups = dt.param_groups(net, lam)
     factors = dt.factorized_layers(net)["0"]
@@ -239,8 +245,16 @@ def small_cnn():
     g = torch.Generator().manual_seed(0)
     torch.manual_seed(0)  # nn.Module default init of biases (overwritten below anyway)
     net = nn.Sequential(
-        nn.Conv2d(2, 3, 3, padding=1), nn.Tanh(), nn.Conv2d(3, 4, 3, stride=2), nn.Tanh(), nn.Flatten(),
-        nn.Unflatten(1, (4, 9)), nn.Conv1d(4, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(14, 3),
+        nn.Conv2d(2, 3, 3, padding=1),
+        nn.Tanh(),
+        nn.Conv2d(3, 4, 3, stride=2),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Unflatten(1, (4, 9)),
+        nn.Conv1d(4, 2, 3),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(14, 3),
     ).double()
     with torch.no_grad():
         for m in net:

@@ -25,8 +25,9 @@ def which_minimum(*, quick: bool = False):
     gaps = study.gaps
     shown = [m for m in range(len(study.methods)) if np.any(np.isfinite(gaps[:, m]))]
     depths = sorted({pr.D for pr in study.problems}, key=float)
-    fig, axes = plt.subplots(1, len(depths), figsize=(3.2 * len(depths) + 3.0, 0.32 * len(shown) + 1.6),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(depths), figsize=(3.2 * len(depths) + 3.0, 0.32 * len(shown) + 1.6), sharey=True, squeeze=False
+    )
     rng = np.random.default_rng(0)  # vertical jitter of the points, fixed
     for ax, D in zip(axes[0], depths, strict=True):
         idx = [i for i, pr in enumerate(study.problems) if pr.D == D]
@@ -39,11 +40,18 @@ def which_minimum(*, quick: bool = False):
             ax.scatter(x, row + 0.25 * rng.uniform(-1, 1, x.size), s=9, alpha=0.55, color=f"C{m % 10}", lw=0)
             ax.plot([max(np.median(g), _FLOOR)] * 2, [row - 0.35, row + 0.35], color="k", lw=1.6)
         ax.axvline(minima.SAME, color="0.5", ls=":", lw=0.9)
-        ax.set(xscale="log", xlim=(_FLOOR / 3, 30), xlabel="(G − best) / best",
-               title=f"D = {'∞' if math.isinf(D) else int(D)}")
+        ax.set(
+            xscale="log",
+            xlim=(_FLOOR / 3, 30),
+            xlabel="(G − best) / best",
+            title=f"D = {'∞' if math.isinf(D) else int(D)}",
+        )
     axes[0][0].set_yticks(range(len(shown)), [study.methods[m] for m in shown], fontsize=7)
     axes[0][0].invert_yaxis()
-    fig.suptitle(r"Which minimum of $\|Xw-y\|^2/(2n) + \lambda\sum_j|w_j|^{2/D}$ each method reaches "
-                 "(left edge: the best found)", y=1.0)
+    fig.suptitle(
+        r"Which minimum of $\|Xw-y\|^2/(2n) + \lambda\sum_j|w_j|^{2/D}$ each method reaches "
+        "(left edge: the best found)",
+        y=1.0,
+    )
     fig.tight_layout()
     return fig

@@ -77,8 +77,9 @@ class SweepResult:
         return [(c, r) for c, r in zip(self.configs, self.results) if r is not None]
 
 
-def run_sweep(fn: Callable, configs, *, executor: cf.Executor | None = None, progress: bool = True,
-              desc: str = "sweep") -> SweepResult:
+def run_sweep(
+    fn: Callable, configs, *, executor: cf.Executor | None = None, progress: bool = True, desc: str = "sweep"
+) -> SweepResult:
     """Evaluate ``fn(config)`` for every configuration on ``executor``.
 
     Parameters

@@ -60,6 +60,7 @@ def _study_problem():
 
     return StudyProblem(n=8, p=5, rho=0.0, lam=0.1, D=3, seed=0)
 
+
 EXAMPLES: dict[str, Example] = {
     # penalty ------------------------------------------------------------------------------------------
     "dwf_theory.penalty.collapse": E(lambda: dict(factors=_factors())),
