@@ -195,8 +195,9 @@ class _Scale:
     def solution_out(self, sol: Solution) -> Solution:
         if self.ea == 0 and self.eb == 0:
             return sol
-        return sol._replace(w=self.w_out(sol.w), objective=self.objective_out(sol.objective),
-                            residual=self.residual_out(sol.residual))
+        return sol._replace(
+            w=self.w_out(sol.w), objective=self.objective_out(sol.objective), residual=self.residual_out(sol.residual)
+        )
 
 
 def _prepare(X: np.ndarray, y: np.ndarray, D) -> tuple[_Problem, _Scale]:
@@ -231,8 +232,7 @@ class _Problem:
         if lam > 0 and D != 1:
             # τ(λ/c_j) and β(λ/c_j) from the scaling τ(λ/c) = c^{−1/(2−q)} τ(λ) (see scaled_prox)
             with np.errstate(divide="ignore", over="ignore"):
-                scale = np.where(self.live, (lam / np.where(self.live, self.c, 1.0)) ** (1.0 / (2.0 - self.q)),
-                                 np.inf)
+                scale = np.where(self.live, (lam / np.where(self.live, self.c, 1.0)) ** (1.0 / (2.0 - self.q)), np.inf)
             self.tau = threshold(1.0, D) * scale
             self.beta = np.where(self.live, jump(1.0, D) * np.where(self.live, scale, 0.0), 0.0)
         else:
@@ -403,8 +403,7 @@ def _reduce_support(prob: _Problem, w: np.ndarray, r: np.ndarray) -> bool:
             new = wS + te * v
             new[np.argmin(np.abs(new))] = 0.0  # the coordinate that reaches zero, exactly
             r_new = prob.y - XS @ new
-            f_new = _objective(r_new, new, prob.lam, prob.D, n) + prob.lam * penalty_value(
-                np.delete(w, S), prob.D)
+            f_new = _objective(r_new, new, prob.lam, prob.D, n) + prob.lam * penalty_value(np.delete(w, S), prob.D)
             if f_new <= f_old + 4.0 * _EPS * abs(f_old) and (best is None or f_new < best[0]):
                 best = (f_new, new, r_new)
         if best is None:
@@ -415,8 +414,9 @@ def _reduce_support(prob: _Problem, w: np.ndarray, r: np.ndarray) -> bool:
     return changed
 
 
-def _anderson_step(prob: _Problem, Xt_ws: np.ndarray, ws: np.ndarray, w: np.ndarray, r: np.ndarray,
-                   history: list) -> bool:
+def _anderson_step(
+    prob: _Problem, Xt_ws: np.ndarray, ws: np.ndarray, w: np.ndarray, r: np.ndarray, history: list
+) -> bool:
     """Anderson extrapolation of the last ``K + 1`` sweeps on ``ws``; in place if it lowers ``G``.
 
     With the iterates ``w⁰ … w^K`` (one sign pattern throughout) and their differences
@@ -441,8 +441,9 @@ def _anderson_step(prob: _Problem, Xt_ws: np.ndarray, ws: np.ndarray, w: np.ndar
         return False
     r_acc = r - Xt_ws.T @ (w_acc - current)
     lam, D, n = prob.lam, prob.D, prob.n
-    gain = (float(r @ r) - float(r_acc @ r_acc)) / (2.0 * n) + lam * (penalty_value(current, D)
-                                                                     - penalty_value(w_acc, D))
+    gain = (float(r @ r) - float(r_acc @ r_acc)) / (2.0 * n) + lam * (
+        penalty_value(current, D) - penalty_value(w_acc, D)
+    )
     if not gain > 0:
         return False
     w[ws] = w_acc
@@ -529,8 +530,9 @@ class _Gradient:
         return viol
 
 
-def _cd(prob: _Problem, w: np.ndarray, tol: float, max_iter: int, polish: bool,
-        gradient: _Gradient | None = None) -> tuple[Solution, _Gradient]:
+def _cd(
+    prob: _Problem, w: np.ndarray, tol: float, max_iter: int, polish: bool, gradient: _Gradient | None = None
+) -> tuple[Solution, _Gradient]:
     """Working-set coordinate descent from ``w`` (modified in place); also returns the gradient state.
 
     ``gradient``: a :class:`_Gradient` for the same data (along a path, the last fit's), saving products.
@@ -626,7 +628,8 @@ def _lsqr(prob: _Problem, w0: np.ndarray, tol: float, max_iter: int) -> Solution
     X, y, n, p, lam = prob.X, prob.y, prob.n, prob.p, prob.lam
     damp = math.sqrt(2.0 * n * lam) if prob.D == 1 else 0.0
     A = LinearOperator(
-        (n + p, p), dtype=float,
+        (n + p, p),
+        dtype=float,
         matvec=lambda d: np.concatenate([X @ d, damp * d]),
         rmatvec=lambda u: X.T @ u[:n] + damp * u[n:],
     )
@@ -637,8 +640,7 @@ def _lsqr(prob: _Problem, w0: np.ndarray, tol: float, max_iter: int) -> Solution
         limit = min(max_iter - its, 4 * min(n, p) + 20)
         if limit < 1:
             break
-        d, _istop, itn = lsqr(A, np.concatenate([r, -damp * w]), atol=1e-16, btol=1e-16, conlim=0.0,
-                               iter_lim=limit)[:3]
+        d, _istop, itn = lsqr(A, np.concatenate([r, -damp * w]), atol=1e-16, btol=1e-16, conlim=0.0, iter_lim=limit)[:3]
         its += int(itn)
         w = w + d
         w[~prob.live] = 0.0
@@ -650,8 +652,17 @@ def _lsqr(prob: _Problem, w0: np.ndarray, tol: float, max_iter: int) -> Solution
 
 
 @single_threaded_blas
-def solve(X: np.ndarray, y: np.ndarray, lam: float, D, w0: np.ndarray | None = None, *, tol: float = 1e-10,
-          max_iter: int = 100000, polish: bool = True) -> Solution:
+def solve(
+    X: np.ndarray,
+    y: np.ndarray,
+    lam: float,
+    D,
+    w0: np.ndarray | None = None,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 100000,
+    polish: bool = True,
+) -> Solution:
     """A local minimum of ``G(w) = ‖Xw − y‖²/(2n) + λ Σ_j |w_j|^{2/D}`` from ``w0`` (unchecked input).
 
     The engine of :func:`dwf_theory.equivalence.fit_lq` for least squares (which checks the
@@ -829,20 +840,29 @@ def lq_path(X, y, D, *, lams=None, n_lams=50, eps=1e-3, tol=1e-10, max_iter=1000
         objs.append(out.objective)
         conv.append(out.converged)
         its.append(out.n_iter)
-    return LqPath(lams=np.asarray(lams, float), coefs=np.array(coefs), objectives=np.array(objs),
-                  converged=np.array(conv, bool), n_iter=np.array(its, int), lam_max=float(lam_max), D=D)
+    return LqPath(
+        lams=np.asarray(lams, float),
+        coefs=np.array(coefs),
+        objectives=np.array(objs),
+        converged=np.array(conv, bool),
+        n_iter=np.array(its, int),
+        lam_max=float(lam_max),
+        D=D,
+    )
 
 
-def _solve(prob: _Problem, w0: np.ndarray, tol: float, max_iter: int, polish: bool,
-           gradient: _Gradient | None = None) -> tuple[Solution, _Gradient | None]:
+def _solve(
+    prob: _Problem, w0: np.ndarray, tol: float, max_iter: int, polish: bool, gradient: _Gradient | None = None
+) -> tuple[Solution, _Gradient | None]:
     """One fit from ``w0``: LSQR for ``D = 1`` or ``λ = 0``, else :func:`_cd` (with the gradient state)."""
     if prob.D == 1 or prob.lam == 0.0:
         return _lsqr(prob, w0, tol, max_iter), None
     return _cd(prob, w0.copy(), tol, max_iter, bool(polish), gradient)
 
 
-def _start(prob: _Problem, how: str, tol: float, max_iter: int, n_path: int = 10,
-           lam_at=None) -> tuple[np.ndarray, int, _Gradient | None]:
+def _start(
+    prob: _Problem, how: str, tol: float, max_iter: int, n_path: int = 10, lam_at=None
+) -> tuple[np.ndarray, int, _Gradient | None]:
     """A starting point for a fit of ``prob``, the sweeps spent on it and the gradient state there.
 
     ``'zero'``: ``w = 0``. ``'lasso'``: the ``D = 2`` fit at the same ``λ`` (from 0).
@@ -854,8 +874,10 @@ def _start(prob: _Problem, how: str, tol: float, max_iter: int, n_path: int = 10
     """
     zero = np.zeros(prob.p)
     if lam_at is None:
+
         def lam_at(d):
             return prob.lam
+
     if how == "zero" or prob.D <= 2 or prob.lam == 0.0:
         return zero, 0, None
     if how == "lasso":
@@ -923,6 +945,12 @@ def lq_start(X, y, lam, D, *, how=DEFAULT_START, n_path=20) -> np.ndarray:
         raise ValueError(f"how must be one of {STARTS}, got {how!r}")
     n_path = v.whole_number(n_path, "n_path", 2)
     base, scale = _prepare(X, y, D)
-    w0 = _start(base.at(scale.lam_in(lam, D)), how, scale.tol_in(1e-10), 100000, n_path=n_path,
-                lam_at=lambda d: scale.lam_in(lam, d))[0]
+    w0 = _start(
+        base.at(scale.lam_in(lam, D)),
+        how,
+        scale.tol_in(1e-10),
+        100000,
+        n_path=n_path,
+        lam_at=lambda d: scale.lam_in(lam, d),
+    )[0]
     return scale.w_out(w0)

@@ -304,8 +304,13 @@ def test_data_near_the_float64_limits_are_rescaled_exactly(D):
     lam, ea, eb = 0.05, 300, -250
     w0 = lq_start(loss.X, loss.y, lam, D) if D > 1 else np.zeros(20)
     ref = fit_lq(loss, lam, D, w0)
-    big = fit_lq(LeastSquares(np.ldexp(loss.X, ea), np.ldexp(loss.y, eb)), lam * 2.0 ** ((2 - q) * eb + q * ea), D,
-                 np.ldexp(w0, eb - ea), tol=np.ldexp(1e-10, ea + eb))
+    big = fit_lq(
+        LeastSquares(np.ldexp(loss.X, ea), np.ldexp(loss.y, eb)),
+        lam * 2.0 ** ((2 - q) * eb + q * ea),
+        D,
+        np.ldexp(w0, eb - ea),
+        tol=np.ldexp(1e-10, ea + eb),
+    )
     np.testing.assert_allclose(np.ldexp(big.w, ea - eb), ref.w, rtol=1e-12, atol=1e-14)
     assert np.ldexp(big.objective, -2 * eb) == pytest.approx(ref.objective, rel=1e-12)
     assert big.converged == ref.converged
@@ -316,8 +321,9 @@ def test_extreme_magnitudes_finish_finite_or_raise():
     # raises ValueError naming X and y when the solution or its objective is beyond float64; none hangs.
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((6, 3)), rng.standard_normal(6)
-    for sx, sy, lam, D in itertools.product((1e-300, 1.0, 1e300), (1e-300, 1.0, 1e150), (1e-300, 0.1, 1e300),
-                                            (2, 3, 10**6, math.inf)):
+    for sx, sy, lam, D in itertools.product(
+        (1e-300, 1.0, 1e300), (1e-300, 1.0, 1e150), (1e-300, 0.1, 1e300), (2, 3, 10**6, math.inf)
+    ):
         try:
             fit = fit_lq(LeastSquares(X * sx, y * sy), lam, D)
         except ValueError as exc:
