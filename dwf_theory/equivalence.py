@@ -344,8 +344,8 @@ def fit_lq(loss, lam, D, w0=None, *, method="auto", step=None, tol=1e-10, max_it
     loss): ``w ← prox(w − η ∇L(w), ηλ, D)`` with :func:`~dwf_theory.prox.prox`; with
     ``η = 1/Lip`` the objective never increases (the prox is an exact global minimizer); the
     step is halved whenever it would increase (backtracking, for losses that are not
-    quadratic). Both only ever lower ``G`` from the start: for ``D ≥ 3`` the result is a local
-    minimum, which one depending on the start.
+    quadratic). Both only ever lower ``G`` from the start: for ``D ≥ 3`` the result is a
+    stationary point (for ``'cd'`` a coordinate-wise minimum), which one depending on the start.
 
     Parameters
     ----------

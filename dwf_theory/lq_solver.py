@@ -16,9 +16,12 @@ update costs ``O(n)`` (a dot product with the residual ``y − Xw`` and an updat
 ``O(n·p)``; no ``p × p`` matrix is formed.
 
 **Working sets** (as in Massias et al. 2018, celer; Bertrand et al. 2022, skglm). Each outer
-iteration computes the full gradient ``Xᵀ(Xw − y)/n`` once and the violation of every coordinate,
+iteration evaluates the violation of every coordinate,
 ``c_j |w_j − prox(w_j − ∇_j L/c_j, λ/c_j, D)|`` (zero exactly at a coordinate-wise minimum), then
-sweeps only the support plus the worst violators, doubling that set each time.
+sweeps only the support plus the worst violators, doubling that set each time. The violations
+need the gradient ``Xᵀ(Xw − y)/n`` only where a bound from a reference gradient cannot certify a
+zero coordinate as optimal (:class:`_Gradient`): one ``O(n·p)`` product at the start, and few
+after it, also along a path.
 
 **Newton on the support** (``polish``). Once a sweep leaves the support and the signs
 unchanged, the stationarity conditions ``X_Sᵀ(X_S w_S − y)/n + λ q sign(w_S)|w_S|^{q−1} = 0``
@@ -35,9 +38,11 @@ support is larger than ``n`` (measured: ``n = 10``, ``p = 25``, ``λ = 1e-6``, r
 LSQR (Paige & Saunders 1982; ``scipy.sparse.linalg.lsqr``), also ``O(n·p)`` per iteration.
 
 Stopping rule (``tol``): the largest coordinate-wise violation above, in the units of the
-gradient. For ``D ≥ 3`` the result is a coordinate-wise minimum, hence a local minimum of ``G``
-— not necessarily the global one (``w = 0`` is a local minimum for every ``λ``): see
-:func:`default_start` for how the start is chosen.
+gradient (or its rounding level, when ``tol`` is below it; then the fit is reported as not
+converged). For ``D ≥ 3`` the result is a coordinate-wise minimum — every coordinate at the
+global minimum of ``G`` along its axis, stationary on the support — which the tests confirm to be
+a local minimum by perturbation; not necessarily the global one (``w = 0`` is a local minimum for
+every ``λ``): see :func:`lq_start` for how the start is chosen.
 """
 
 from __future__ import annotations
@@ -119,18 +124,6 @@ def scaled_prox(z: np.ndarray, lam: float, c: np.ndarray, D) -> np.ndarray:
     res[ok] = s[ok] * prox(u[ok], 1.0, D)
     out[live] = res
     return out
-
-
-def violations(w: np.ndarray, grad: np.ndarray, lam: float, c: np.ndarray, D) -> np.ndarray:
-    """Coordinate-wise optimality violation ``c_j |w_j − prox(w_j − ∇_j L/c_j, λ/c_j, D)|``.
-
-    Zero exactly where coordinate ``j`` is at the global minimum of ``G`` along its axis; in
-    the units of the gradient (near a stationary point on the support it is about
-    ``|∇_j G|``). Zero columns (``c_j = 0``) have violation 0.
-    """
-    live = c > _TINY
-    z = np.where(live, w - grad / np.where(live, c, 1.0), 0.0)
-    return np.where(live, c * np.abs(w - scaled_prox(z, lam, c, D)), 0.0)
 
 
 # --------------------------------------------------------------------------- #
@@ -254,7 +247,7 @@ def _sweep(prob: _Problem, Xt_ws: np.ndarray, ws: np.ndarray, w: np.ndarray, r: 
     :func:`dwf_theory.prox.prox`; tests check the two agree). Returns the largest
     ``c_j |Δw_j|``.
     """
-    D, q, lam = prox_kind(prob.D), prob.q, prob.lam
+    D, q, lam = _prox_kind(prob.D), prob.q, prob.lam
     sq, c, tau = prob.sq[ws].tolist(), prob.c[ws].tolist(), prob.tau[ws].tolist()
     wl = w[ws].tolist()
     biggest = 0.0
@@ -293,7 +286,7 @@ def _sweep(prob: _Problem, Xt_ws: np.ndarray, ws: np.ndarray, w: np.ndarray, r: 
     return biggest
 
 
-def prox_kind(D) -> int:
+def _prox_kind(D) -> int:
     """``2`` for soft thresholding, ``0`` for hard thresholding (``D = inf``), else ``D``."""
     return 0 if math.isinf(D) else int(D)
 
@@ -475,7 +468,13 @@ def _gradient(prob: _Problem, r: np.ndarray) -> np.ndarray:
 
 
 def _violations(prob: _Problem, w: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """:func:`violations` computed where it can be nonzero: the support and the zeros with ``|z_j| > τ_j``."""
+    """Coordinate-wise optimality violation ``c_j |w_j − prox(w_j − ∇_j L/c_j, λ/c_j, D)|`` for every ``j``.
+
+    Zero exactly where coordinate ``j`` is at the global minimum of ``G`` along its axis; in the
+    units of the gradient (near a stationary point on the support it is about ``|∇_j G|``). It is
+    evaluated where it can be nonzero, the support and the zeros with ``|z_j| > τ_j``; zero columns
+    have violation 0.
+    """
     live = prob.live
     z = np.where(live, w - grad / np.where(live, prob.c, 1.0), 0.0)
     idx = np.flatnonzero(live & ((w != 0) | (np.abs(z) > prob.tau)))
@@ -674,7 +673,7 @@ def solve(
     -------
     Solution
         ``(w, objective, converged, n_iter, residual)``; ``residual`` is the largest violation
-        (:func:`violations`); ``n_iter`` counts the sweeps (coordinate passes over a working
+        (:func:`_violations`); ``n_iter`` counts the sweeps (coordinate passes over a working
         set) of the fit and of its default start, or LSQR iterations.
     """
     base, scale = _prepare(X, y, D)
