@@ -117,3 +117,11 @@ def test_no_reference_to_documents_outside_the_project():
     needle = "THE" + "ORY"  # spelled in two parts so that this file does not match itself
     offenders = [str(p.relative_to(ROOT)) for p in _project_files() if needle in p.read_text(encoding="utf-8")]
     assert not offenders, offenders
+
+
+def test_accumulated_nan_errors_fail_instead_of_vanishing():
+    # max(0.0, nan) is 0.0 in Python; the claims accumulate through worse() so a NaN error is a failure.
+    assert max(0.0, math.nan) == 0.0
+    assert claims.worse(0.0, 1e-3, math.nan, 2e-3) == math.inf
+    assert claims.worse(0.0, 1e-3, 2e-3) == 2e-3
+    assert not claims.run_claim(_claim(_check(claims.worse(0.0, math.nan)))).passed

@@ -26,11 +26,13 @@ from ._registry import (
     claim,
     classical,
     derived,
+    fmt_set,
     paper,
     rel_error,
     run_claim,
     run_claims,
     select,
+    worse,
 )
 
 __all__ = [
@@ -49,4 +51,6 @@ __all__ = [
     "run_claim",
     "run_claims",
     "rel_error",
+    "worse",
+    "fmt_set",
 ]

@@ -214,3 +214,20 @@ def rel_error(a, b) -> float:
     """Largest relative error ``|a − b| / max(|b|, tiny)``."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
+
+
+def worse(worst: float, *errors) -> float:
+    """The largest of ``worst`` and ``errors``, with NaN counted as ``inf``.
+
+    Python's ``max(0.0, nan)`` is ``0.0``: a check that accumulated its error with ``max`` would
+    report a NaN error as zero and pass. Every claim accumulates through this function instead.
+    """
+    for e in errors:
+        e = float(e)
+        worst = max(worst, e) if e == e else math.inf
+    return worst
+
+
+def fmt_set(values) -> str:
+    """``{a, b, …}`` with compact numbers, for method texts built from a claim's constants."""
+    return "{" + ", ".join(f"{v:g}" for v in values) + "}"

@@ -15,12 +15,7 @@ import numpy as np
 
 from .. import penalty
 from ..prox import jump, prox, threshold
-from ._registry import Measured, claim, classical, derived, paper, rel_error
-
-
-def _set(values) -> str:
-    """``{a, b, …}`` with compact numbers."""
-    return "{" + ", ".join(f"{v:g}" for v in values) + "}"
+from ._registry import Measured, claim, classical, derived, fmt_set, paper, rel_error, worse
 
 
 def _powers_of_ten(values) -> str:
@@ -91,7 +86,7 @@ def _c1():
         c = np.exp(rng.normal(0.0, 0.5, size=(C1_RESCALINGS, D, w.size)))
         c /= np.exp(np.mean(np.log(c), axis=1, keepdims=True))  # Π_d c_d = 1
         values = np.sum((c * bal) ** 2, axis=(1, 2)) / D  # the factor penalty, written out
-        worst = max(worst, max(0.0, reference - float(np.min(values))) / reference)
+        worst = worse(worst, max(0.0, reference - float(np.min(values))) / reference)
         n_depths, n_weights, n_rescalings = n_depths + 1, n_weights + w.size, n_rescalings + c.shape[0]
     return Measured(worst, {"depths": n_depths, "weights": n_weights, "rescalings": n_rescalings})
 
@@ -123,7 +118,7 @@ def _c2():
         w2 = float(prox(zi, li, 2))
         r1 = abs(w1 - zi + 2 * li * w1)
         r2 = abs(w2 - zi + li * np.sign(w2)) if w2 != 0 else max(0.0, abs(zi) - li)
-        worst = max(worst, max(r1, r2) / max(abs(zi), 1.0))
+        worst = worse(worst, max(r1, r2) / max(abs(zi), 1.0))
         n_pairs += 1
     return Measured(worst, {"pairs": n_pairs})
 
@@ -140,7 +135,7 @@ C3_LAMS = (1e-6, 0.3, 5.0)
     "For D ≥ 3 (q = 2/D) the prox of λ|w|^q is zero for |z| ≤ τ and jumps to β at |z| = τ, with "
     "β = (2λ(1 − q))^{1/(2−q)} and τ = β(2 − q)/(2(1 − q)): at |z| = τ the larger stationary point β "
     "has the same objective as w = 0.",
-    f"D ∈ {_set(C3_DEPTHS)}, λ ∈ {_set(C3_LAMS)} ({len(C3_DEPTHS) * len(C3_LAMS)} cases): the tie "
+    f"D ∈ {fmt_set(C3_DEPTHS)}, λ ∈ {fmt_set(C3_LAMS)} ({len(C3_DEPTHS) * len(C3_LAMS)} cases): the tie "
     "½(w(z) − z)² + λw(z)^q = ½z², with w(z) the larger root of w + λqw^{q−1} = z found by brentq, solved "
     "for z by brentq gives τ and w(τ) gives β; prox.threshold and prox.jump against them (relative error).",
     1e-10,
@@ -165,7 +160,7 @@ def _c3():
 
             zlo = wm + lam * q * wm ** (q - 1)
             tau = brentq(tie, zlo * (1 + 1e-12), 10 * zlo, xtol=1e-300, rtol=1e-15)
-            worst = max(worst, rel_error(threshold(lam, D), tau), rel_error(jump(lam, D), root(tau)))
+            worst = worse(worst, rel_error(threshold(lam, D), tau), rel_error(jump(lam, D), root(tau)))
             depths.add(D)
             n_cases += 1
     return Measured(worst, {"depths": len(depths), "cases": n_cases})
@@ -185,7 +180,7 @@ C4_GRID = 20001  # grid on [−4.5, 4.5]
     "The prox is the global minimizer (D ≥ 3)",
     "For D ≥ 3, prox(z, λ, D) — zero for |z| ≤ τ, otherwise sign(z) times the larger root of "
     "w + λq w^{q−1} = |z| — attains the global minimum of ½(w − z)² + λ|w|^{2/D}.",
-    f"D ∈ {_set(C4_DEPTHS)}, λ = {C4_LAM}, per depth {C4_RANDOM_Z} z uniform on [−4, 4] and {C4_NEAR_Z} z "
+    f"D ∈ {fmt_set(C4_DEPTHS)}, λ = {C4_LAM}, per depth {C4_RANDOM_Z} z uniform on [−4, 4] and {C4_NEAR_Z} z "
     "within 1e-6..1e-1 (relative) of ±τ on both sides (τ from the published formula): the objective, written "
     f"out here, at prox(z) against the best of w = 0 and a {C4_GRID:,}-point grid on [−4.5, 4.5] refined by a "
     "bounded minimize_scalar around the grid's best nonzero point; excess relative to that minimum.",
@@ -216,7 +211,7 @@ def _c4():
                 options={"xatol": 1e-14},
             ).fun
             best = min(best, float(_h(0.0, zi, lam, q)), float(np.min(g)))
-            worst = max(worst, max(0.0, fi - best) / max(best, 1e-300))
+            worst = worse(worst, max(0.0, fi - best) / max(best, 1e-300))
             n_z += 1
         n_depths += 1
     return Measured(worst, {"depths": n_depths, "z": n_z})
@@ -235,7 +230,7 @@ C5_Z = 500  # z uniform on [−5, 5] per depth, none within 1e-6 of ±τ
     "Scaling law of the prox",
     "For s > 0 and q = 2/D: prox(s·z, s^{2−q}λ, D) = s·prox(z, λ, D), since substituting w = s·u turns "
     "½(w − sz)² + s^{2−q}λ|w|^q into s²(½(u − z)² + λ|u|^q).",
-    f"D ∈ {_set(C5_DEPTHS)}, s ∈ {_set(C5_SCALES)}, λ = {C5_LAM}, {C5_Z} z uniform on [−5, 5] per depth "
+    f"D ∈ {fmt_set(C5_DEPTHS)}, s ∈ {fmt_set(C5_SCALES)}, λ = {C5_LAM}, {C5_Z} z uniform on [−5, 5] per depth "
     "(resampled where within 1e-6 of ±τ, where the prox jumps): |prox(sz, s^{2−q}λ) − s·prox(z, λ)| "
     "relative to s|z|.",
     1e-12,
@@ -256,7 +251,7 @@ def _c5():
         base = prox(z, lam, D)
         for s in C5_SCALES:
             scaled = prox(s * z, s ** (2 - q) * lam, D)
-            worst = max(worst, float(np.max(np.abs(scaled - s * base) / np.maximum(s * np.abs(z), 1e-300))))
+            worst = worse(worst, float(np.max(np.abs(scaled - s * base) / np.maximum(s * np.abs(z), 1e-300))))
             n_z += z.size
         n_depths += 1
     return Measured(worst, {"depths": n_depths, "z": n_z})
@@ -298,6 +293,6 @@ def _c6():
             abs(threshold(C6_LAM, D) - root),
             abs(jump(C6_LAM, D) - root),
         )
-        worst = max(worst, abs(D * deviation - 1.0))
+        worst = worse(worst, abs(D * deviation - 1.0))
         n_depths, n_z = n_depths + 1, n_z + z.size
     return Measured(worst, {"depths": n_depths, "z": n_z})

@@ -22,7 +22,7 @@ from .. import landscape as land
 from .. import penalty
 from ..losses import LeastSquares, Scalar
 from ..prox import existence_threshold, threshold
-from ._registry import Measured, claim, classical, derived, rel_error
+from ._registry import Measured, claim, classical, derived, rel_error, worse
 
 # --------------------------------------------------------------------------- #
 # Independent references used by several checks
@@ -80,14 +80,6 @@ def _stationary_weights(z: float, lam: float, D: int) -> np.ndarray:
     return np.array(out)
 
 
-def _worse(worst: float, *errors) -> float:
-    """The largest of ``worst`` and ``errors``, with NaN counted as ``inf`` (Python's ``max`` drops NaN)."""
-    for e in errors:
-        e = float(e)
-        worst = max(worst, e) if e == e else math.inf
-    return worst
-
-
 def _complete(tr, n_records: int) -> bool:
     """The run ended normally, did not diverge and reached every record time."""
     return bool(tr.success and not tr.diverged and tr.t.size == n_records)
@@ -133,7 +125,7 @@ def _c20():
             f = rng.standard_normal((D, C20_P))
             H = land.factorized_hessian(loss, f, C20_LAM)
             ref = _hessian(F, f.ravel())
-            worst = _worse(worst, float(np.max(np.abs(H - ref)) / np.max(np.abs(ref))))
+            worst = worse(worst, float(np.max(np.abs(H - ref)) / np.max(np.abs(ref))))
             points += 1
     return Measured(worst, {"points": points})
 
@@ -190,7 +182,7 @@ def _c21():
             if nonzero.size != ref.size:
                 wrong += 1
             elif ref.size:
-                worst = _worse(worst, rel_error(nonzero, ref))
+                worst = worse(worst, rel_error(nonzero, ref))
             if D >= 2:
                 expect = "minimum" if D >= 3 or abs(z) < lam else "saddle"
                 wrong += not points or points[0].w != 0.0 or points[0].kind != expect
@@ -199,17 +191,17 @@ def _c21():
                 f = np.asarray(cp.factors, float)
                 w = float(np.prod(f))
                 grad = (w - z) * np.array([np.prod(np.delete(f, d)) for d in range(D)]) + 2 * lam / D * f
-                worst = _worse(worst, float(np.max(np.abs(grad))) / max(1.0, abs(z)))
+                worst = worse(worst, float(np.max(np.abs(grad))) / max(1.0, abs(z)))
                 eig = np.linalg.eigvalsh(land.factorized_hessian(Scalar(z), f, lam))
                 scale = max(1.0, float(np.max(np.abs(eig))))
-                worst = _worse(worst, float(np.max(np.abs(eig - cp.eigenvalues))) / scale)
+                worst = worse(worst, float(np.max(np.abs(eig - cp.eigenvalues))) / scale)
                 wrong += cp.kind != _kind_from(eig)
                 if cp.w != 0.0 and _kind_from(eig) == "minimum":
                     n_minima += 1
                     a = abs(cp.w)
                     stated = [D * a ** (2 - 2 / D) - 2 * lam * (D - 2) / D] + [4 * lam / D] * (D - 1)
-                    worst = _worse(worst, rel_error(np.sort(stated), eig))
-                    worst = _worse(worst, rel_error(land.balanced_sharpness(cp.w, lam, D), eig[-1]))
+                    worst = worse(worst, rel_error(np.sort(stated), eig))
+                    worst = worse(worst, rel_error(land.balanced_sharpness(cp.w, lam, D), eig[-1]))
     counts = {"(z, λ) pairs": pairs, "critical points": n_points, "nonzero minima": n_minima}
     return Measured(worst + wrong, counts, f"{wrong} missing points or wrong kinds")
 
@@ -251,7 +243,7 @@ def _c22():
             delta = tr.factors**2 - tr.factors[:, :1] ** 2
             ref0 = f0**2 - f0[:1] ** 2
             pred = ref0 * np.exp(-4 * lam * t / D)[:, None, None]
-            worst = _worse(worst, float(np.max(np.abs(delta - pred)) / np.max(np.abs(ref0))))
+            worst = worse(worst, float(np.max(np.abs(delta - pred)) / np.max(np.abs(ref0))))
             records += tr.t.size
     return Measured(worst, {"records": records})
 
@@ -297,7 +289,7 @@ def _c23():
                     q2 = np.prod(np.delete(f, [d, k], axis=0), axis=0) ** 2
                     pred = (f[d] ** 2 - f[k] ** 2) * ((1 - 2 * eta * lam / D) ** 2 - eta**2 * g**2 * q2)
                     got = after[d] ** 2 - after[k] ** 2
-                    worst = _worse(worst, float(np.max(np.abs(got - pred)) / np.max(after**2)))
+                    worst = worse(worst, float(np.max(np.abs(got - pred)) / np.max(after**2)))
                     pairs += 1
     return Measured(worst, {"steps": steps, "pairs": pairs})
 
@@ -362,9 +354,9 @@ def _c24():
                     return Measured(math.inf, {"problems": problems}, detail)
                 w_ref = ref.y.T
                 for tr in (a, b):
-                    worst = _worse(worst, float(np.max(np.abs(tr.w - w_ref) / np.maximum(np.abs(w_ref), 1e-3))))
+                    worst = worse(worst, float(np.max(np.abs(tr.w - w_ref) / np.maximum(np.abs(w_ref), 1e-3))))
                 sq = a.factors**2
-                worst = _worse(worst, float(np.max(sq.max(axis=1) - sq.min(axis=1)) / np.max(f0**2)))
+                worst = worse(worst, float(np.max(sq.max(axis=1) - sq.min(axis=1)) / np.max(f0**2)))
                 problems += w0.size if isinstance(loss, Scalar) else 1
                 if worst > C24_TOL:
                     return Measured(worst, {"problems": problems}, f"stopped at D={D}, λ={lam}")
@@ -405,7 +397,7 @@ def _c25():
             missed = f"D={D}: {int(np.sum(~finite))} starts never reach 1/2"
             return Measured(math.inf, {"hitting times": reached}, missed)
         slope = dyn.escape_exponent(C25_STARTS, times, D)
-        worst = _worse(worst, abs(slope / (0.5 if D == 2 else -(1 - 2 / D)) - 1))
+        worst = worse(worst, abs(slope / (0.5 if D == 2 else -(1 - 2 / D)) - 1))
         fitted[D] = slope
         if worst > C25_TOL:
             break
@@ -469,7 +461,7 @@ def _c26():
             return Measured(math.inf, {"logistic values": values, "travel times": travels}, sim.message)
         hit = dyn.hitting_time(sim, 0.5)
         travels += int(np.sum(np.isfinite(hit)))
-        worst = _worse(worst, rel_error(hit, T))
+        worst = worse(worst, rel_error(hit, T))
     return Measured(worst, {"logistic values": values, "travel times": travels})
 
 
@@ -582,7 +574,7 @@ def _c28():
     for D in C28_DEPTHS:
         rate0 = 2 * C28_LAM / D
         H0 = _hessian(_scalar_objective(C28_Z, C28_LAM, D), np.zeros(D))
-        worst = _worse(worst, float(np.max(np.abs(H0 - rate0 * np.eye(D)))) / rate0)
+        worst = worse(worst, float(np.max(np.abs(H0 - rate0 * np.eye(D)))) / rate0)
         counts["origin Hessians"] += 1
         ws, wstar = _stationary_weights(C28_Z, C28_LAM, D)
         tr = dyn.factor_flow(
@@ -595,7 +587,7 @@ def _c28():
         wrong += int(np.sum(np.abs(w_end - np.where(below, 0.0, wstar)) > 1e-8 * wstar))
         counts["flows"] += scales.size
         rate = np.log(np.abs(tr.factors[1, 0, below] / tr.factors[2, 0, below])) / (t[2] - t[1])
-        worst = _worse(worst, float(np.max(np.abs(rate / rate0 - 1))))
+        worst = worse(worst, float(np.max(np.abs(rate / rate0 - 1))))
         counts["decay rates"] += int(np.sum(np.isfinite(rate)))
         if worst + wrong > C28_TOL:
             break
@@ -661,7 +653,7 @@ def _c29():
                 mirror = np.arcsinh(w / (2 * alpha**2 / 4))
                 mu = np.linalg.lstsq(X.T, mirror, rcond=None)[0]
                 kkt = float(np.linalg.norm(X.T @ mu - mirror) / np.linalg.norm(mirror))
-                worst = _worse(worst, kkt, float(np.max(np.abs(X @ w - y))))
+                worst = worse(worst, kkt, float(np.max(np.abs(X @ w - y))))
         gaps.append(gap)
         counts["problems"] += 1
         if not (0 <= gap[1] < gap[0] or abs(gap[1]) < 1e-9) or gap[1] > C29_MAX_GAP:
@@ -736,14 +728,14 @@ def _c30():
 
         g_nz = autograd.grad(G)(w[nz])
         pen = lam * q * np.abs(w[nz]) ** (q - 1)
-        worst = _worse(worst, float(np.max(np.abs(g_nz) / pen, initial=0.0)))
+        worst = worse(worst, float(np.max(np.abs(g_nz) / pen, initial=0.0)))
         counts["nonzero coordinates"] += int(np.sum(nz))
         if D == 2 and np.any(~nz):
             g_l = autograd.grad(L)(w)
-            worst = _worse(worst, float(np.max(np.abs(g_l[~nz]) - lam, initial=0.0)) / lam)
+            worst = worse(worst, float(np.max(np.abs(g_l[~nz]) - lam, initial=0.0)) / lam)
             counts["zero coordinates (D = 2)"] += int(np.sum(~nz))
         sq = f[:, nz] ** 2
-        worst = _worse(worst, float(np.max((sq.max(axis=0) - sq.min(axis=0)) / np.abs(w[nz]) ** q, initial=0.0)))
+        worst = worse(worst, float(np.max((sq.max(axis=0) - sq.min(axis=0)) / np.abs(w[nz]) ** q, initial=0.0)))
         detail.append(f"D={D}: {int(np.sum(nz))} nonzero")
         if worst > C30_TOL:
             break

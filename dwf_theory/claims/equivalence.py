@@ -27,7 +27,7 @@ import numpy as np
 from .. import equivalence as eqv
 from .. import penalty
 from ..losses import LeastSquares
-from ._registry import Measured, claim, classical, paper
+from ._registry import Measured, claim, classical, fmt_set, paper, worse
 
 #: Weights of magnitude at most this count as zero (a factor fit reaches zero only asymptotically).
 ZERO_TOL = 1e-12
@@ -36,11 +36,6 @@ GRAD_TOL = 1e-8
 CURVATURE_TOL = 1e-8
 #: Step of the central differences of the complex-step gradient that give the Hessian of F.
 HESSIAN_STEP = 1e-5
-
-
-def _set(values) -> str:
-    """``{a, b, …}`` with compact numbers."""
-    return "{" + ", ".join(f"{v:g}" for v in values) + "}"
 
 
 # --------------------------------------------------------------------------- #
@@ -114,7 +109,7 @@ SMALL_STARTS = 12
 SMALL_CASES = len(SMALL_SEEDS) * len(SMALL_DEPTHS)
 SMALL_TEXT = (
     f"{len(SMALL_SEEDS)} random least-squares problems (n = 6, p = 3, y = Xw₀ + 0.3·noise with w₀ a permutation "
-    f"of (1, 0, −0.6)) × D ∈ {_set(SMALL_DEPTHS)}, λ ∈ {_set(SMALL_LAMS)} ({SMALL_CASES} cases); "
+    f"of (1, 0, −0.6)) × D ∈ {fmt_set(SMALL_DEPTHS)}, λ ∈ {fmt_set(SMALL_LAMS)} ({SMALL_CASES} cases); "
     f"equivalence.multistart_factorized from {SMALL_STARTS} random imbalanced starts per case "
     f"({SMALL_CASES * SMALL_STARTS} fits of F) and equivalence.brute_force_lq (every support and sign pattern) "
     "for min G; F and G evaluated from their definitions written out in the check"
@@ -176,7 +171,7 @@ def _c12():
         if best is None or not case.reference.converged:
             continue
         min_g = float(_G(case.X, case.y, case.lam, case.D, case.reference.w))
-        worst = max(worst, abs(best[0] - min_g) / abs(min_g))
+        worst = worse(worst, abs(best[0] - min_g) / abs(min_g))
         n_cases += 1
     return Measured(worst, {"cases": n_cases, "fits": n_fits})
 
@@ -204,7 +199,7 @@ def _c13():
             if grad > GRAD_TOL or low < -CURVATURE_TOL:
                 continue
             sq = f.factors * f.factors
-            worst = max(worst, float(np.max(np.max(sq, axis=0) - np.min(sq, axis=0))))
+            worst = worse(worst, float(np.max(np.max(sq, axis=0) - np.min(sq, axis=0))))
             n_minima += 1
     return Measured(worst, {"local minima": n_minima})
 
@@ -228,7 +223,7 @@ def _c16():
         f_star, fit = best
         g_star = float(_G(case.X, case.y, case.lam, case.D, np.prod(fit.factors, axis=0)))
         min_g = float(_G(case.X, case.y, case.lam, case.D, case.reference.w))
-        worst = max(worst, abs(g_star - min_g) / abs(min_g), abs(f_star - g_star) / abs(min_g))
+        worst = worse(worst, abs(g_star - min_g) / abs(min_g), abs(f_star - g_star) / abs(min_g))
         n_cases += 1
     return Measured(worst, {"cases": n_cases})
 
@@ -264,7 +259,7 @@ def _c14():
         fits = (eqv.fit_lq(loss, lam, 2), eqv.global_fit_factorized(loss, lam, 2, starts=C14_STARTS, rng=rng))
         for f in fits:
             if f.converged:
-                worst, n_fits = max(worst, float(np.max(np.abs(f.w - ref)))), n_fits + 1
+                worst, n_fits = worse(worst, float(np.max(np.abs(f.w - ref)))), n_fits + 1
         n_problems += 1
     return Measured(worst, {"problems": n_problems, "fits": n_fits})
 
@@ -330,7 +325,7 @@ def _g_local_min_violation(X, y, lam: float, D: int, w, rng) -> tuple[float, int
     "G(w) = L(w) + λΣ_j|w_j|^{2/D}: G is stationary along its support with a positive semidefinite Hessian "
     "there, no small move lowers G, and for D = 2 the Lasso conditions |∂L/∂w_j| ≤ λ hold off the support, with "
     "the support and signs of scikit-learn's Lasso.",
-    f"{C15_PROBLEMS} random problems (n = 20, p = 8) × D ∈ {_set(C15_DEPTHS)}, λ uniform on [0.01, 0.1]: "
+    f"{C15_PROBLEMS} random problems (n = 20, p = 8) × D ∈ {fmt_set(C15_DEPTHS)}, λ uniform on [0.01, 0.1]: "
     f"equivalence.fit_lq and equivalence.multistart_factorized from {C15_STARTS} random starts each; "
     f"weights with |w_j| ≤ {ZERO_TOL:g} count as zero. For each converged fit the largest of: the complex-step "
     "derivative of G (written out here) on the support; for D = 2, |∂L/∂w_j| − λ off it; minus the smallest "
@@ -358,7 +353,7 @@ def _c15():
                 if not f.converged:
                     continue
                 violation, tried = _g_local_min_violation(X, y, lam, D, f.w, rng)
-                worst, n_fits, n_points = max(worst, violation), n_fits + 1, n_points + tried
+                worst, n_fits, n_points = worse(worst, violation), n_fits + 1, n_points + tried
                 if lasso_signs is not None and np.any(_signs(f.w) != lasso_signs):
                     notes.append(f"problem {problem}: signs differ from scikit-learn's Lasso")
     if notes:
@@ -379,7 +374,7 @@ C17_ALL_SIGNS_DEPTH = 3  # every sign pattern of the factors at this depth, one 
     "Local minima of G lift to local minima of F",
     "If ŵ is a local minimum of G (D ≥ 2), each of its balanced factorizations is a stationary point of F with a "
     "positive semidefinite Hessian.",
-    f"{C17_PROBLEMS} random problems (n = 12, p = 5) × D ∈ {_set(C17_DEPTHS)}, λ uniform on [0.02, 0.15]: "
+    f"{C17_PROBLEMS} random problems (n = 12, p = 5) × D ∈ {fmt_set(C17_DEPTHS)}, λ uniform on [0.02, 0.15]: "
     f"converged equivalence.fit_lq fits from {C17_STARTS} random starts, lifted by penalty.balanced_factors — "
     f"for D = {C17_ALL_SIGNS_DEPTH} with each of the 2^{{D−1}} = {2 ** (C17_ALL_SIGNS_DEPTH - 1)} sign patterns "
     "(s_1, s_2, s_3) with s_1s_2s_3 = sign(w_j), the same for every weight, for the other depths with one random "
@@ -419,5 +414,5 @@ def _c17():
                     signs[0] *= sign_w * np.prod(signs, axis=0)  # now Π_d signs = sign(w)
                     fac = penalty.balanced_factors(f.w, D, signs=signs)
                     grad, low = _f_optimality(X, y, lam, D, fac)
-                    worst, n_liftings = max(worst, grad, -low), n_liftings + 1
+                    worst, n_liftings = worse(worst, grad, -low), n_liftings + 1
     return Measured(worst, {"fits": n_fits, "liftings": n_liftings})

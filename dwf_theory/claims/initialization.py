@@ -18,18 +18,13 @@ import math
 import numpy as np
 
 from .. import initialization as init
-from ._registry import Measured, claim, classical, derived, paper, rel_error
-
-
-def _set(values) -> str:
-    """``{a, b, …}`` with compact numbers."""
-    return "{" + ", ".join(f"{v:g}" for v in values) + "}"
+from ._registry import Measured, claim, classical, derived, fmt_set, paper, rel_error, worse
 
 
 def _span(depths) -> str:
     """``a..b`` for consecutive whole numbers, else the set."""
     d = list(depths)
-    return f"{d[0]}..{d[-1]}" if d == list(range(d[0], d[-1] + 1)) else _set(d)
+    return f"{d[0]}..{d[-1]}" if d == list(range(d[0], d[-1] + 1)) else fmt_set(d)
 
 
 def _meijer_mass(y: float, D: int) -> float:
@@ -86,7 +81,7 @@ C40_SIGMAS = (0.3, 2.0)
     "The product density has total mass one",
     "The Meijer G density p(x) = (2π)^{−D/2} σ_w^{−1} G^{D,0}_{0,D}(x²/(2^D σ_w²) | 0,…,0) of a product of D "
     "independent N(0, σ_w^{2/D}) factors integrates to 1 over the real line.",
-    f"D = {_span(C40_DEPTHS)}, σ_w ∈ {_set(C40_SIGMAS)} ({len(C40_DEPTHS) * len(C40_SIGMAS)} laws): "
+    f"D = {_span(C40_DEPTHS)}, σ_w ∈ {fmt_set(C40_SIGMAS)} ({len(C40_DEPTHS) * len(C40_SIGMAS)} laws): "
     "2∫ p over |x| > x_s by scipy quad in u = ln x (integrand x·p(x), p from log_product_density), plus "
     "P(|w| ≤ x_s) = π^{−D/2} G^{D,1}_{1,D+1}(y_s | 1; ½,…,½, 0) from mpmath.meijerg, with x_s where "
     f"y = x²/(2^D σ_w²) = {Y_SPLIT:g}; error = largest |total − 1|.",
@@ -100,7 +95,7 @@ def _c40():
         for s in C40_SIGMAS:
             u_s = _split_log_x(D, s)
             total = _meijer_mass(Y_SPLIT, D) + 2.0 * _half_line(_x_density_in_log_x(D, s), u_s)
-            worst = max(worst, abs(total - 1.0))
+            worst = worse(worst, abs(total - 1.0))
             laws += 1
     return Measured(worst, {"laws": laws})
 
@@ -115,7 +110,7 @@ C41_NORMAL_RANGE = (1e-8, 30.0)  # |x| / σ_w for D = 1
     "C41",
     "Product density: normal for D = 1, Bessel K0 for D = 2",
     "For D = 1 the product density is the N(0, σ_w²) density; for D = 2 it is K0(|x|/σ_w)/(π σ_w).",
-    f"σ_w ∈ {_set(C41_SIGMAS)}, {C41_POINTS} log-spaced |x|/σ_w ∈ [{C41_BESSEL_RANGE[0]:g}, "
+    f"σ_w ∈ {fmt_set(C41_SIGMAS)}, {C41_POINTS} log-spaced |x|/σ_w ∈ [{C41_BESSEL_RANGE[0]:g}, "
     f"{C41_BESSEL_RANGE[1]:g}] for D = 2 and [{C41_NORMAL_RANGE[0]:g}, {C41_NORMAL_RANGE[1]:g}] for D = 1 "
     "each: product_density against scipy.special.k0 and scipy.stats.norm.pdf; largest relative error.",
     1e-12,
@@ -129,11 +124,11 @@ def _c41():
     for s in C41_SIGMAS:
         x = s * np.logspace(math.log10(C41_BESSEL_RANGE[0]), math.log10(C41_BESSEL_RANGE[1]), C41_POINTS)
         ref = special.k0(x / s) / (math.pi * s)
-        worst = max(worst, rel_error(init.product_density(x, 2, s), ref))
+        worst = worse(worst, rel_error(init.product_density(x, 2, s), ref))
         n2 += x.size
         x1 = s * np.logspace(math.log10(C41_NORMAL_RANGE[0]), math.log10(C41_NORMAL_RANGE[1]), C41_POINTS)
         ref1 = stats.norm.pdf(x1, scale=s)
-        worst = max(worst, rel_error(init.product_density(x1, 1, s), ref1))
+        worst = worse(worst, rel_error(init.product_density(x1, 1, s), ref1))
         n1 += x1.size
         smallest = min(smallest, float(ref.min()), float(ref1.min()))
     return Measured(worst, {"D = 2 points": n2, "D = 1 points": n1}, f"smallest reference density {smallest:.1e}")
@@ -156,7 +151,7 @@ C42_TAIL_DIGITS = 40
     "evaluated by mpmath, also far in the tail where the density is below 1e-100.",
     f"D = {_span(C42_DEPTHS)}, σ_w = {C42_SIGMA:g}, {len(C42_POINTS)} points |x| ∈ [{min(C42_POINTS):g}, "
     f"{max(C42_POINTS):g}] against (2π)^{{−D/2}} σ_w^{{−1}} mpmath.meijerg at {C42_DIGITS} digits; D = "
-    f"{C42_TAIL_DEPTH}, σ_w = {C42_TAIL_SIGMA:g} at |x| ∈ {_set(C42_TAIL_POINTS)} with mpmath at "
+    f"{C42_TAIL_DEPTH}, σ_w = {C42_TAIL_SIGMA:g} at |x| ∈ {fmt_set(C42_TAIL_POINTS)} with mpmath at "
     f"{C42_TAIL_DIGITS} digits; largest relative error of product_density.",
     1e-12,
     source=classical("Springer & Thompson 1970 (the Meijer G density of a product of Gaussians)"),
@@ -167,11 +162,11 @@ def _c42():
     x = np.array(C42_POINTS)
     for D in C42_DEPTHS:
         ref = [_meijer_density(xi, D, C42_SIGMA, C42_DIGITS) for xi in x]
-        worst = max(worst, rel_error(init.product_density(x, D, C42_SIGMA), ref))
+        worst = worse(worst, rel_error(init.product_density(x, D, C42_SIGMA), ref))
         points += len(ref)
     tail = np.array(C42_TAIL_POINTS)
     ref = [_meijer_density(t, C42_TAIL_DEPTH, C42_TAIL_SIGMA, C42_TAIL_DIGITS) for t in tail]
-    worst = max(worst, rel_error(init.product_density(tail, C42_TAIL_DEPTH, C42_TAIL_SIGMA), ref))
+    worst = worse(worst, rel_error(init.product_density(tail, C42_TAIL_DEPTH, C42_TAIL_SIGMA), ref))
     tail_points += len(ref)
     detail = f"p({tail[-1]:g}; D = {C42_TAIL_DEPTH}) = {ref[-1]:.3e}"
     return Measured(worst, {"points": points, "tail points": tail_points}, detail)
@@ -204,7 +199,7 @@ def _c43():
     for D in C43_DEPTHS:
         w = np.prod(init.init_factors(C43_DRAWS, D, "varmatch", C43_SIGMA, rng=rng), axis=0)
         res = stats.kstest(w, lambda q, D=D: init.product_cdf(q, D, C43_SIGMA))
-        worst, pmin = max(worst, res.statistic * math.sqrt(w.size)), min(pmin, res.pvalue)
+        worst, pmin = worse(worst, res.statistic * math.sqrt(w.size)), min(pmin, res.pvalue)
         products += w.size
         depths += 1
     return Measured(worst, {"products": products, "depths": depths}, f"smallest KS p-value {pmin:.3f}")
@@ -232,7 +227,7 @@ def _c44():
         u_s = _split_log_x(D, s)
         m2 = 2.0 * _half_line(_x_density_in_log_x(D, s, 2), u_s)
         m4 = 2.0 * _half_line(_x_density_in_log_x(D, s, 4), u_s)
-        worst = max(worst, rel_error(m2, s * s), rel_error(m4 / m2**2, 3.0**D))
+        worst = worse(worst, rel_error(m2, s * s), rel_error(m4 / m2**2, 3.0**D))
         moments += 2
     return Measured(worst, {"moments": moments})
 
@@ -246,7 +241,7 @@ C45_DEPTHS = tuple(range(1, 8))
     "Mass near zero grows with depth",
     "P(|w| < ε) = π^{−D/2} G^{D,1}_{1,D+1}(ε²/(2^D σ_w²) | 1; ½,…,½, 0) for the VarMatch product, and for "
     "ε ≪ σ_w it increases with D: deeper VarMatch products start nearer the origin.",
-    f"ε/σ_w ∈ {_set(C45_RATIOS)}, D = {_span(C45_DEPTHS)}: small_mass against mpmath.meijerg of the G above "
+    f"ε/σ_w ∈ {fmt_set(C45_RATIOS)}, D = {_span(C45_DEPTHS)}: small_mass against mpmath.meijerg of the G above "
     "and against the mass below x_s (mpmath) plus 2∫ p from x_s to ε by quad (as in C40); largest relative "
     "error, infinite if a mass does not increase with D.",
     1e-9,
@@ -262,7 +257,7 @@ def _c45():
             ref = _meijer_mass(r * r / 2.0**D, D)
             u_s = _split_log_x(D, 1.0)
             by_quad = _meijer_mass(Y_SPLIT, D) + 2.0 * _half_line(_x_density_in_log_x(D, 1.0), u_s, math.log(r))
-            worst = max(worst, rel_error(m, ref), rel_error(m, by_quad))
+            worst = worse(worst, rel_error(m, ref), rel_error(m, by_quad))
             masses.append(m)
             count += 1
         if not np.all(np.diff(masses) > 0):
@@ -283,7 +278,7 @@ C46_SEED = 46
     "Truncated VarMatch bounds every weight",
     "The 'varmatch-truncated' scheme gives ε < |w| < 2σ_w for every collapsed weight, and "
     "ε^{1/D} < |ω| < min(1, (2σ_w)^{1/D}) for every factor.",
-    f"D = {_span(C46_DEPTHS)}, σ_w ∈ {_set(C46_SIGMAS)}, ε ∈ {{{C46_EPS_SMALL:g}, min(σ_w/2, ½)}}: "
+    f"D = {_span(C46_DEPTHS)}, σ_w ∈ {fmt_set(C46_SIGMAS)}, ε ∈ {{{C46_EPS_SMALL:g}, min(σ_w/2, ½)}}: "
     f"{C46_DRAWS:,} weights each (seed {C46_SEED}); error = fraction of weights or factors outside the bounds.",
     0.0,
     source=paper("Section 4.1 and Algorithm 1 of Kolb et al. 2025 (VarMatch with absolute-value truncation)"),
@@ -334,6 +329,6 @@ def _c47():
         for scheme, var in (("standard", s ** (2 * D)), ("varmatch", s * s)):
             w = np.prod(init.init_factors(C47_DRAWS, D, scheme, s, rng=rng), axis=0)
             se = math.sqrt((3.0**D - 1.0) / w.size)
-            worst = max(worst, abs(float(np.mean(w**2)) / var - 1.0) / se)
+            worst = worse(worst, abs(float(np.mean(w**2)) / var - 1.0) / se)
             draws += w.size
     return Measured(worst, {"draws": draws})

@@ -17,18 +17,13 @@ import numpy as np
 from .. import phase as ph
 from ..datasets import sparse_regression
 from ..losses import Scalar
-from ._registry import Measured, claim, classical, derived, rel_error
-
-
-def _set(values) -> str:
-    """``{a, b, …}`` with compact numbers."""
-    return "{" + ", ".join(f"{v:g}" for v in values) + "}"
+from ._registry import Measured, claim, classical, derived, fmt_set, rel_error, worse
 
 
 def _span(depths) -> str:
     """``a..b`` for consecutive whole numbers, else the set."""
     d = list(depths)
-    return f"{d[0]}..{d[-1]}" if d == list(range(d[0], d[-1] + 1)) else _set(d)
+    return f"{d[0]}..{d[-1]}" if d == list(range(d[0], d[-1] + 1)) else fmt_set(d)
 
 
 # --------------------------------------------------------------------------- #
@@ -104,7 +99,7 @@ C48_POINTS = 15_696  # the (α, η) points with η below the edge fraction, over
     "Phase diagram: stopping settled runs early does not change the labels",
     "init_lr_phase, which stops runs that diverged or provably settled and updates in place, labels "
     "every (α, η) as running every step does.",
-    f"D = {_span(C48_DEPTHS)}, λ ∈ {_set(C48_LAMS)}, z = {C48_Z:g}: {C48_ALPHAS.size}×{C48_LRS.size} grid "
+    f"D = {_span(C48_DEPTHS)}, λ ∈ {fmt_set(C48_LAMS)}, z = {C48_Z:g}: {C48_ALPHAS.size}×{C48_LRS.size} grid "
     f"α ∈ [{C48_ALPHAS[0]:.3g}, {C48_ALPHAS[-1]:.3g}], η ∈ [{C48_LRS[0]:.3g}, {C48_LRS[-1]:.3g}], "
     f"{C48_STEPS:,} steps, thresholds bound {C48_BOUND:g}, zero {C48_ZERO_TOL:g}, gradient {C48_GRAD_TOL:g}: "
     "against a plain loop (np.power, all steps, same label rule) over the rows "
@@ -156,7 +151,7 @@ C49_OVERLAY_RTOL = 1e-10
     "Balanced gradient descent started next to the nonzero minimum converges for η < 2/h and not for "
     "η > 2/h, h the Hessian eigenvalue of F along the balanced direction; init_lr_phase's overlays are "
     "2/h and 2/λ_max, λ_max the largest Hessian eigenvalue.",
-    f"D = {_span(C49_DEPTHS)}, λ ∈ {_set(C49_LAMS)}, z = {C49_Z:g}: minimum a* by brentq on the balanced "
+    f"D = {_span(C49_DEPTHS)}, λ ∈ {fmt_set(C49_LAMS)}, z = {C49_Z:g}: minimum a* by brentq on the balanced "
     f"line, h and λ_max from the Hessian written out by hand; init_lr_phase at α = a*(1 ± {C49_START_OFFSET:g}), "
     f"η = (1 ∓ {C49_LR_MARGIN:g})·2/h, {C49_STEPS:,} steps; error = number of wrong labels ('nonzero' "
     f"below the edge, anything else above) plus overlays off by more than {C49_OVERLAY_RTOL:g} relative.",
@@ -178,7 +173,7 @@ def _c49():
             runs += pd.labels.size
             for got, ref in ((pd.overlays["balanced_stable_lr"], edge), (pd.overlays["max_stable_lr"], full)):
                 err = rel_error(got, ref) if got is not None else math.inf  # None: no overlay computed
-                worst = max(worst, err) if math.isfinite(err) else math.inf
+                worst = worse(worst, err)
                 bad += int(not err <= C49_OVERLAY_RTOL)
                 overlays += 1
     return Measured(bad, {"runs": runs, "overlays": overlays}, f"largest overlay error {worst:.1e}")
@@ -217,7 +212,7 @@ def _c50():
         ok = np.isfinite(got)  # a NaN edge (no basin found) is not counted: the sample falls short
         if np.any(ok):
             err = np.abs(got[ok] - a_s) / a_s
-            worst = max(worst, float(np.max(err)))
+            worst = worse(worst, float(np.max(err)))
             rows.append(f"D={D}: {np.max(err):.1e}")
         edges += int(np.sum(ok))
     return Measured(worst, {"edges": edges}, "largest error per depth: " + ", ".join(rows))
@@ -264,7 +259,7 @@ def _scalar_thresholds(lam: float, D: int) -> tuple[float, float]:
     "Three regions of the scalar problem, confirmed by gradient descent",
     "In (λ, z): only the zero minimum for |z| < z_exist; zero global with a nonzero local minimum for "
     "z_exist ≤ |z| ≤ τ (D ≥ 3 only); nonzero global for |z| > τ.",
-    f"D ∈ {_set(C51_DEPTHS)}, {C51_LAMS.size}×{C51_ZS.size} grid λ ∈ [{C51_LAMS[0]:g}, {C51_LAMS[-1]:g}], "
+    f"D ∈ {fmt_set(C51_DEPTHS)}, {C51_LAMS.size}×{C51_ZS.size} grid λ ∈ [{C51_LAMS[0]:g}, {C51_LAMS[-1]:g}], "
     f"z ∈ [{C51_ZS[0]:g}, {C51_ZS[-1]:g}]: threshold_phase (closed forms) against threshold_phase_gd "
     "(gradient descent on F from many balanced starts, objectives compared); its overlays τ and z_exist "
     "against brentq on the tie ½(w − z)² + λw^q = ½z² and the minimum of w + λq w^{q−1} (closed forms for "
@@ -287,7 +282,7 @@ def _c51():
             tau, z_exist = _scalar_thresholds(float(lam), D)
             for got, ref in ((an.overlays["tau"][i], tau), (an.overlays["z_exist"][i], z_exist)):
                 err = abs(got - ref) / max(abs(ref), 1e-300) if ref else abs(got)
-                worst = max(worst, err) if math.isfinite(err) else math.inf
+                worst = worse(worst, err)
                 bad += int(not err <= C51_OVERLAY_RTOL)
                 thresholds += 1
     detail = f"{middle} points in the middle region; largest threshold error {worst:.1e}"
@@ -328,10 +323,10 @@ def _lq_objective_change(X, y, w, d, lam: float, D: int) -> tuple[float, float]:
     "Fits of G(w) = L(w) + λΣ|w_j|^{2/D} on a sparse regression have exact zeros for every D ≥ 2 and none "
     "for D = 1 (ridge), and are local minima of G: no small move within the support and no switching-on "
     "of a zero weight lowers G; for D = 2 the fit is the lasso solution.",
-    f"n = {C52_N}, p = {C52_P}, {C52_K} true nonzeros (seed {C52_SEED}), D ∈ {_set(C52_DEPTHS)}, "
+    f"n = {C52_N}, p = {C52_P}, {C52_K} true nonzeros (seed {C52_SEED}), D ∈ {fmt_set(C52_DEPTHS)}, "
     f"{C52_LAMS.size} λ ∈ [{C52_LAMS[0]:g}, {C52_LAMS[-1]:g}]: sparsity_phase (fit_lq); at every fit "
     f"G(w + d) − G(w) computed without cancellation for ±{C52_DIRECTIONS} random d on the support of sizes "
-    f"{_set(C52_SCALES)}·|w_j| and for every zero weight set to ±{_set(C52_SWITCH_ON)}; error = largest "
+    f"{fmt_set(C52_SCALES)}·|w_j| and for every zero weight set to ±{fmt_set(C52_SWITCH_ON)}; error = largest "
     "decrease relative to the first-order parts of the change (rounding ~1e-16), and for D = 2 the relative "
     f"distance to scikit-learn's Lasso (tol {C52_LASSO_TOL:g}, same support required); infinite if the zero "
     "pattern fails or a fit did not converge.",
@@ -368,7 +363,7 @@ def _c52():
                     u = np.where(support, rng.standard_normal(w.size), 0.0) * np.abs(w)
                     for sign in (1.0, -1.0):
                         change, scale = _lq_objective_change(X, y, w, sign * t * u, lam, D)
-                        worst = max(worst, max(0.0, -change) / scale)
+                        worst = worse(worst, max(0.0, -change) / scale)
                         counts["perturbations"] += 1
             for k in np.flatnonzero(~support):
                 for t in C52_SWITCH_ON:
@@ -376,13 +371,13 @@ def _c52():
                         d = np.zeros_like(w)
                         d[k] = sign * t
                         change, scale = _lq_objective_change(X, y, w, d, lam, D)
-                        worst = max(worst, max(0.0, -change) / scale)
+                        worst = worse(worst, max(0.0, -change) / scale)
                         counts["switch-ons"] += 1
             if D == 2:
                 ref = Lasso(alpha=lam, fit_intercept=False, tol=C52_LASSO_TOL, max_iter=1_000_000).fit(X, y).coef_
                 if not np.array_equal(ref != 0, support):
                     return Measured(math.inf, counts, f"λ = {lam:g}: support differs from the lasso's")
-                worst = max(worst, float(np.max(np.abs(w - ref)) / np.max(np.abs(ref))))
+                worst = worse(worst, float(np.max(np.abs(w - ref)) / np.max(np.abs(ref))))
                 counts["lasso fits"] += 1
     fractions = zip(C52_DEPTHS, sp.zero_fraction[:, -1], strict=True)
     detail = f"zero fraction at λ = {C52_LAMS[-1]:g}: " + ", ".join(f"D={D}: {f:.2f}" for D, f in fractions)

@@ -21,18 +21,13 @@ from .. import symbolic as sym
 from ..landscape import factorized_hessian
 from ..losses import Scalar
 from ..prox import existence_threshold, jump, threshold
-from ._registry import Measured, claim, classical, derived, rel_error
-
-
-def _set(values) -> str:
-    """``{a, b, …}`` with compact numbers."""
-    return "{" + ", ".join(f"{v:g}" for v in values) + "}"
+from ._registry import Measured, claim, classical, derived, fmt_set, rel_error, worse
 
 
 def _span(depths) -> str:
     """``a..b`` for consecutive whole numbers, else the set."""
     d = list(depths)
-    return f"{d[0]}..{d[-1]}" if d == list(range(d[0], d[-1] + 1)) else _set(d)
+    return f"{d[0]}..{d[-1]}" if d == list(range(d[0], d[-1] + 1)) else fmt_set(d)
 
 
 def _verdict(worst: float, notes: list[str], counts: dict) -> Measured:
@@ -115,7 +110,7 @@ def _stated_tau_beta_exist(q, lam):
     f"symbolic.threshold_jump for symbolic q and solved afresh for D = {_span(C8_SYMBOLIC_DEPTHS)} "
     f"({1 + len(C8_SYMBOLIC_DEPTHS)} derivations): β, τ, z_exist proved equal to the stated closed forms "
     f"(the per-depth ones to the symbolic result at q = 2/D); the derived expressions evaluated for "
-    f"D = {_span(C8_DEPTHS)} and λ ∈ {_set(C8_LAMS)} against prox.jump, prox.threshold and "
+    f"D = {_span(C8_DEPTHS)} and λ ∈ {fmt_set(C8_LAMS)} against prox.jump, prox.threshold and "
     "prox.existence_threshold (relative error).",
     1e-12,
     source=classical("Marjanovic & Solo 2012 for τ and β of L_q thresholding; the existence threshold is derived here"),
@@ -183,7 +178,7 @@ def _c9():
             notes.append(f"D={D}: {eig}, {h['negative_region']}")
         H0 = np.array(h.expr.subs({lam: C9_POINT["lam"], z: C9_POINT["z"]}), dtype=float)
         Hn = factorized_hessian(Scalar(np.array([C9_POINT["z"]])), np.zeros((D, 1)), C9_POINT["lam"])
-        worst = max(worst, float(np.max(np.abs(H0 - Hn))))
+        worst = worse(worst, float(np.max(np.abs(H0 - Hn))))
         n_depths += 1
     return _verdict(worst, notes, {"depths": n_depths})
 
@@ -225,7 +220,7 @@ def _c10():
         Hn = factorized_hessian(
             Scalar(np.array([zs])), penalty.balanced_factors(np.array([C10_POINT["w"]]), D), C10_POINT["lam"]
         )
-        worst = max(worst, rel_error(np.linalg.eigvalsh(Hn), spectrum))
+        worst = worse(worst, rel_error(np.linalg.eigvalsh(Hn), spectrum))
         n_depths += 1
     return _verdict(worst, notes, {"depths": n_depths})
 

@@ -12,18 +12,13 @@ import math
 
 import numpy as np
 
-from ._registry import Measured, claim, derived, paper, rel_error
-
-
-def _set(values) -> str:
-    """``{a, b, …}`` with compact numbers."""
-    return "{" + ", ".join(f"{v:g}" for v in values) + "}"
+from ._registry import Measured, claim, derived, fmt_set, paper, rel_error, worse
 
 
 def _span(depths) -> str:
     """``a..b`` for consecutive whole numbers, else the set."""
     d = list(depths)
-    return f"{d[0]}..{d[-1]}" if d == list(range(d[0], d[-1] + 1)) else _set(d)
+    return f"{d[0]}..{d[-1]}" if d == list(range(d[0], d[-1] + 1)) else fmt_set(d)
 
 
 def _sizes(sizes) -> str:
@@ -111,7 +106,7 @@ C60_STEP = 1e-5
     "Trainer gradients agree with finite differences",
     "value_and_grad of a DWF MLP (autograd with respect to the collapsed weights, chained to the factors by "
     "leave-one-out products) returns F = mean cross-entropy + (λ/D)Σ_l Σ_d ‖ω_{l,d}‖² and its derivative.",
-    f"D ∈ {_set(C60_DEPTHS)}, MLP {_sizes(SMALL_SIZES)} (ReLU), n = {SMALL_N}, λ = {C60_LAM:g}: F written in "
+    f"D ∈ {fmt_set(C60_DEPTHS)}, MLP {_sizes(SMALL_SIZES)} (ReLU), n = {SMALL_N}, λ = {C60_LAM:g}: F written in "
     f"NumPy here; the value against it, and ⟨∇F, u⟩ along {C60_DIRECTIONS} random unit u (factors and biases) "
     f"against central differences of that F with step {C60_STEP:g}; error = largest difference relative to "
     "max(1, |F| or |FD|) (truncation h²|F'''|/6 and rounding ε|F|/h are ~1e-10).",
@@ -127,7 +122,7 @@ def _c60():
         model, X, y, rng = _problem(D, 60 + D, SMALL_SIZES, SMALL_N)
         value, g = value_and_grad(model, model.params, X, y, C60_LAM)
         ref = _factorized_objective(model.params, X, y, C60_LAM, D)
-        worst = max(worst, abs(value - ref) / max(1.0, abs(ref)))
+        worst = worse(worst, abs(value - ref) / max(1.0, abs(ref)))
         values += 1
         for _ in range(C60_DIRECTIONS):
             u = [{k: rng.normal(size=a.shape) for k, a in p.items()} for p in model.params]
@@ -141,7 +136,7 @@ def _c60():
                 2 * C60_STEP
             )
             ip = sum(float(np.sum(gp[k] * du[k])) for gp, du in zip(g, u, strict=True) for k in gp)
-            worst = max(worst, abs(fd - ip) / max(1.0, abs(fd)))
+            worst = worse(worst, abs(fd - ip) / max(1.0, abs(fd)))
             directions += 1
     return Measured(worst, {"directions": directions, "values": values})
 
@@ -189,7 +184,7 @@ def _c61():
         _, g = value_and_grad(model, model.params, X, y, C61_LAM)
         for gp, rp in zip(g, ref, strict=True):
             for k in gp:
-                worst = max(worst, float(np.max(np.abs(gp[k] - rp[k]) / np.maximum(np.abs(rp[k]), 1e-8))))
+                worst = worse(worst, float(np.max(np.abs(gp[k] - rp[k]) / np.maximum(np.abs(rp[k]), 1e-8))))
                 entries += rp[k].size
     return Measured(worst, {"entries": entries})
 
@@ -315,7 +310,7 @@ C64_LR = 0.05
     "Imbalance after one trainer step",
     "One gradient step with rate η maps δ_dk = ω_d² − ω_k² to δ_dk[(1 − 2ηλ/D)² − η² G² Π_{j≠d,k} ω_j²], "
     "G = ∂L/∂W, on every weight of a network.",
-    f"MLP {_sizes(SMALL_SIZES)} (ReLU), n = {SMALL_N}, D ∈ {_set(C64_DEPTHS)}, λ = {C64_LAM:g}, "
+    f"MLP {_sizes(SMALL_SIZES)} (ReLU), n = {SMALL_N}, D ∈ {fmt_set(C64_DEPTHS)}, λ = {C64_LAM:g}, "
     f"η = {C64_LR:g}: one full-batch step of train (momentum 0, constant rate); G from the backward pass "
     "written here in NumPy at the collapsed weights before the step; error = largest |δ' − formula| / "
     "(ω_d² + ω_k²) over every weight and pair d < k.",
@@ -349,6 +344,6 @@ def _c64():
                     delta = f0[d] ** 2 - f0[k] ** 2
                     pred = delta * ((1 - 2 * C64_LR * C64_LAM / D) ** 2 - C64_LR**2 * Gl**2 * rest)
                     got = f1[d] ** 2 - f1[k] ** 2
-                    worst = max(worst, float(np.max(np.abs(got - pred) / (f0[d] ** 2 + f0[k] ** 2))))
+                    worst = worse(worst, float(np.max(np.abs(got - pred) / (f0[d] ** 2 + f0[k] ** 2))))
                     pairs += got.size
     return Measured(worst, {"weight pairs": pairs})
