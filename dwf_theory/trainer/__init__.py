@@ -11,6 +11,7 @@ the experiments of the empirical side of Kolb et al., ICLR 2025 on scikit-learn'
 """
 
 from .data import Split, load_digits_split, teacher_student
+from .datasets import DATASETS, Dataset, load_dataset
 from .experiments import (
     PRESETS,
     accuracy_vs_compression,
@@ -21,6 +22,7 @@ from .experiments import (
     run,
 )
 from .layers import MLP, forward
+from .network import ARCHITECTURES, Conv1d, Conv2d, Dense, Flatten, MaxPool, Network, build_network
 from .metrics import SparsityReport, magnitude_masks, prune, sparsity_report
 from .objective import objective, value_and_grad
 from .optim import SCHEDULES, learning_rates, sgd_momentum_step
@@ -29,6 +31,14 @@ from .train import EpochRecord, History, train
 
 __all__ = [
     "MLP",
+    "Network",
+    "Dense",
+    "Conv1d",
+    "Conv2d",
+    "MaxPool",
+    "Flatten",
+    "ARCHITECTURES",
+    "build_network",
     "forward",
     "value_and_grad",
     "objective",
@@ -38,6 +48,9 @@ __all__ = [
     "load_digits_split",
     "teacher_student",
     "Split",
+    "load_dataset",
+    "Dataset",
+    "DATASETS",
     "sparsity_report",
     "SparsityReport",
     "prune",

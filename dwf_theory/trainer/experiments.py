@@ -24,7 +24,8 @@ import numpy as np
 from .. import _validate as v
 from ..initialization import SCHEMES
 from .data import as_seed, load_digits_split, teacher_student
-from .layers import MLP, _dtype
+from .layers import MLP
+from .network import _dtype
 from .metrics import magnitude_masks
 from .sweep import run_sweep
 from .train import MAX_EPOCHS, History, _json_safe, train

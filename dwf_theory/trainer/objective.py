@@ -22,16 +22,16 @@ from autograd.tracer import getval
 
 from .. import _validate as v
 from .._products import leave_one_out
-from .layers import MLP, _check_inputs, _check_model, _check_params, _check_targets, _forward
+from .network import Network, _check_inputs, _check_model, _check_params, _check_targets
 
 __all__ = ["value_and_grad", "objective"]
 
 
-def _prepare_targets(model: MLP, y, n: int) -> np.ndarray:
+def _prepare_targets(model: Network, y, n: int) -> np.ndarray:
     """Validated targets in the form the loss uses: one-hot ``(n, n_out)`` or real ``(n, n_out)``."""
     y = _check_targets(model, y, n)
     if model.loss == "cross_entropy":
-        T = np.zeros((n, model.sizes[-1]), model.dtype)
+        T = np.zeros((n, model.n_outputs), model.dtype)
         T[np.arange(n), y] = 1.0
         return T
     return y.astype(model.dtype)
@@ -62,9 +62,9 @@ def _data_loss(out, T, kind: str):
     return anp.sum(r * r) / (2.0 * n)
 
 
-def _network_loss(wb, X, T, activation, kind):
+def _network_loss(wb, model, X, T):
     L = len(wb) // 2
-    return _data_loss(_forward(wb[:L], wb[L:], X, activation), T, kind)
+    return _data_loss(model._apply(wb[:L], wb[L:], X), T, model.loss)
 
 
 _network_value_and_grad = autograd.value_and_grad(_network_loss)
@@ -75,7 +75,7 @@ def _penalty_value(params, D: int) -> float:
     return float(sum(np.vdot(p["factors"], p["factors"]) for p in params) / D)
 
 
-def _fast_value_and_grad(model: MLP, params, X, T, lam: float):
+def _fast_value_and_grad(model: Network, params, X, T, lam: float):
     """Unchecked :func:`value_and_grad` on prepared inputs (``T`` from :func:`_prepare_targets`)."""
     D = model.D
     factors = [p["factors"] for p in params]
@@ -83,7 +83,7 @@ def _fast_value_and_grad(model: MLP, params, X, T, lam: float):
     loo = [None if D == 1 else leave_one_out(f) for f in factors]
     weights = [f[0] if D == 1 else P[-1] * f[-1] for f, P in zip(factors, loo)]
     biases = [p["bias"] for p in params]
-    loss, g = _network_value_and_grad(weights + biases, X, T, model.activation, model.loss)
+    loss, g = _network_value_and_grad(weights + biases, model, X, T)
     L = len(params)
     c = 2.0 * lam / D
     grads = []
@@ -101,7 +101,7 @@ def _fast_value_and_grad(model: MLP, params, X, T, lam: float):
     return float(loss), grads
 
 
-def value_and_grad(model: MLP, params, X, y, lam):
+def value_and_grad(model: Network, params, X, y, lam):
     """Objective ``F`` and its gradient with respect to every factor and bias.
 
     ``F = mean loss + (λ/D) Σ_l Σ_d ‖ω_{l,d}‖²`` (Kolb et al., ICLR 2025; the penalty is on
@@ -111,10 +111,10 @@ def value_and_grad(model: MLP, params, X, y, lam):
 
     Parameters
     ----------
-    model : MLP
+    model : Network or MLP
     params : list of dict
         Shaped like ``model.params``.
-    X : array_like, shape (n, n_in)
+    X : array_like, shape (n, *model.input_shape)
     y : array_like
         Integer labels ``(n,)`` in ``0..n_out−1`` (cross-entropy) or real targets
         ``(n,)``/``(n, n_out)`` (MSE).
@@ -137,11 +137,11 @@ def value_and_grad(model: MLP, params, X, y, lam):
     return loss, grads
 
 
-def objective(model: MLP, params, X, y, lam) -> float:
+def objective(model: Network, params, X, y, lam) -> float:
     """The objective value alone (same convention as :func:`value_and_grad`)."""
     params, X, T, lam = _checked(model, params, X, y, lam)
     with np.errstate(all="ignore"):
-        out = _forward(model.weights(params), [p["bias"] for p in params], X, model.activation)
+        out = model._apply(model.weights(params), [p["bias"] for p in params], X)
         value = float(_data_loss(out, T, model.loss)) + lam * _penalty_value(params, model.D)
     return _finite(value, "objective")
 

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _validate as v
 from .._threads import one_blas_thread
 from ..penalty import imbalance
-from .layers import MLP, _check_inputs, _check_model, _forward
+from .network import Network, _check_inputs, _check_model
 from .metrics import _accuracy, _prune, _r2_score, _sparsity_report
 from .objective import _data_loss, _fast_value_and_grad, _penalty_value, _prepare_targets
 from .optim import SCHEDULES, _check_masks, _momentum, _sgd_momentum_step, _zeros_like_params, learning_rates
@@ -115,7 +115,7 @@ def _json_safe(obj):
     return obj
 
 
-def _check_data(model: MLP, data):
+def _check_data(model: Network, data):
     """Validated ``(X_train, y_train, X_test, y_test)`` cast to the model's dtype, targets prepared."""
     _check_model(model)
     if not isinstance(data, (tuple, list)):
@@ -136,16 +136,27 @@ def _score(model, out, T) -> float:
     return _r2_score(out, T)
 
 
+#: Rows per forward pass when a whole split is evaluated (bounds the memory of convolution patches).
+EVAL_CHUNK = 1024
+
+
+def _outputs(model: Network, W, b, X) -> np.ndarray:
+    """Network outputs on all rows of ``X``, in chunks of :data:`EVAL_CHUNK` rows."""
+    if X.shape[0] <= EVAL_CHUNK:
+        return model._apply(W, b, X)
+    return np.concatenate([model._apply(W, b, X[i : i + EVAL_CHUNK]) for i in range(0, X.shape[0], EVAL_CHUNK)])
+
+
 def _evaluate(
-    model: MLP, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: float, epoch: int, lr: float, status: str = "ok"
+    model: Network, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: float, epoch: int, lr: float, status: str = "ok"
 ) -> EpochRecord:
     """The :class:`EpochRecord` of ``params`` on prepared data (``|w| <= zero_tol`` counts as zero)."""
     W = [np.prod(p["factors"], axis=0) for p in params]
     b = [p["bias"] for p in params]
     with np.errstate(all="ignore"):
-        out_tr = _forward(W, b, Xtr, model.activation)
-        out_te = _forward(W, b, Xte, model.activation)
-        out_pr = _forward(_prune(W, zero_tol), b, Xte, model.activation)
+        out_tr = _outputs(model, W, b, Xtr)
+        out_te = _outputs(model, W, b, Xte)
+        out_pr = _outputs(model, _prune(W, zero_tol), b, Xte)
         train_loss = float(_data_loss(out_tr, Ttr, model.loss))
     rep = _sparsity_report(W, zero_tol)
     imb = float(np.mean(np.concatenate([imbalance(p["factors"]).ravel() for p in params])))
@@ -168,7 +179,7 @@ def _evaluate(
 
 
 def _train_epoch(
-    model: MLP,
+    model: Network,
     params,
     velocity,
     X,
@@ -200,7 +211,7 @@ def _train_epoch(
 
 
 def train(
-    model: MLP,
+    model: Network,
     data,
     *,
     lam,
@@ -226,7 +237,7 @@ def train(
 
     Parameters
     ----------
-    model : MLP
+    model : Network or MLP
     data : tuple
         ``(X_train, y_train, X_test, y_test)``, e.g. from :func:`load_digits_split`.
     lam : float >= 0
@@ -297,7 +308,9 @@ def train(
         zero_tol=opts["zero_tol"],
         warmup=warmup,
         D=model.D,
-        sizes=list(model.sizes),
+        sizes=None if model.sizes is None else list(model.sizes),
+        architecture=model.name or model.architecture,
+        layers=model.architecture,
         init=model.init,
         loss=model.loss,
         masked=masks is not None,
@@ -329,7 +342,7 @@ def _check_options(*, lam, lr, epochs, batch_size, momentum, zero_tol, diverge_f
     )
 
 
-def _apply_masks(model: MLP, masks):
+def _apply_masks(model: Network, masks):
     """Validated masks in the model's dtype (or ``None``); the masked factors of ``model`` are zeroed."""
     masks = _check_masks(masks, model.params)
     if masks is None:
@@ -340,7 +353,7 @@ def _apply_masks(model: MLP, masks):
 
 
 def _run_epochs(
-    model: MLP,
+    model: Network,
     prepared,
     gen,
     masks,
