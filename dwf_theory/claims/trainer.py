@@ -1,4 +1,4 @@
-"""C60–C64: the reference trainer.
+"""C60–C65: the reference trainer.
 
 The references are written here, independently of the trainer's objective code: the
 network's forward pass, mean softmax cross-entropy and its hand-derived backward pass in
@@ -347,3 +347,120 @@ def _c64():
                     worst = worse(worst, float(np.max(np.abs(got - pred) / (f0[d] ** 2 + f0[k] ** 2))))
                     pairs += got.size
     return Measured(worst, {"weight pairs": pairs})
+
+
+# --------------------------------------------------------------------------- #
+# convolutional DWF networks: direct convolution written out here
+# --------------------------------------------------------------------------- #
+def _direct_conv(x, W, b, stride: int, padding: int):
+    """Cross-correlation of channels-first ``x (n, C, *S)`` with ``W (C_out, C, *k)``, loop over output positions."""
+    nd = W.ndim - 2
+    x = np.pad(x, [(0, 0), (0, 0)] + [(padding, padding)] * nd)
+    k = W.shape[2:]
+    out_sizes = [(s - kk) // stride + 1 for s, kk in zip(x.shape[2:], k)]
+    out = np.empty((x.shape[0], W.shape[0], *out_sizes))
+    for pos in np.ndindex(*out_sizes):
+        window = x[(slice(None), slice(None), *[slice(p * stride, p * stride + kk) for p, kk in zip(pos, k)])]
+        out[(slice(None), slice(None), *pos)] = np.tensordot(window, W, axes=(range(1, nd + 2), range(1, nd + 2))) + b
+    return out
+
+
+def _direct_pool(x, size: int):
+    """Max over every non-overlapping ``size`` window of the spatial axes of channels-first ``x``."""
+    nd = x.ndim - 2
+    out_sizes = [s // size for s in x.shape[2:]]
+    out = np.empty((*x.shape[:2], *out_sizes))
+    for pos in np.ndindex(*out_sizes):
+        window = x[(slice(None), slice(None), *[slice(p * size, (p + 1) * size) for p in pos])]
+        out[(slice(None), slice(None), *pos)] = window.reshape(*x.shape[:2], -1).max(axis=2)
+    return out
+
+
+def _direct_network(layers, weights, biases, X):
+    """Logits of a Conv/MaxPool/Flatten/Dense stack (ReLU after every parametric layer but the last)."""
+    from ..trainer import Dense, MaxPool
+
+    h, k, last = X, 0, len(weights) - 1
+    for spec in layers:
+        if isinstance(spec, MaxPool):
+            h = _direct_pool(h, spec.size)
+            continue
+        if type(spec).__name__ == "Flatten":
+            h = h.reshape(h.shape[0], -1)
+            continue
+        if isinstance(spec, Dense):
+            h = h @ weights[k] + biases[k]
+        else:
+            h = _direct_conv(h, weights[k], biases[k], spec.stride, spec.padding)
+        if k < last:
+            h = np.maximum(h, 0.0)
+        k += 1
+    return h
+
+
+def _conv_networks():
+    """(name, layers, input shape) of the two small convolutional networks of C65."""
+    from ..trainer import Conv1d, Conv2d, Dense, Flatten, MaxPool
+
+    return (
+        ("conv2d", (Conv2d(3, 3, padding=1), MaxPool(2), Conv2d(4, 2, stride=2), Flatten(), Dense(3)), (2, 7, 6)),
+        ("conv1d", (Conv1d(3, 5, stride=2, padding=1), Conv1d(2, 3, stride=2, padding=2), Flatten(), Dense(3)), (1, 13)),
+    )
+
+
+C65_DEPTHS = (1, 2, 3)
+C65_LAM = 0.1
+C65_N = 5
+C65_DIRECTIONS = 4
+C65_STEP = 1e-5
+
+
+@claim(
+    "C65",
+    "Convolutional DWF gradients agree with finite differences",
+    "value_and_grad of a network whose convolution kernels and dense matrices are depth-D factorizations "
+    "(convolution as patches @ kernel, the patch gathering an autograd primitive with its adjoint as "
+    "derivative) returns F = mean cross-entropy + (λ/D)Σ‖ω‖² and its derivative.",
+    f"D ∈ {fmt_set(C65_DEPTHS)}; a 2-D net (conv 3@3×3 pad 1, max-pool 2, conv 4@2×2 stride 2, dense 3) on "
+    f"2×7×6 inputs (an odd row dropped by the pool) and a 1-D net (conv 3@5 stride 2 pad 1, conv 2@3 stride 2 "
+    f"pad 2, dense 3) on 1×13 inputs; n = {C65_N}, λ = {C65_LAM:g}: F written here with a direct convolution "
+    f"(a loop over output positions), the value against it and ⟨∇F, u⟩ along {C65_DIRECTIONS} random unit u "
+    f"against central differences of that F with step {C65_STEP:g}; error relative to max(1, |FD|).",
+    1e-9,
+    source=derived("chain rule through W = ω_1 ⊙ … ⊙ ω_D; im2col adjoint"),
+    sample={"directions": 2 * len(C65_DEPTHS) * C65_DIRECTIONS, "values": 2 * len(C65_DEPTHS)},
+)
+def _c65():
+    from ..trainer import Network, value_and_grad
+
+    worst, directions, values = 0.0, 0, 0
+    for i, (_, layers, shape) in enumerate(_conv_networks()):
+        for D in C65_DEPTHS:
+            rng = np.random.default_rng(650 + 10 * i + D)
+            model = Network(list(layers), shape, D, init="varmatch", rng=rng)
+            for p in model.params:
+                p["bias"] = rng.normal(0.0, 0.3, p["bias"].shape)
+            X, y = rng.normal(size=(C65_N, *shape)), rng.integers(0, 3, C65_N)
+
+            def F(params, D=D):
+                weights = [np.prod(p["factors"], axis=0) for p in params]
+                logits = _direct_network(layers, weights, [p["bias"] for p in params], X)
+                loss, _ = _softmax_cross_entropy(logits, y)
+                return loss + C65_LAM / D * sum(float(np.sum(p["factors"] ** 2)) for p in params)
+
+            value, g = value_and_grad(model, model.params, X, y, C65_LAM)
+            ref = F(model.params)
+            worst = worse(worst, abs(value - ref) / max(1.0, abs(ref)))
+            values += 1
+            for _ in range(C65_DIRECTIONS):
+                u = [{k: rng.normal(size=a.shape) for k, a in p.items()} for p in model.params]
+                norm = math.sqrt(sum(float(np.sum(a * a)) for du in u for a in du.values()))
+                plus, minus = (
+                    [{k: p[k] + s * du[k] / norm for k in p} for p, du in zip(model.params, u, strict=True)]
+                    for s in (C65_STEP, -C65_STEP)
+                )
+                fd = (F(plus) - F(minus)) / (2 * C65_STEP)
+                ip = sum(float(np.sum(gp[k] * du[k])) for gp, du in zip(g, u, strict=True) for k in gp) / norm
+                worst = worse(worst, abs(fd - ip) / max(1.0, abs(fd)))
+                directions += 1
+    return Measured(worst, {"directions": directions, "values": values})

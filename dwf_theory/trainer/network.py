@@ -36,6 +36,7 @@ __all__ = [
     "LOSSES",
     "ARCHITECTURES",
     "build_network",
+    "ModelSpec",
 ]
 
 ACTIVATIONS = ("relu", "tanh", "identity")
@@ -48,6 +49,9 @@ class Dense:
 
     units: int
 
+    def __post_init__(self):
+        object.__setattr__(self, "units", v.whole_number(self.units, "units", 1))
+
 
 @dataclass(frozen=True)
 class _Conv:
@@ -57,6 +61,10 @@ class _Conv:
     padding: int = 0
 
     ndim = 0  # spatial dimensions, set by the subclasses
+
+    def __post_init__(self):
+        for name, low in (("channels", 1), ("kernel_size", 1), ("stride", 1), ("padding", 0)):
+            object.__setattr__(self, name, v.whole_number(getattr(self, name), name, low))
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,9 @@ class MaxPool:
 
     size: int
 
+    def __post_init__(self):
+        object.__setattr__(self, "size", v.whole_number(self.size, "size", 1))
+
 
 @dataclass(frozen=True)
 class Flatten:
@@ -106,19 +117,10 @@ def _activation(name: str):
 
 
 def _check_spec(spec, i: int):
-    """A layer spec with whole-number fields (``TypeError``/``ValueError`` naming ``layers[i]``)."""
+    """A layer spec (its fields are checked when it is made); ``TypeError`` naming ``layers[i]`` otherwise."""
     if not isinstance(spec, _SPECS):
         names = ", ".join(t.__name__ for t in _SPECS)
         raise TypeError(f"layers[{i}] must be one of {names}, got {type(spec).__name__}")
-    if isinstance(spec, Dense):
-        v.whole_number(spec.units, f"layers[{i}].units", 1)
-    elif isinstance(spec, MaxPool):
-        v.whole_number(spec.size, f"layers[{i}].size", 1)
-    elif isinstance(spec, _Conv):
-        v.whole_number(spec.channels, f"layers[{i}].channels", 1)
-        v.whole_number(spec.kernel_size, f"layers[{i}].kernel_size", 1)
-        v.whole_number(spec.stride, f"layers[{i}].stride", 1)
-        v.whole_number(spec.padding, f"layers[{i}].padding", 0)
     return spec
 
 
@@ -215,9 +217,7 @@ class Network:
         if not isinstance(layers, (list, tuple)) or not layers:
             raise TypeError(f"layers must be a non-empty list of layer specs, got {type(layers).__name__}")
         self.layers = tuple(_check_spec(s, i) for i, s in enumerate(layers))
-        if not isinstance(input_shape, (list, tuple)) or not 1 <= len(input_shape) <= 3:
-            raise TypeError(f"input_shape must be a tuple of 1 to 3 whole numbers, got {input_shape!r}")
-        self.input_shape = tuple(v.whole_number(s, "input_shape entries", 1) for s in input_shape)
+        self.input_shape = _input_shape(input_shape)
         self.weight_shapes, self.output_shape = (tuple(x) for x in _plan(self.layers, self.input_shape))
         self.D = v.depth(D)
         v.allocation(self.D * self.n_weights, "D and the layer sizes")
@@ -300,6 +300,13 @@ class Network:
             f"Network({label}{self.architecture}, input_shape={self.input_shape}, D={self.D}, "
             f"init={self.init!r}, loss={self.loss!r})"
         )
+
+
+def _input_shape(input_shape) -> tuple:
+    """A tuple of 1 to 3 whole numbers >= 1 (``TypeError``/``ValueError`` naming ``input_shape``)."""
+    if not isinstance(input_shape, (list, tuple)) or not 1 <= len(input_shape) <= 3:
+        raise TypeError(f"input_shape must be a tuple of 1 to 3 whole numbers, got {input_shape!r}")
+    return tuple(v.whole_number(s, "input_shape entries", 1) for s in input_shape)
 
 
 def _describe(spec) -> str:
@@ -464,8 +471,64 @@ def build_network(arch, input_shape, n_classes, D, **options) -> Network:
     ``ValueError`` lists the names for an unknown ``arch`` and says why an input shape does not fit.
     """
     arch = v.choice(arch, "arch", tuple(ARCHITECTURES))
-    if not isinstance(input_shape, (list, tuple)) or not 1 <= len(input_shape) <= 3:
-        raise TypeError(f"input_shape must be a tuple of 1 to 3 whole numbers, got {input_shape!r}")
-    input_shape = tuple(v.whole_number(s, "input_shape entries", 1) for s in input_shape)
+    input_shape = _input_shape(input_shape)
     n_classes = v.whole_number(n_classes, "n_classes", 1)
     return Network(_BUILDERS[arch](input_shape, n_classes), input_shape, D, name=arch, **options)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to build, without the depth and the seed: a named architecture (or a layer list) for a data set.
+
+    ``spec.build(D, rng)`` gives the :class:`Network`; the pruners and the comparison build every
+    method's network from one spec, so that all methods train the same architecture.
+
+    Attributes
+    ----------
+    arch : str or tuple of layer specs
+        A name of :data:`ARCHITECTURES`, or the layers of a :class:`Network`.
+    input_shape : tuple of int
+    n_classes : int
+    init : str
+        Initialization scheme (default ``'varmatch-truncated'``; the plain ``D = 1`` network of a
+        pruning baseline is built with ``'standard'``, the He initialization, by the pruners).
+    init_scale : float
+    dtype : str
+    """
+
+    arch: object
+    input_shape: tuple
+    n_classes: int
+    init: str = "varmatch-truncated"
+    init_scale: float = 1.0
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        shape = _input_shape(self.input_shape)
+        n_classes = v.whole_number(self.n_classes, "n_classes", 1)
+        if isinstance(self.arch, str):
+            arch = v.choice(self.arch, "arch", tuple(ARCHITECTURES))
+            layers = _BUILDERS[arch](shape, n_classes)
+        elif isinstance(self.arch, (list, tuple)) and self.arch:
+            arch = layers = tuple(_check_spec(s, i) for i, s in enumerate(self.arch))
+        else:
+            raise TypeError(f"arch must be a name of ARCHITECTURES or a non-empty list of layer specs, got {self.arch!r}")
+        _plan(layers, shape)  # the input shape fits the layers (ValueError naming the layer otherwise)
+        object.__setattr__(self, "arch", arch)
+        object.__setattr__(self, "input_shape", shape)
+        object.__setattr__(self, "n_classes", n_classes)
+        object.__setattr__(self, "init", v.choice(self.init, "init", SCHEMES))
+        object.__setattr__(self, "init_scale", v.positive(self.init_scale, "init_scale"))
+        object.__setattr__(self, "dtype", str(_dtype(self.dtype)))
+
+    def build(self, D, rng=None, **overrides) -> Network:
+        """The network of depth ``D`` with the initialization drawn from ``rng`` (``overrides``: Network options)."""
+        options = dict(init=self.init, init_scale=self.init_scale, dtype=self.dtype, rng=rng, **overrides)
+        if isinstance(self.arch, str):
+            return build_network(self.arch, self.input_shape, self.n_classes, D, **options)
+        return Network(list(self.arch), self.input_shape, D, **options)
+
+    @property
+    def name(self) -> str:
+        """The architecture's name, or its one-line description for a layer list."""
+        return self.arch if isinstance(self.arch, str) else "-".join(_describe(s) for s in self.arch)

@@ -31,5 +31,10 @@ MUTATIONS = {
         Mutation(f"{OBJECTIVE}.objective", scaled(1 + 1e-6), "objective off by 1e-6 relative"),
     ],
     "C63": [Mutation(f"{OBJECTIVE}._fast_value_and_grad", _gradient_ascent, "gradient ascent: the run diverges")],
+    "C65": [
+        Mutation("dwf_theory.trainer.ops._patches_adjoint", scaled(1 + 1e-6), "convolution input gradient off by 1e-6"),
+        Mutation("dwf_theory.trainer.ops.conv", scaled(1 + 1e-6), "convolution output off by 1e-6 relative"),
+        Mutation("dwf_theory.trainer.ops.max_pool", scaled(1 + 1e-6), "pooling output off by 1e-6 relative"),
+    ],
     "C64": [Mutation(f"{OBJECTIVE}._fast_value_and_grad", _gradient_off(1e-4), "factor gradient off by 1e-4")],
 }
