@@ -33,7 +33,15 @@ from .equivalence import (
     lasso_reference,
     lq_stationarity,
 )
-from .initialization import SCHEMES, init_factors, log_product_density, product_cdf, product_density, small_mass
+from .initialization import (
+    SCHEMES,
+    init_factors,
+    log_product_density,
+    product_cdf,
+    product_density,
+    small_mass,
+    truncated_product_variance,
+)
 from .landscape import (
     CriticalPoint,
     balanced_eigenvalues,
@@ -118,6 +126,7 @@ __all__ = [
     # initialization and phase diagrams
     "SCHEMES",
     "init_factors",
+    "truncated_product_variance",
     "product_density",
     "log_product_density",
     "product_cdf",

@@ -100,6 +100,14 @@ def positive(value, name: str) -> float:
     return real_scalar(value, name, minimum=0.0, strict=True)
 
 
+def momentum(value, name: str = "momentum") -> float:
+    """A heavy-ball momentum coefficient ``μ``: a real number in ``[0, 1)`` (``μ >= 1`` never converges)."""
+    mu = real_scalar(value, name, minimum=0.0)
+    if not mu < 1.0:
+        raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
+    return mu
+
+
 def finite_array(x, name: str, *, ndim: int | None = None, min_ndim: int = 0) -> np.ndarray:
     """Return ``x`` as a float64 array with no NaN or infinity.
 

@@ -70,7 +70,11 @@ def _bench(args) -> int:
     for s in scripts:
         print(f"== {s.stem}", flush=True)
         sys.argv = [str(s), *(["--quick"] if args.quick else [])]
-        runpy.run_path(str(s), run_name="__main__")
+        try:
+            runpy.run_path(str(s), run_name="__main__")
+        except SystemExit as exc:  # a script's `raise SystemExit(main())` must not end the other benchmarks
+            if exc.code not in (None, 0):
+                return exc.code if isinstance(exc.code, int) else 1
     return 0
 
 
@@ -113,13 +117,28 @@ def _add_bench(sub) -> None:
 
 def _add_train(sub) -> None:
     from .initialization import SCHEMES
-    from .trainer.experiments import DATASETS, PRESETS
+    from .trainer.experiments import DATASETS, OPTIMIZERS, PRESETS
+    from .trainer.network import ARCHITECTURES
     from .trainer.optim import SCHEDULES
 
     p = sub.add_parser("train", help="train a DWF network from a preset (reference trainer)")
     p.add_argument("--dataset", choices=DATASETS, default="digits")
+    p.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        help="folder of the files of mnist, fashion-mnist or kmnist (IDX or .npz; nothing is downloaded)",
+    )
+    p.add_argument(
+        "--arch", choices=tuple(ARCHITECTURES), help="named architecture (default: an MLP of --hidden widths)"
+    )
     p.add_argument("--depth", type=int, default=3, help="factorization depth D (1 = plain network)")
     p.add_argument("--preset", choices=tuple(PRESETS), default="sparse")
+    p.add_argument(
+        "--optimizer",
+        choices=tuple(OPTIMIZERS),
+        default="momentum",
+        help="momentum: SGD with momentum 0.9 (default); sgd: plain SGD, cosine schedule, 10× the learning rate",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the data split, initialization and batch order")
     p.add_argument(
         "--hidden",
@@ -150,6 +169,57 @@ def _add_sweep(sub) -> None:
     p.set_defaults(func=_trainer("sweep_command"))
 
 
+def _compare(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no windows
+    from .trainer import _commands
+
+    return _commands.compare_command(args)
+
+
+def _add_compare(sub) -> None:
+    from .trainer.compare_result import DEFAULT_METHODS, METHODS, QUICK_METHODS
+    from .trainer.datasets import DATASETS
+    from .trainer.experiments import OPTIMIZERS
+    from .trainer.network import ARCHITECTURES
+
+    p = sub.add_parser(
+        "compare",
+        help="does depth help? DWF D = 2, 3, 4 against the pruners at matched compression, with seeds and intervals",
+    )
+    p.add_argument("--dataset", choices=tuple(DATASETS), help="data set (required unless --redraw)")
+    p.add_argument("--arch", choices=tuple(ARCHITECTURES), help="architecture (required unless --redraw)")
+    p.add_argument(
+        "--methods",
+        metavar="NAMES",
+        help=f"comma-separated, of {', '.join(METHODS)} (default: {', '.join(DEFAULT_METHODS[:3])} and every "
+        f"pruner; with --quick {', '.join(QUICK_METHODS)})",
+    )
+    p.add_argument(
+        "--targets",
+        metavar="RATIOS",
+        help="target compressions, comma-separated (default 10,30,100,300,1000; with --quick 10,30)",
+    )
+    p.add_argument("--seeds", type=int, help="number of evaluation seeds, 0 … N − 1 (default 5; with --quick 3)")
+    p.add_argument(
+        "--optimizer",
+        choices=tuple(OPTIMIZERS),
+        default="momentum",
+        help="momentum: heavy-ball SGD, warm-up + cosine (default); sgd: plain SGD, cosine (the paper's)",
+    )
+    p.add_argument("--quick", action="store_true", help="a small budget and search: a smoke test, not a result")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS (pip install dwf-theory[dask])"
+    )
+    p.add_argument("--out", metavar="DIR", help="folder of the figure and the JSON (default: figures/ of the checkout)")
+    p.add_argument("--data-dir", metavar="PATH", help="folder of the files of mnist, fashion-mnist or kmnist")
+    p.add_argument("--redraw", metavar="FILE", help="redraw the figure, reprint the table from a JSON of compare")
+    p.add_argument("--json", action="store_true", help="print the results as JSON instead of the table")
+    p.set_defaults(func=_compare)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dwf-theory",
@@ -159,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_report, _add_figures, _add_bench, _add_train, _add_sweep):
+    for add in (_add_report, _add_figures, _add_bench, _add_train, _add_sweep, _add_compare):
         add(sub)
     return parser
 

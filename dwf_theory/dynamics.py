@@ -16,7 +16,8 @@
   deep linear networks, Arora, Cohen & Hazan 2018; here with weight decay; claim C24): the penalty part
   ``D|w|^{2−2/D} · λ (2/D) sign(w)|w|^{2/D−1}`` simplifies to ``2λw``, so the
   right-hand side is finite (and smooth for ``D ≥ 3``) at ``w = 0``.
-* :func:`gradient_descent` — ``ω ← ω − η ∇F(ω)``, vectorized.
+* :func:`gradient_descent` — ``ω ← ω − η ∇F(ω)``, vectorized; optionally with heavy-ball
+  momentum ``v ← μv + ∇F(ω)``, ``ω ← ω − ηv``.
 * Closed forms: :func:`logistic_flow` (``D = 2``, ``λ = 0``, scalar loss) and
   :func:`time_to_reach` (the travel time of the balanced scalar flow as an integral);
   :func:`escape_times` and :func:`escape_exponent` for the slow escape from a small
@@ -559,9 +560,16 @@ def collapsed_flow(loss, w0, lam, D, t_eval, **solver_opts) -> Trajectory:
 # --------------------------------------------------------------------------- #
 
 
-def gradient_descent(loss, factors0, lam, lr, steps, *, record_every=1, bound=_DEFAULT_BOUND) -> Trajectory:
-    """Gradient descent on ``F``: ``ω_d ← ω_d − η (∇L(w) ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d)``.
+def gradient_descent(
+    loss, factors0, lam, lr, steps, *, momentum=0.0, record_every=1, bound=_DEFAULT_BOUND
+) -> Trajectory:
+    """Gradient descent on ``F``: ``ω_d ← ω_d − η (∇L(w) ⊙ Π_{k≠d} ω_k + (2λ/D) ω_d)``, optionally with momentum.
 
+    With heavy-ball momentum ``μ > 0`` (PyTorch's convention, the update of
+    ``torch.optim.SGD(momentum=μ)``) the step is ``v ← μ v + ∇F(ω)``, ``ω ← ω − η v``
+    from ``v = 0``; ``μ = 0`` is plain gradient descent (the same arithmetic, bit for
+    bit). Linearized at a minimum with Hessian eigenvalues ``h`` this map is stable iff
+    ``η < 2(1 + μ)/λ_max`` (:func:`dwf_theory.symbolic.heavy_ball_edge`; claims C31, C32).
     One array update per step for the whole batch (see the module docstring).
 
     Parameters
@@ -572,6 +580,9 @@ def gradient_descent(loss, factors0, lam, lr, steps, *, record_every=1, bound=_D
     lr : float > 0, or (separable losses) array_like broadcastable to ``loss.shape``
         Learning rate(s), one per problem of a batch.
     steps : int in [1, 10**8]
+    momentum : float in [0, 1)
+        Heavy-ball coefficient ``μ``; ``0`` (default) is plain gradient descent. The
+        velocity is not recorded.
     record_every : int in [1, 10**8]
         Record every ``record_every`` steps (step 0 and the last step are always recorded). The
         records may hold at most ``10**8`` numbers (``(steps // record_every + 2) · factors0.size``).
@@ -591,12 +602,13 @@ def gradient_descent(loss, factors0, lam, lr, steps, *, record_every=1, bound=_D
     steps = v.whole_number(steps, "steps", 1)
     record_every = v.whole_number(record_every, "record_every", 1)
     bound = v.positive(bound, "bound")
+    momentum = v.momentum(momentum)
     separable = bool(loss.separable)
     lr = _check_lr(lr, f.shape[1:], separable)
     if np.any(np.abs(f) > bound):
         raise ValueError(f"factors0 must lie within the divergence bound |ω| <= {bound}")
     v.allocation((steps // record_every + 2) * f.size, "steps, record_every and factors0 (the recorded factors)")
-    run = _descend(loss, f, lam, lr, steps, record_every, bound, separable)
+    run = _descend(loss, f, lam, lr, steps, record_every, bound, separable, momentum)
     factors = run.factors
     diverged = bool(np.any(run.diverged_step >= 0))
     return Trajectory(
@@ -640,13 +652,14 @@ class _Descent:
 
 
 def _descend(
-    loss, f: np.ndarray, lam: float, lr, steps: int, record_every: int, bound: float, separable: bool
+    loss, f: np.ndarray, lam: float, lr, steps: int, record_every: int, bound: float, separable: bool, momentum: float
 ) -> _Descent:
-    """Iterate ``ω ← ω − η ∇F(ω)`` from ``f``, recording every ``record_every`` steps and the last.
+    """Iterate ``ω ← ω − η ∇F(ω)`` (or, for ``momentum = μ > 0``, ``v ← μv + ∇F(ω)``, ``ω ← ω − ηv``)
+    from ``f``, recording every ``record_every`` steps and the last.
 
     A non-separable run stops at the first step leaving ``|ω| <= bound``; in a separable
-    batch each problem that leaves it is frozen at its last finite factors. The run ends
-    early once every problem has diverged; its last finite state is then recorded too.
+    batch each problem that leaves it is frozen at its last finite factors (and velocity). The
+    run ends early once every problem has diverged; its last finite state is then recorded too.
     """
     diverged_step = np.full(f.shape[1:], -1, dtype=int)
     alive = np.ones(f.shape[1:], dtype=bool)
@@ -655,10 +668,15 @@ def _descend(
     records_f[0] = f
     nfev = 0
     last = 0  # index of the step that produced the current f
+    velocity = np.zeros_like(f) if momentum else None
     for k in range(1, steps + 1):
         nfev += 1
         with np.errstate(over="ignore", invalid="ignore"):
-            new = f - lr * factor_gradient(loss, f, lam)
+            if velocity is None:  # plain gradient descent: one expression, as before momentum existed
+                new = f - lr * factor_gradient(loss, f, lam)
+            else:
+                new_velocity = momentum * velocity + factor_gradient(loss, f, lam)
+                new = f - lr * new_velocity
         bad = ~np.all(np.isfinite(new) & (np.abs(new) <= bound), axis=0)
         if np.any(bad):
             if not separable:
@@ -667,6 +685,10 @@ def _descend(
             diverged_step[bad & alive] = k
             alive &= ~bad
             new = np.where(alive, new, f)
+            if velocity is not None:
+                new_velocity = np.where(alive, new_velocity, velocity)
+        if velocity is not None:
+            velocity = new_velocity
         f, last = new, k
         if k % record_every == 0 or k == steps:
             records_f[len(records_t)] = f

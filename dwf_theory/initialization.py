@@ -15,7 +15,15 @@ from scipy import special
 
 from . import _validate as v
 
-__all__ = ["SCHEMES", "init_factors", "product_density", "log_product_density", "product_cdf", "small_mass"]
+__all__ = [
+    "SCHEMES",
+    "init_factors",
+    "truncated_product_variance",
+    "product_density",
+    "log_product_density",
+    "product_cdf",
+    "small_mass",
+]
 
 SCHEMES = ("standard", "varmatch", "varmatch-truncated")
 
@@ -30,7 +38,7 @@ def _shape(shape) -> tuple:
     return tuple(v.whole_number(s, "shape entries", 0) for s in shape)
 
 
-def init_factors(shape, D, scheme, sigma_w, *, rng=None, eps=1e-3) -> np.ndarray:
+def init_factors(shape, D, scheme, sigma_w, *, rng=None, eps=1e-3, rescale=False) -> np.ndarray:
     """Draw factors of shape ``(D, *shape)`` for a weight of shape ``shape``.
 
     Schemes (Kolb et al., ICLR 2025):
@@ -44,6 +52,22 @@ def init_factors(shape, D, scheme, sigma_w, *, rng=None, eps=1e-3) -> np.ndarray
       rounding puts outside ``(ε, 2σ_w)`` redrawn; every collapsed weight obeys
       ``ε < |w| < 2σ_w``.
 
+    The truncation no longer matches the variance: ``Var(w) = (E[ω²])^D``, below ``σ_w²`` for
+    ``ε ≪ σ_w`` (:func:`truncated_product_variance`; claim C55). At the He scale of a layer
+    with 64 inputs, ``σ_w = √(2/64)``, and ``ε = 10⁻³`` (the trainer's), the standard
+    deviation of the collapsed weight is
+
+    ======  =====  =====  =====  =====
+    D       1      2      3      4
+    ======  =====  =====  =====  =====
+    sd/σ_w  0.882  0.546  0.371  0.283
+    ======  =====  =====  =====  =====
+
+    ``rescale=True`` multiplies every truncated factor by ``c = s/√E[ω²]``
+    (``s = σ_w^{1/D}``), so that ``E[(cω)²] = s²`` and ``Var(w) = σ_w²`` exactly (claim
+    C56); the bounds scale with it: ``cε^{1/D} < |ω| < c·min(1, (2σ_w)^{1/D})`` and
+    ``c^D ε < |w| < 2c^D σ_w`` (``c^D`` is the inverse of the ratio in the table).
+
     Parameters
     ----------
     shape : int or tuple of int
@@ -56,6 +80,10 @@ def init_factors(shape, D, scheme, sigma_w, *, rng=None, eps=1e-3) -> np.ndarray
     eps : float > 0; in (0, sigma_w) and < 1 for the truncated scheme
         Lower bound on ``|w|`` for the truncated scheme, ignored by the others (whose factors are capped
         at ``|ω| < 1``, so ``|w| < min(1, 2σ_w)``).
+    rescale : bool
+        Truncated scheme: rescale the factors so that ``Var(w) = σ_w²`` exactly (see above). Ignored
+        by the other schemes (``'varmatch'`` has that variance already; ``'standard'`` is the
+        unmatched baseline).
     """
     shape = _shape(shape)
     D = v.depth(D)
@@ -65,6 +93,7 @@ def init_factors(shape, D, scheme, sigma_w, *, rng=None, eps=1e-3) -> np.ndarray
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     sigma_w = v.positive(sigma_w, "sigma_w")
     eps = v.positive(eps, "eps")
+    rescale = v.flag(rescale, "rescale")
     rng = v.generator(rng)
     full = (D, *shape)
     v.allocation(D * math.prod(shape), "D and shape")
@@ -72,12 +101,7 @@ def init_factors(shape, D, scheme, sigma_w, *, rng=None, eps=1e-3) -> np.ndarray
         with np.errstate(over="ignore", invalid="ignore"):
             factors = rng.normal(0.0, sigma_w if scheme == "standard" else sigma_w ** (1.0 / D), size=full)
         return v.finite_result(factors, "sigma_w", "a factor drawn with this scale")
-    s = sigma_w ** (1.0 / D)
-    if not eps < sigma_w:
-        raise ValueError(f"eps must lie in (0, sigma_w) = (0, {sigma_w}) for 'varmatch-truncated', got {eps}")
-    if not eps < 1.0:  # factors are capped at |ω| < 1, so |w| < 1: the interval (ε, 1) must be non-empty
-        raise ValueError(f"eps must be < 1 for 'varmatch-truncated' (factors are capped at |ω| < 1), got {eps}")
-    lo, hi = eps ** (1.0 / D), min(1.0, (2.0 * sigma_w) ** (1.0 / D))
+    s, lo, hi = _truncation(D, sigma_w, eps)
     upper = min(1.0, 2.0 * sigma_w)
     factors = _truncated_draw(full, s, lo, hi, rng)
     flat = factors.reshape(D, -1)
@@ -85,7 +109,78 @@ def init_factors(shape, D, scheme, sigma_w, *, rng=None, eps=1e-3) -> np.ndarray
     while bad.size:
         flat[:, bad] = _truncated_draw((D, bad.size), s, lo, hi, rng)
         bad = bad[~_inside(np.abs(np.prod(flat[:, bad], axis=0)), eps, upper)]
+    if rescale:
+        factors *= s / math.sqrt(_truncated_second_moment(s, lo, hi))
     return factors
+
+
+def _truncation(D: int, sigma_w: float, eps: float) -> tuple[float, float, float]:
+    """``(s, lo, hi)`` of the truncated scheme: ``s = σ_w^{1/D}``, ``lo = ε^{1/D}``, ``hi = min(1, (2σ_w)^{1/D})``."""
+    if not eps < sigma_w:
+        raise ValueError(f"eps must lie in (0, sigma_w) = (0, {sigma_w}) for 'varmatch-truncated', got {eps}")
+    if not eps < 1.0:  # factors are capped at |ω| < 1, so |w| < 1: the interval (ε, 1) must be non-empty
+        raise ValueError(f"eps must be < 1 for 'varmatch-truncated' (factors are capped at |ω| < 1), got {eps}")
+    return sigma_w ** (1.0 / D), eps ** (1.0 / D), min(1.0, (2.0 * sigma_w) ** (1.0 / D))
+
+
+#: Gauss–Legendre nodes and weights on [−1, 1] for :func:`_truncated_second_moment` (exact to rounding there).
+_LEGENDRE = np.polynomial.legendre.leggauss(32)
+
+
+def _truncated_second_moment(s: float, lo: float, hi: float) -> float:
+    """``E[ω²]`` for ``ω ~ N(0, s²)`` conditioned on ``lo < |ω| < hi``.
+
+    The condition is symmetric, ``(−hi, −lo) ∪ (lo, hi)``, and so is ``ω²φ(ω/s)``: the two
+    intervals contribute equal halves to numerator and normalizer, so ``E[ω²]`` is the second
+    moment of the normal truncated to ``(lo, hi)`` alone, in closed form
+    ``s² (1 + (aφ(a) − bφ(b)) / (Φ(b) − Φ(a)))`` with ``a = lo/s``, ``b = hi/s`` (the moments of
+    the truncated normal, e.g. Johnson, Kotz & Balakrishnan 1994, §10.1; ``scipy.stats.truncnorm``).
+    That form cancels where the interval is narrow (deep factorizations, ``Φ(b) − Φ(a)``) or
+    ``b ≪ 1`` (huge ``σ_w``: ``E[ω²]/s² ≈ b²/3`` from ``1 + (…)``), and the ``D``-th power of
+    :func:`truncated_product_variance` multiplies relative errors by ``D``. It is therefore
+    evaluated as ``hi² ∫_r^1 t² e^{−c t²} dt / ∫_r^1 e^{−c t²} dt`` (``ω = hi·t``, ``r = lo/hi``,
+    ``c = b²/2 <= 2^{2/D}/2``, as ``hi <= (2σ_w)^{1/D}``): positive, smooth integrands on an
+    interval of length below 1, where 32-point Gauss–Legendre quadrature is exact to rounding.
+    """
+    nodes, weights = _LEGENDRE
+    r = lo / hi
+    t = 0.5 * (1.0 - r) * nodes + 0.5 * (1.0 + r)
+    c = 0.5 * (hi / s) ** 2
+    gauss = weights * np.exp(-c * t * t)
+    return hi * hi * float(np.sum(gauss * t * t) / np.sum(gauss))
+
+
+def truncated_product_variance(D, sigma_w, *, eps=1e-3) -> float:
+    """``Var(w)`` of the collapsed weight drawn by ``init_factors(..., 'varmatch-truncated')`` (claim C55).
+
+    The factors are i.i.d. and symmetric, so ``E[w] = 0`` and
+    ``Var(w) = E[w²] = Π_d E[ω_d²] = (E[ω²])^D`` with ``E[ω²]`` the second moment of
+    ``N(0, s²)``, ``s = σ_w^{1/D}``, truncated to ``ε^{1/D} < |ω| < min(1, (2σ_w)^{1/D})``:
+    ``s²(1 + (aφ(a) − bφ(b))/(Φ(b) − Φ(a)))``, ``a = ε^{1/D}/s``, ``b = min(1, (2σ_w)^{1/D})/s``
+    (derived here from the truncated-normal moments; the ``|ω|`` truncation is symmetric, so it
+    has the moments of the one-sided one), evaluated without cancellation (exact to rounding also
+    for deep factorizations, whose interval is narrow). For ``ε ≪ σ_w`` it is below ``σ_w²``,
+    increasingly so with ``D``: see the table in :func:`init_factors`. (The rounding redraws of
+    :func:`init_factors` reject only products that the exact law never produces, so they do not
+    change it.)
+
+    Parameters
+    ----------
+    D : int >= 1
+    sigma_w : float > 0
+        The scale of the plain model's initialization (the VarMatch target ``Var(w) = σ_w²``).
+    eps : float in (0, min(sigma_w, 1))
+        The lower bound on ``|w|`` of the truncated scheme.
+
+    Returns
+    -------
+    float, in ``(ε², min(1, 2σ_w)²)`` (0 where ``ε²`` underflows).
+    """
+    D = v.depth(D)
+    sigma_w = v.positive(sigma_w, "sigma_w")
+    eps = v.positive(eps, "eps")
+    s, lo, hi = _truncation(D, sigma_w, eps)
+    return _truncated_second_moment(s, lo, hi) ** D  # in (lo^{2D}, hi^{2D}) = (ε², min(1, 2σ_w)²)
 
 
 def _inside(x: np.ndarray, lo: float, hi: float) -> np.ndarray:

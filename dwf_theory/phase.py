@@ -7,7 +7,8 @@ deep weight factorization; the diagrams themselves are derived here).
 * :func:`init_lr_phase` — where gradient descent from the balanced start ``ω_d = α``
   ends, over a grid of ``α`` and learning rates ``η``: diverged, at zero, at a
   nonzero minimum, or not converged within the step budget; with the stability
-  edge ``2/λ_max`` and the edge of the origin's basin as overlays.
+  edge ``2/λ_max`` and the edge of the origin's basin as overlays. Optionally with
+  heavy-ball momentum ``μ``, whose edge is ``2(1 + μ)/λ_max``.
 * :func:`threshold_phase` — the three regions of the scalar problem in ``(z, λ)``:
   zero only, zero global with a nonzero local minimum, nonzero global (analytic);
   :func:`threshold_phase_gd` finds the same regions by gradient descent.
@@ -328,7 +329,7 @@ def _iterate_active(a, z, eta, c2, D, steps, idx, out: _Run, *, bound, zero_tol,
 
 
 def _balanced_scalar_run(
-    a0, z, lr, lam, D, steps, *, bound, zero_tol, grad_tol, active_set=True, check_every=32
+    a0, z, lr, lam, D, steps, *, bound, zero_tol, grad_tol, active_set=True, check_every=32, momentum=0.0
 ) -> _Run:
     """Iterate the balanced map ``a ← a − η g(a)`` for every row of ``a0`` (shape (N, p)).
 
@@ -336,8 +337,13 @@ def _balanced_scalar_run(
     diverges (a value non-finite or ``> bound``; checked every ``check_every`` steps — a
     diverging run does not come back) or when its final label is certain (see
     :func:`_settled`). Without ``active_set`` every row runs all ``steps`` (as the plain
-    reference loop of the benchmark does); both give the same labels.
+    reference loop of the benchmark does); both give the same labels. ``momentum > 0``:
+    :func:`_balanced_momentum_run`.
     """
+    if momentum:
+        return _balanced_momentum_run(
+            a0, z, lr, lam, D, steps, momentum, bound=bound, zero_tol=zero_tol, grad_tol=grad_tol
+        )
     N = a0.shape[0]
     c2 = 2.0 * lam / D
     run = _Run(np.full(N, NOT_CONVERGED, dtype=np.int8), a0.copy(), np.full(N, steps, dtype=np.int64))
@@ -374,6 +380,48 @@ def _balanced_scalar_run(
     return run
 
 
+def _balanced_momentum_run(a0, z, lr, lam, D, steps, momentum, *, bound, zero_tol, grad_tol) -> _Run:
+    """The balanced map with heavy-ball momentum, ``b ← μ b + g(a)``, ``a ← a − η b`` from ``b = 0``.
+
+    Balanced starts stay balanced (every factor, and every factor's velocity, receives the
+    same update), so this is gradient descent with momentum on all ``D`` factors. Every row
+    runs all ``steps``: the trap and settling bounds of :func:`_settled` hold for plain
+    gradient descent only. A row that leaves ``bound`` (checked at every step) is labelled
+    'diverged' and stops.
+    """
+    N = a0.shape[0]
+    c2 = 2.0 * lam / D
+    run = _Run(np.full(N, NOT_CONVERGED, dtype=np.int8), a0.copy(), np.full(N, steps, dtype=np.int64))
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = _outside(a0, bound)
+        run.codes[bad] = DIVERGED
+        run.steps[bad] = 0
+        idx = np.flatnonzero(~bad)
+        a, eta = a0[idx], lr[idx, None]
+        b = np.zeros_like(a)
+        for step in range(1, steps + 1):
+            if a.shape[0] == 0:
+                break
+            g, _ = _balanced_g(a, z, c2, D)
+            b *= momentum
+            b += g
+            a -= eta * b
+            out = _outside(a, bound)
+            if np.any(out):
+                run.codes[idx[out]] = DIVERGED
+                run.state[idx[out]] = a[out]
+                run.steps[idx[out]] = step
+                keep = ~out
+                idx, a, b, eta = idx[keep], a[keep], b[keep], eta[keep]
+        if idx.size:
+            run.state[idx] = a
+            g, w = _balanced_g(a, z, c2, D)
+            w_norm = np.sqrt(np.sum(w * w, axis=1))
+            grad_norm = math.sqrt(D) * np.sqrt(np.sum(g * g, axis=1))
+            run.codes[idx] = _classify(np.zeros(idx.size, dtype=bool), w_norm, grad_norm, zero_tol, grad_tol)
+    return run
+
+
 def _batched_grad(loss: Loss, W: np.ndarray) -> np.ndarray:
     """``∇L`` for each row of ``W`` (shape (N, p)); vectorized for Scalar and LeastSquares."""
     if isinstance(loss, Scalar):
@@ -383,12 +431,14 @@ def _batched_grad(loss: Loss, W: np.ndarray) -> np.ndarray:
     return np.stack([loss.grad(row.reshape(loss.shape)).reshape(-1) for row in W])
 
 
-def _factor_run(loss, alpha0, lr, lam, D, steps, *, bound, zero_tol, grad_tol, check_every=8) -> _Run:
+def _factor_run(loss, alpha0, lr, lam, D, steps, *, bound, zero_tol, grad_tol, check_every=8, momentum=0.0) -> _Run:
     """Gradient descent on all ``D`` factors from ``ω_d = α·1`` for a general loss (rows of ``alpha0``).
 
     Active set: a run stops when it diverges, or when ``‖∇F‖ < grad_tol / 1000`` (then it is
     labelled from its state; for a general loss this presumes GD does not leave a point
-    with a gradient that small, which holds at stable minima and at the origin).
+    with a gradient that small, which holds at stable minima and at the origin). With
+    heavy-ball momentum ``μ > 0`` (``V ← μV + ∇F``, ``F ← F − ηV``) the velocity must be that
+    small too.
     """
     N = alpha0.shape[0]
     p = int(np.prod(loss.shape)) if loss.shape else 1
@@ -400,6 +450,7 @@ def _factor_run(loss, alpha0, lr, lam, D, steps, *, bound, zero_tol, grad_tol, c
     idx = np.arange(N)
     eta = lr.reshape(1, N, 1).copy()
     stop_tol = grad_tol * 1e-3
+    V = np.zeros_like(F) if momentum else None
 
     def state(F):
         loo = leave_one_out(F)
@@ -414,6 +465,8 @@ def _factor_run(loss, alpha0, lr, lam, D, steps, *, bound, zero_tol, grad_tol, c
             out = ~np.all(np.isfinite(F) & (np.abs(F) <= bound), axis=(0, 2))
             if np.any(out):
                 F[:, out] = 0.0  # keep the arithmetic finite; the label is fixed
+                if V is not None:
+                    V[:, out] = 0.0
             w, grad = state(F)
             w_norm = np.sqrt(np.sum(w * w, axis=1))
             grad_norm = np.sqrt(np.sum(grad * grad, axis=(0, 2)))
@@ -421,15 +474,28 @@ def _factor_run(loss, alpha0, lr, lam, D, steps, *, bound, zero_tol, grad_tol, c
                 codes[idx] = _classify(out, w_norm, grad_norm, zero_tol, grad_tol)
                 final[:, idx] = F
                 break
-            stop = out | (grad_norm < stop_tol) if step % check_every == 0 else out
+            if step % check_every == 0:
+                still = grad_norm < stop_tol
+                if V is not None:
+                    still &= np.sqrt(np.sum(V * V, axis=(0, 2))) < stop_tol
+                stop = out | still
+            else:
+                stop = out
             if np.any(stop):
                 codes[idx[stop]] = _classify(out[stop], w_norm[stop], grad_norm[stop], zero_tol, grad_tol)
                 final[:, idx[stop]] = F[:, stop]
                 taken[idx[stop]] = step
                 keep = ~stop
                 idx, F, grad, eta = idx[keep], F[:, keep], grad[:, keep], eta[:, keep]
-            grad *= eta
-            F -= grad
+                if V is not None:
+                    V = V[:, keep]
+            if V is None:
+                grad *= eta
+                F -= grad
+            else:
+                V *= momentum
+                V += grad
+                F -= eta * V
     return _Run(codes, final, taken)
 
 
@@ -460,8 +526,12 @@ def _nonzero_minimum(loss: Loss, lam: float, D: int):
     return fit.w if fit.converged and np.any(fit.w != 0) else None
 
 
-def _stability_overlays(loss: Loss, lam: float, D: int) -> dict:
-    """``2/λ_max`` of the full Hessian of F at the balanced nonzero minimum, and of the balanced map."""
+def _stability_overlays(loss: Loss, lam: float, D: int, momentum: float = 0.0) -> dict:
+    """``2(1 + μ)/λ_max`` of the full Hessian of F at the balanced nonzero minimum, and of the balanced map.
+
+    The heavy-ball edge is ``(1 + μ)`` times the edge of plain gradient descent
+    (:func:`dwf_theory.symbolic.heavy_ball_edge`); ``μ = 0`` leaves the values unchanged.
+    """
     from .landscape import balanced_eigenvalues, max_stable_lr
 
     w_star = _nonzero_minimum(loss, lam, D)
@@ -474,13 +544,16 @@ def _stability_overlays(loss: Loss, lam: float, D: int) -> dict:
         full = float(np.min(max_stable_lr(ws, lam, D, curvature=1.0, grad=grads)))
         along, _ = balanced_eigenvalues(ws, lam, D, curvature=1.0, grad=grads)
         balanced = float(np.min(2.0 / along))
+        if momentum:
+            full, balanced = (1.0 + momentum) * full, (1.0 + momentum) * balanced
         return {"max_stable_lr": full, "balanced_stable_lr": balanced, "w_star": w_star}
     from .landscape import factorized_hessian
     from .penalty import balanced_factors
 
     H = factorized_hessian(loss, balanced_factors(w_star, D), lam)
     lmax = float(np.max(np.linalg.eigvalsh(H)))
-    return {"max_stable_lr": 2.0 / lmax if lmax > 0 else None, "balanced_stable_lr": None, "w_star": w_star}
+    edge = 2.0 * (1.0 + momentum) / lmax if momentum else 2.0 / lmax
+    return {"max_stable_lr": edge if lmax > 0 else None, "balanced_stable_lr": None, "w_star": w_star}
 
 
 def _trapped(a: np.ndarray, z: np.ndarray, eta: np.ndarray, c2: float, D: int) -> np.ndarray:
@@ -493,8 +566,13 @@ def _trapped(a: np.ndarray, z: np.ndarray, eta: np.ndarray, c2: float, D: int) -
         return np.all(np.abs(1.0 - c2 * eta) + eta * e_rate < 1.0, axis=1)
 
 
-def _in_basin(run: _Run, z, lr, lam, D) -> np.ndarray:
-    """Runs that end at zero or inside the origin's trap (so they converge to 0 given more steps)."""
+def _in_basin(run: _Run, z, lr, lam, D, momentum: float = 0.0) -> np.ndarray:
+    """Runs that end at zero or inside the origin's trap (so they converge to 0 given more steps).
+
+    The trap bounds plain gradient descent only: with momentum, the runs that end at zero.
+    """
+    if momentum:
+        return run.codes == ZERO
     trapped = _trapped(run.state, z, lr[:, None], 2.0 * lam / D, D)
     return (run.codes == ZERO) | ((run.codes != DIVERGED) & trapped)
 
@@ -525,7 +603,7 @@ def _basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts, rounds: int = 3
     for _ in range(rounds):
         trial = lo[:, None] + (hi - lo)[:, None] * frac[None, :]
         run = _balanced_scalar_run(trial.reshape(-1, 1) * np.ones((1, z.size)), z, lr_rows, lam, D, steps, **run_opts)
-        ok = _in_basin(run, z, lr_rows, lam, D).reshape(rows.size, split)
+        ok = _in_basin(run, z, lr_rows, lam, D, run_opts["momentum"]).reshape(rows.size, split)
         n_in = np.where(np.all(ok, axis=1), split, np.argmin(ok, axis=1))  # leading run inside
         grid = np.concatenate([lo[:, None], trial, hi[:, None]], axis=1)
         lo, hi = grid[np.arange(rows.size), n_in], grid[np.arange(rows.size), n_in + 1]
@@ -546,7 +624,7 @@ def _basin_overlays(loss: Loss, run: _Run, lam, D, alphas, lrs, steps, run_opts,
         out["saddle_alpha"] = abs(saddles[0]) ** (1.0 / D)
     if basin:
         lr = np.repeat(lrs, alphas.size)
-        inside = _in_basin(run, z, lr, lam, D).reshape(lrs.size, alphas.size)
+        inside = _in_basin(run, z, lr, lam, D, run_opts["momentum"]).reshape(lrs.size, alphas.size)
         out["basin_edge"] = np.ma.masked_invalid(_basin_edge(z, lam, D, alphas, lrs, inside, steps, run_opts))
     return out
 
@@ -559,6 +637,7 @@ def init_lr_phase(
     lrs,
     steps,
     *,
+    momentum=0.0,
     bound=1e6,
     zero_tol=1e-6,
     grad_tol=1e-8,
@@ -584,6 +663,11 @@ def init_lr_phase(
     change the labels: claim C48). The stability edge and the origin's basin edge are
     checked in claims C49 and C50.
 
+    With heavy-ball momentum ``μ > 0`` every step is ``v ← μv + ∇F(ω)``, ``ω ← ω − ηv`` from
+    ``v = 0`` (:func:`dwf_theory.dynamics.gradient_descent`); the stability edges are then
+    ``(1 + μ)`` times those of plain gradient descent (claim C32), and no run stops early except
+    by diverging (the settling bounds hold for ``μ = 0`` only).
+
     Parameters
     ----------
     loss : Loss
@@ -592,6 +676,8 @@ def init_lr_phase(
     alphas, lrs : 1-D array_like of numbers > 0, non-empty
     steps : int, 1 <= steps <= MAX_STEPS (10⁶)
         Gradient-descent steps per run; the limit keeps a call within minutes.
+    momentum : float in [0, 1)
+        Heavy-ball coefficient ``μ``; ``0`` (default) is plain gradient descent.
     bound, zero_tol, grad_tol : float > 0
         The thresholds of the label rule (defaults 1e6, 1e-6, 1e-8).
     active_set : bool
@@ -607,11 +693,11 @@ def init_lr_phase(
         ``labels`` of shape ``(len(lrs), len(alphas))`` with names ``INIT_LR_NAMES``;
         ``x = alphas``, ``y = lrs``. ``overlays``:
 
-        * ``'max_stable_lr'`` — ``2/λ_max`` of the Hessian of F at the balanced
-          nonzero minimum (:func:`dwf_theory.landscape.max_stable_lr`); ``None`` if
+        * ``'max_stable_lr'`` — ``2(1 + μ)/λ_max`` (``2/λ_max`` without momentum) of the
+          Hessian of F at the balanced nonzero minimum (:func:`dwf_theory.landscape.max_stable_lr`); ``None`` if
           there is no nonzero minimum (or, for a general loss, if the Hessian there has no
           positive eigenvalue: no learning rate is unstable).
-        * ``'balanced_stable_lr'`` — ``2/h`` with ``h`` the Hessian eigenvalue along the
+        * ``'balanced_stable_lr'`` — ``2(1 + μ)/h`` with ``h`` the Hessian eigenvalue along the
           balanced direction: the stability edge of the balanced map (scalar losses;
           ``≥ max_stable_lr``, as balanced GD never leaves the balanced line); ``None``
           for other losses or without a nonzero minimum.
@@ -622,7 +708,8 @@ def init_lr_phase(
           entered from the smallest α, ends — a run is in it when it ends at zero or
           inside the trap ``κ+ < 1`` around the origin, from which it provably tends
           to 0 — refined on the balanced map; a masked array, masked where the smallest
-          α is not in the basin (and everywhere for other losses or ``basin=False``).
+          α is not in the basin (and everywhere for other losses or ``basin=False``). With
+          momentum the trap does not apply: a run is in the basin when it ends at zero.
         * ``'w_star'`` — the nonzero minimum used for the stability overlays (``None`` if none).
         * ``'steps_taken'`` — array like ``labels``: steps each run took.
     """
@@ -638,12 +725,13 @@ def init_lr_phase(
     active_set = v.flag(active_set, "active_set")
     basin = v.flag(basin, "basin")
     check_every = v.whole_number(check_every, "check_every", 1)
+    momentum = v.momentum(momentum)
     n_lr, n_a = lrs.size, alphas.size
     size = max(int(np.prod(loss.shape)), 1)
     v.allocation((1 if isinstance(loss, Scalar) else D) * n_lr * n_a * size, "alphas, lrs, D and the loss's size")
     a0 = np.tile(alphas, n_lr)
     lr = np.repeat(lrs, n_a)
-    run_opts = dict(bound=bound, zero_tol=zero_tol, grad_tol=grad_tol, check_every=check_every)
+    run_opts = dict(bound=bound, zero_tol=zero_tol, grad_tol=grad_tol, check_every=check_every, momentum=momentum)
     if isinstance(loss, Scalar):
         z = loss.z.reshape(-1)
         run = _balanced_scalar_run(
@@ -652,10 +740,11 @@ def init_lr_phase(
     else:
         run = _factor_run(loss, a0, lr, lam, D, steps, **run_opts)
     labels = run.codes.reshape(n_lr, n_a).astype(np.int64)
-    overlays = _stability_overlays(loss, lam, D)
+    overlays = _stability_overlays(loss, lam, D, momentum)
     overlays.update(_basin_overlays(loss, run, lam, D, alphas, lrs, steps, run_opts, basin=basin))
     overlays["steps_taken"] = run.steps.reshape(n_lr, n_a)
-    params = {"lam": lam, "D": D, "steps": steps, "bound": bound, "zero_tol": zero_tol, "grad_tol": grad_tol}
+    params = {"lam": lam, "D": D, "steps": steps, "momentum": momentum, "bound": bound}
+    params.update(zero_tol=zero_tol, grad_tol=grad_tol)
     return PhaseDiagram(labels, INIT_LR_NAMES, alphas, lrs, "alpha", "lr", overlays, params)
 
 

@@ -18,6 +18,10 @@ Solo 2012) and with the numeric code of :mod:`dwf_theory.prox`,
 * :func:`scalar_objective`, :func:`origin_hessian`, :func:`balanced_hessian` —
   (c) gradient and Hessian of ``F(ω) = ½(Π_d ω_d − z)² + (λ/D) Σ_d ω_d²`` and its
   eigenvalues at the origin and at balanced stationary points.
+* :func:`heavy_ball_edge` — (d) the learning-rate edge ``η < 2(1 + μ)/h`` of gradient
+  descent with heavy-ball momentum ``μ`` on a quadratic of curvature ``h`` (characteristic
+  polynomial of the linearized map and Jury's stability conditions), and its value
+  ``2(1 + μ)/λ_max`` at a balanced minimum of the scalar ``F``.
 
 All functions are cached (:func:`functools.lru_cache`): they return the same
 immutable :class:`Derivation` on repeated calls. Depths are whole numbers up to
@@ -48,6 +52,7 @@ __all__ = [
     "scalar_objective",
     "origin_hessian",
     "balanced_hessian",
+    "heavy_ball_edge",
 ]
 
 # Shared symbols. ``lam`` and ``q`` positive; ``z`` real for the factorized objective.
@@ -524,4 +529,140 @@ def _balanced_hessian(D: int) -> Derivation:
         along=along,
         across=across,
         eigenvalues=MappingProxyType(eigenvalues),
+    )
+
+
+# --------------------------------------------------------------------------- #
+# (d) Learning-rate edge of gradient descent with heavy-ball momentum
+# --------------------------------------------------------------------------- #
+
+#: Learning rate, momentum coefficient and curvature of :func:`heavy_ball_edge`.
+ETA = sp.Symbol("eta", positive=True)
+MU = sp.Symbol("mu", nonnegative=True)
+CURVATURE = sp.Symbol("h", positive=True)
+
+
+def heavy_ball_edge(D=None) -> Derivation:
+    """The linear stability edge of gradient descent with heavy-ball momentum (claims C31, C32).
+
+    Heavy-ball momentum ``μ`` in PyTorch's convention: ``v ← μ v + ∇f(θ)``, ``θ ← θ − η v``.
+
+    ``D = None`` — on the quadratic ``f(θ) = ½ h θ²`` (every step by SymPy):
+
+    1. the map ``(θ, v) ↦ (θ − η(μv + hθ), μv + hθ)`` is linear; its matrix ``M`` is the
+       Jacobian of the update;
+    2. its characteristic polynomial ``p(ζ) = ζ² + a₁ζ + a₀ = ζ² − (1 + μ − ηh)ζ + μ``;
+    3. both roots lie strictly inside the unit circle iff ``p(1) > 0``, ``p(−1) > 0`` and
+       ``|a₀| < 1`` (Jury's conditions for a quadratic; Jury 1964, the Schur–Cohn test):
+       ``p(1) = ηh`` is positive, ``a₀ = μ`` (so ``|a₀| < 1`` is ``μ < 1``, whatever ``η``),
+       and ``p(−1)`` is linear in ``η`` with negative slope ``−h``: it is positive exactly
+       below its root ``η = 2(1 + μ)/h``, the edge.
+
+    ``D`` a whole number — on the scalar ``F(ω) = ½(Π_d ω_d − z)² + (λ/D) Σ_d ω_d²`` at the
+    balanced stationary point ``ω_d = w^{1/D}`` (``z`` eliminated as in
+    :func:`balanced_hessian`): the heavy-ball map on ``(ω, v) ∈ R^{2D}`` linearized there,
+    ``J = [[I − ηH, −ημI], [H, μI]]``, leaves ``span{(u, 0), (0, u)}`` invariant for each
+    eigenvector ``u`` of the Hessian ``H`` (the balanced direction ``1`` and ``e_1 − e_k``),
+    and acts there as ``M`` with ``h`` the eigenvalue of ``u`` (both verified by SymPy). These
+    ``2D`` vectors span ``R^{2D}``, so the characteristic polynomial of ``J`` is the product of
+    the ``p`` above over the eigenvalues, and the map is stable iff ``η`` is below every edge:
+    ``η < 2(1 + μ)/λ_max``.
+
+    Parameters
+    ----------
+    D : int in [1, 10] or None
+
+    Returns
+    -------
+    Derivation
+        ``D = None``: ``expr`` is the edge ``2(1 + μ)/h``. Steps: ``'eta'``, ``'mu'``, ``'h'``
+        (symbols), ``'map'`` (``M``), ``'charpoly'`` (``p(ζ)``), ``'zeta'``, ``'jury'`` (the tuple
+        ``(p(1), p(−1), a₀)``), ``'edge'``.
+        Whole ``D``: ``expr`` is ``Min`` of the edges (``2(1 + μ)/λ_max``). Steps: ``'eta'``,
+        ``'mu'``, ``'w'``, ``'jacobian'`` (``J``), ``'blocks'`` (the ``2 × 2`` restrictions,
+        along then across), ``'edge_along'``, ``'edge_across'`` (``None`` for ``D = 1``).
+    """
+    if D is None:
+        return _heavy_ball_quadratic()
+    return _heavy_ball_balanced(_depth(D))
+
+
+@lru_cache(maxsize=None)
+def _heavy_ball_quadratic() -> Derivation:
+    theta, vel = sp.symbols("theta v", real=True)
+    zeta = sp.Symbol("zeta")
+    gradient = sp.diff(CURVATURE * theta**2 / 2, theta)
+    v_new = MU * vel + gradient
+    M = sp.Matrix([theta - ETA * v_new, v_new]).jacobian([theta, vel])
+    p = sp.expand(M.charpoly(zeta).as_expr())
+    a0 = p.subs(zeta, 0)
+    at_one, at_minus_one = sp.expand(p.subs(zeta, 1)), sp.expand(p.subs(zeta, -1))
+    if at_one.is_positive is not True:
+        raise ArithmeticError(f"p(1) = {at_one} is not positive for every eta, h > 0")
+    if not _is_zero(a0 - MU):
+        raise ArithmeticError(f"the constant coefficient {a0} is not mu")
+    roots = sp.solve(at_minus_one, ETA)
+    if len(roots) != 1 or sp.diff(at_minus_one, ETA, 2) != 0:
+        raise ArithmeticError(f"p(-1) = {at_minus_one} is not linear in eta with one root")
+    if sp.diff(at_minus_one, ETA).is_negative is not True:
+        raise ArithmeticError("p(-1) does not decrease in eta")
+    edge = sp.simplify(roots[0])
+    return _derivation(
+        "learning-rate edge of heavy-ball momentum on the quadratic h theta^2/2",
+        edge,
+        eta=ETA,
+        mu=MU,
+        h=CURVATURE,
+        map=M,
+        charpoly=p,
+        zeta=zeta,
+        jury=(at_one, at_minus_one, a0),
+        edge=edge,
+    )
+
+
+@lru_cache(maxsize=None)
+def _heavy_ball_balanced(D: int) -> Derivation:
+    base, hess = _scalar_objective(D), _balanced_hessian(D)
+    om, w = base["omega"], hess["w"]
+    vel = sp.symbols(f"v_1:{D + 1}", real=True)
+    v_new = [MU * vk + g for vk, g in zip(vel, base["gradient"], strict=True)]
+    update = sp.Matrix([o - ETA * vn for o, vn in zip(om, v_new, strict=True)] + v_new)
+    point = {o: w ** sp.Rational(1, D) for o in om}
+    J = update.jacobian([*om, *vel]).subs(point).subs(Z, hess["z_star"])
+    quadratic = _heavy_ball_quadratic()
+
+    def block(u, h):
+        """The ``2 × 2`` action of ``J`` on ``span{(u, 0), (0, u)}``, verified to equal ``M`` at ``h``."""
+        first, second = sp.Matrix([*u, *[0] * D]), sp.Matrix([*[0] * D, *u])
+        k = next(i for i in range(D) if u[i] != 0)
+        B = sp.zeros(2, 2)
+        for col, vec in enumerate((first, second)):
+            image = J * vec
+            B[0, col], B[1, col] = sp.simplify(image[k] / u[k]), sp.simplify(image[D + k] / u[k])
+            rest = image - B[0, col] * first - B[1, col] * second
+            if any(not _is_zero(r) for r in rest):
+                raise ArithmeticError(f"span of {list(u)} is not invariant under the linearized map")
+        if any(not _is_zero(b) for b in B - quadratic["map"].subs(CURVATURE, h)):
+            raise ArithmeticError(f"the map on the span of {list(u)} is not the quadratic's map at h = {h}")
+        return B
+
+    blocks = [block([1] * D, hess["along"])]
+    edges = [quadratic["edge"].subs(CURVATURE, hess["along"])]
+    for k in range(1, D):
+        u = [0] * D
+        u[0], u[k] = 1, -1
+        blocks.append(block(u, hess["across"]))
+    if D > 1:
+        edges.append(quadratic["edge"].subs(CURVATURE, hess["across"]))
+    return _derivation(
+        f"learning-rate edge of heavy-ball momentum at a balanced minimum of F, D={D}",
+        sp.Min(*edges),
+        eta=ETA,
+        mu=MU,
+        w=w,
+        jacobian=J,
+        blocks=tuple(blocks[:2]),
+        edge_along=edges[0],
+        edge_across=edges[1] if D > 1 else None,
     )

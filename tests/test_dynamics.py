@@ -3,10 +3,13 @@
 The dynamical statements (imbalance conserved at λ = 0 and decaying as e^{−4λt/D}, the one-step map of the
 imbalance, balanced factor flow = collapsed flow dw/dt = −D|w|^{2−2/D}∇G, escape-time laws, closed forms
 vs simulation, the stability edge η < 2/λ_max, the origin as an attractor for D ≥ 3, implicit bias for
-D = 2) are claims C22–C30, run once in tests/test_claims.py. The tests here check the integrators and the
+D = 2) are claims C22–C30, the edge η < 2(1 + μ)/λ_max with heavy-ball momentum C31–C32, run once in
+tests/test_claims.py. The tests here check the integrators and the
 closed forms against independent computations: scipy's DOP853 on autograd's gradient of F, autograd
 gradient steps, finite differences, quadrature and exact scaling laws.
 """
+
+import math
 
 import autograd
 import autograd.numpy as anp
@@ -196,6 +199,60 @@ def test_diverging_descent_is_truncated_flagged_and_finite():
     assert tr.diverged and tr.t.size < 1001 and tr.t[-1] < 1000
     assert np.all(np.isfinite(tr.factors)) and np.all(np.isfinite(tr.w)) and np.all(np.isfinite(tr.objective))
     assert np.all(tr.diverged_step == tr.t[-1] + 1)
+
+
+@given(seed=seeds, D=st.integers(1, 4), lam=st.floats(0.0, 1.0), lr=st.floats(1e-3, 0.1), mu=st.floats(0.0, 0.99))
+@settings(max_examples=20)
+def test_momentum_steps_are_heavy_ball_steps(seed, D, lam, lr, mu):
+    # Six heavy-ball steps v ← μv + ∇F, ω ← ω − ηv (PyTorch's SGD momentum) with autograd's gradient of F:
+    # rel. 1e-13 of max|ω| (rounding of six steps).
+    loss, rng = _ls(seed)
+    f = rng.uniform(-1, 1, (D, 3))
+    tr = gradient_descent(loss, f, lam, lr, 6, momentum=mu, record_every=3)
+    grad = autograd.grad(_F(loss, lam, D))
+    g, vel = f, np.zeros_like(f)
+    for _ in range(6):
+        vel = mu * vel + grad(g)
+        g = g - lr * vel
+    np.testing.assert_allclose(tr.factors[-1], g, rtol=0, atol=1e-13 * np.max(np.abs(g)))
+    assert list(tr.t) == [0, 3, 6] and tr.nfev == 6
+
+
+def test_zero_momentum_is_plain_gradient_descent_bit_for_bit():
+    loss, rng = _ls(3)
+    f = rng.uniform(-1, 1, (3, 3))
+    plain = gradient_descent(loss, f, 0.2, 0.05, 40)
+    zero = gradient_descent(loss, f, 0.2, 0.05, 40, momentum=0.0)
+    assert np.array_equal(plain.factors, zero.factors) and np.array_equal(plain.objective, zero.objective)
+
+
+def test_momentum_batch_freezes_diverged_problems_and_equals_separate_runs():
+    rng = np.random.default_rng(5)
+    z = rng.uniform(-2, 2, 6)
+    f0 = rng.uniform(-1.5, 1.5, (3, 6))
+    lr = rng.uniform(0.01, 3.0, 6)  # some of these diverge
+    batch = gradient_descent(Scalar(z), f0, 0.1, lr, 80, momentum=0.6, bound=1e6)
+    assert 0 < np.sum(batch.diverged_step >= 0) < 6 and np.all(np.isfinite(batch.factors))
+    for i in range(6):
+        one = gradient_descent(Scalar(z[i : i + 1]), f0[:, i : i + 1], 0.1, lr[i], 80, momentum=0.6, bound=1e6)
+        assert one.diverged == (batch.diverged_step[i] >= 0)
+        if one.diverged:
+            assert one.diverged_step[0] == batch.diverged_step[i]
+            assert np.array_equal(batch.factors[-1, :, i], one.factors[-1, :, 0])
+        else:
+            assert np.allclose(batch.factors[:, :, i], one.factors[:, :, 0], rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("mu", [1.0, -0.1, math.nan, math.inf, 1.5])
+def test_momentum_outside_zero_one_is_refused_naming_it(mu):
+    with pytest.raises(ValueError, match="momentum"):
+        gradient_descent(Scalar(np.ones(2)), np.ones((2, 2)), 0.1, 0.1, 5, momentum=mu)
+
+
+@pytest.mark.parametrize("mu", [True, "0.5", None, [0.5]])
+def test_momentum_of_the_wrong_type_is_refused_naming_it(mu):
+    with pytest.raises(TypeError, match="momentum"):
+        gradient_descent(Scalar(np.ones(2)), np.ones((2, 2)), 0.1, 0.1, 5, momentum=mu)
 
 
 # --------------------------------------------------------------------------- #

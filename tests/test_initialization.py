@@ -3,7 +3,8 @@
 The exact law of a product of D i.i.d. normals (a Meijer G function; Springer & Thompson 1970) is checked by
 claims run once in tests/test_claims.py: total mass (C40), the D = 1, 2 closed forms (C41), mpmath's Meijer G
 (C42), Monte Carlo (C43), variance σ_w² and kurtosis 3^D (C44), the mass near zero and its growth with depth
-(C45), the truncated scheme's bounds (C46) and the standard scheme's σ_w^{2D} variance (C47). The tests here
+(C45), the truncated scheme's bounds (C46) and the standard scheme's σ_w^{2D} variance (C47), and the
+truncated scheme's variance with and without rescaling (C55, C56). The tests here
 check exact invariances, the CDF against the density, and input handling.
 """
 
@@ -21,6 +22,7 @@ from dwf_theory.initialization import (
     product_cdf,
     product_density,
     small_mass,
+    truncated_product_variance,
 )
 
 depths = st.integers(1, 7)
@@ -80,6 +82,76 @@ def test_init_bad_input():
         init_factors(3, 0, "varmatch", 0.5)
     with pytest.raises(TypeError, match="rng"):
         init_factors(3, 2, "varmatch", 0.5, rng="seed")
+
+
+@settings(max_examples=30)
+@given(D=depths, sigma=st.floats(1e-2, 10.0), r=st.floats(1e-4, 0.9))
+def test_truncated_variance_is_the_power_of_scipys_truncnorm_moment(D, sigma, r):
+    # scipy.stats.truncnorm's second moment on (lo/s, hi/s), an independent implementation: rel. 1e-12 (D times
+    # its double-precision error; the narrowest intervals here are ~7% wide).
+    from scipy.stats import truncnorm
+
+    eps = r * min(sigma, 1.0)
+    s, lo, hi = sigma ** (1 / D), eps ** (1 / D), min(1.0, (2 * sigma) ** (1 / D))
+    ref = (truncnorm.moment(2, lo / s, hi / s) * s * s) ** D
+    assert truncated_product_variance(D, sigma, eps=eps) == pytest.approx(ref, rel=1e-12, abs=0)
+
+
+def test_truncated_variance_where_the_closed_form_cancels_against_mpmath_quadrature():
+    # D = 1000: the interval (ε^{1/D}, (2σ_w)^{1/D}) is 0.7% wide, where Φ(b) − Φ(a) cancels in double precision
+    # and the D-th power multiplies relative errors by D; σ_w = 1e300: b = hi/s ~ 1e-300, where the closed form
+    # 1 + (aφ(a) − bφ(b))/(Φ(b) − Φ(a)) ≈ b²/3 cancels completely. Reference: mpmath.quad at 40 digits on the
+    # bounds the sampler uses (the floats lo, hi); rel. 1e-13 (measured 4e-14 and 1e-16).
+    import mpmath
+
+    for D, sigma, eps in ((1000, 0.5, 1e-3), (1, 1e300, 1e-3)):
+        s, lo, hi = sigma ** (1 / D), eps ** (1 / D), min(1.0, (2 * sigma) ** (1 / D))
+        with mpmath.workdps(40):
+            s = mpmath.mpf(s)
+            m2 = mpmath.quad(lambda x, s=s: x * x * mpmath.exp(-((x / s) ** 2) / 2), [lo, hi]) / mpmath.quad(
+                lambda x, s=s: mpmath.exp(-((x / s) ** 2) / 2), [lo, hi]
+            )
+            ref = float(m2**D)
+        assert truncated_product_variance(D, sigma, eps=eps) == pytest.approx(ref, rel=1e-13, abs=0)
+
+
+def test_rescaled_truncated_factors_are_the_same_draw_times_one_constant():
+    # c = s/√E[ω²] with E[ω²] from scipy's truncnorm: the factors with rescale=True are the plain ones times c
+    # (rel. 1e-14), their bounds scale by c, and c^{2D}·Var = σ_w².
+    from scipy.stats import truncnorm
+
+    for D, sigma in ((1, 0.3), (3, 0.1768), (4, 2.0)):
+        plain = init_factors((50, 4), D, "varmatch-truncated", sigma, rng=7)
+        scaled = init_factors((50, 4), D, "varmatch-truncated", sigma, rng=7, rescale=True)
+        s, lo, hi = sigma ** (1 / D), 1e-3 ** (1 / D), min(1.0, (2 * sigma) ** (1 / D))
+        c = s / math.sqrt(truncnorm.moment(2, lo / s, hi / s) * s * s)
+        np.testing.assert_allclose(scaled, c * plain, rtol=1e-14, atol=0)
+        assert np.all((np.abs(scaled) > c * lo) & (np.abs(scaled) < c * hi))
+        assert c ** (2 * D) * truncated_product_variance(D, sigma) == pytest.approx(sigma**2, rel=1e-13)
+
+
+@pytest.mark.parametrize("scheme", ["standard", "varmatch"])
+def test_rescale_is_ignored_by_the_untruncated_schemes(scheme):
+    a = init_factors((5, 3), 3, scheme, 0.5, rng=2)
+    assert np.array_equal(a, init_factors((5, 3), 3, scheme, 0.5, rng=2, rescale=True))
+
+
+def test_truncated_variance_and_rescale_bad_input():
+    with pytest.raises(ValueError, match="D"):
+        truncated_product_variance(0, 0.5)
+    with pytest.raises(TypeError, match="D"):
+        truncated_product_variance("2", 0.5)
+    for bad in (0.0, -1.0, np.nan):
+        with pytest.raises(ValueError, match="sigma_w"):
+            truncated_product_variance(2, bad)
+    for bad in (0.0, 0.5, 0.7, np.inf):
+        with pytest.raises(ValueError, match="eps"):
+            truncated_product_variance(2, 0.5, eps=bad)
+    with pytest.raises(ValueError, match="eps"):  # factors are capped at 1: (ε, 1) would be empty
+        truncated_product_variance(2, 5.0, eps=2.0)
+    for bad in ("yes", 1, None):
+        with pytest.raises(TypeError, match="rescale"):
+            init_factors(3, 2, "varmatch-truncated", 0.5, rescale=bad)
 
 
 # --------------------------------------------------------------------------- #

@@ -185,3 +185,32 @@ def test_model_spec_builds_the_same_network_as_build_network():
 def test_bad_networks_raise_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_derivative_shares_ties_like_autograds_max(dtype):
+    # The pooling primitive's derivative against autograd's rule for np.max over each window (the gradient of a
+    # window split equally among its maximal entries), on inputs with many ties and a row dropped by the pooling,
+    # in the input's dtype; and its second derivative (through the derivative's adjoint) against the same rule.
+    import autograd
+    import autograd.numpy as anp
+
+    from dwf_theory.trainer.ops import max_pool
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, size=(2, 3, 5, 4)).astype(dtype)  # (C, n, H, W): values in {0, 1, 2}, ties everywhere
+    v = rng.normal(size=(2, 3, 2, 2)).astype(dtype)
+
+    def by_windows(x):
+        return anp.max(anp.reshape(x[:, :, :4, :], (2, 3, 2, 2, 2, 2)), axis=(3, 5))
+
+    got, ref = (autograd.grad(lambda x, f=f: anp.sum(f(x) * v))(x) for f in (lambda x: max_pool(x, 2), by_windows))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, ref.astype(dtype))
+    assert np.all(got[:, :, 4, :] == 0)
+    u = rng.normal(size=x.shape).astype(dtype)
+    second = [
+        autograd.grad(lambda w, f=f: anp.sum(autograd.grad(lambda x: anp.sum(f(x) * w))(x) * u))(v)
+        for f in (lambda x: max_pool(x, 2), by_windows)
+    ]
+    np.testing.assert_allclose(second[0], second[1], rtol=1e-6, atol=0)

@@ -54,12 +54,13 @@ def _label(diverged, w, grad):
     return NONZERO if np.linalg.norm(grad) < 1e-8 else NOT_CONVERGED
 
 
-def _scalar_gd_labels(z, lam, D, alphas, lrs, steps):
+def _scalar_gd_labels(z, lam, D, alphas, lrs, steps, momentum=0.0):
     """Every (η, α) as one problem of a batch: gradient descent on all D factors, gradient by autograd."""
     A, E = np.meshgrid(alphas, lrs)
     n = A.size
+    f0 = np.full((D, n), A.reshape(n))
     tr = gradient_descent(
-        Scalar(np.full(n, z)), np.full((D, n), A.reshape(n)), lam, E.reshape(n), steps, record_every=steps, bound=1e6
+        Scalar(np.full(n, z)), f0, lam, E.reshape(n), steps, momentum=momentum, record_every=steps, bound=1e6
     )
     f = tr.factors[-1]
     grad = autograd.grad(lambda f: anp.sum(0.5 * (_product(f, D) - z) ** 2) + lam / D * anp.sum(f * f))(f)
@@ -126,6 +127,68 @@ def test_init_lr_least_squares_path_agrees_with_gradient_descent():
                 ref[i, j] = _label(tr.diverged, np.prod(f, axis=0), autograd.grad(F)(f))
         np.testing.assert_array_equal(pd.labels, ref)
         assert np.isfinite(pd.overlays["max_stable_lr"])
+
+
+@settings(max_examples=10)
+@given(D=st.integers(1, 4), lam=st.floats(0.0, 0.5), z=st.floats(-2.0, 2.0), mu=st.floats(0.05, 0.95))
+def test_init_lr_with_momentum_agrees_with_heavy_ball_on_all_factors(D, lam, z, mu):
+    """The balanced heavy-ball map of init_lr_phase against dynamics.gradient_descent with momentum on all D
+    factors: divergence everywhere, every label below 0.9× the balanced edge 2(1 + μ)/h (measured: 0
+    differences over 120 random (D, λ, z, μ), 15,806 labels below that line)."""
+    steps = 300
+    pd = init_lr_phase(Scalar(z), lam, D, ALPHAS, LRS, steps, momentum=mu, basin=False)
+    ref = _scalar_gd_labels(z, lam, D, ALPHAS, LRS, steps, momentum=mu)
+    np.testing.assert_array_equal(pd.labels == DIVERGED, ref == DIVERGED)
+    edge = pd.overlays["balanced_stable_lr"]
+    rows = LRS < 0.9 * (edge if edge is not None else np.inf)
+    np.testing.assert_array_equal(pd.labels[rows], ref[rows])
+    assert pd.params["momentum"] == mu
+
+
+def test_init_lr_momentum_edges_are_one_plus_mu_times_the_plain_ones():
+    # 2(1 + μ)/λ_max against 2/λ_max (rel. 4 ulp); the plain diagram's params say momentum 0.
+    plain = init_lr_phase(Scalar(1.5), 0.1, 3, [0.5], [0.1], 10, basin=False)
+    heavy = init_lr_phase(Scalar(1.5), 0.1, 3, [0.5], [0.1], 10, momentum=0.7, basin=False)
+    for key in ("max_stable_lr", "balanced_stable_lr"):
+        np.testing.assert_allclose(heavy.overlays[key], 1.7 * plain.overlays[key], rtol=1e-15)
+    assert plain.params["momentum"] == 0.0
+
+
+def test_init_lr_least_squares_path_with_momentum_agrees_with_gradient_descent():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((15, 3))
+    loss = LeastSquares(X, X @ np.array([1.0, 0.0, -0.5]))
+    alphas, lrs, lam, steps, mu = [0.3, 1.0, 3.0], [0.01, 0.1, 5.0], 0.05, 400, 0.6
+    for D in (1, 2, 3):
+        pd = init_lr_phase(loss, lam, D, alphas, lrs, steps, momentum=mu)
+
+        def F(f, D=D):
+            r = anp.dot(X, _product(f, D)) - loss.y
+            return anp.sum(r * r) / (2 * X.shape[0]) + lam / D * anp.sum(f * f)
+
+        ref = np.empty((len(lrs), len(alphas)), int)
+        for i, lr in enumerate(lrs):
+            for j, a in enumerate(alphas):
+                f0 = np.full((D, 3), a)
+                tr = gradient_descent(loss, f0, lam, lr, steps, momentum=mu, record_every=steps, bound=1e6)
+                f = tr.factors[-1]
+                ref[i, j] = _label(tr.diverged, np.prod(f, axis=0), autograd.grad(F)(f))
+        np.testing.assert_array_equal(pd.labels, ref)
+
+
+def test_init_lr_basin_edge_with_momentum_bounds_runs_that_end_at_zero():
+    # With momentum the basin is "ends at zero": every grid α below the edge must be labelled zero.
+    pd = init_lr_phase(Scalar(1.0), 0.1, 3, ALPHAS, LRS[:6], 1500, momentum=0.5)
+    edge = pd.overlays["basin_edge"]
+    assert np.ma.count(edge) > 0
+    for i in np.flatnonzero(~np.ma.getmaskarray(edge)):
+        assert np.all(pd.labels[i, ALPHAS < edge[i]] == ZERO)
+
+
+@pytest.mark.parametrize("mu, exc", [(1.0, ValueError), (-0.1, ValueError), (np.nan, ValueError), (True, TypeError)])
+def test_init_lr_bad_momentum_is_refused_naming_it(mu, exc):
+    with pytest.raises(exc, match="momentum"):
+        init_lr_phase(Scalar(1.0), 0.1, 3, [0.1], [0.1], 10, momentum=mu)
 
 
 def test_init_lr_bad_input():

@@ -385,3 +385,22 @@ def test_teacher_student_shapes_and_sparsity(n_train, n_test, p, data, seed):
     np.testing.assert_allclose(split.y_test, split.X_test @ w, rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError, match="n_nonzero must be <= n_features"):
         teacher_student(n_train, n_test, p, p + 1)
+
+
+@pytest.mark.parametrize("zero_tol", [0.0, 0.05])
+def test_epoch_record_pruned_accuracy_and_imbalance_against_the_definitions(zero_tol):
+    # The record skips the pruned forward pass when pruning changes no weight (zero_tol = 0 here) and takes the
+    # imbalance from the extremes of |ω|; both against the plain definitions, exactly: the test accuracy of the
+    # network whose factors are zeroed where |w| <= zero_tol, and the mean of penalty.imbalance.
+    from dwf_theory.penalty import imbalance
+    from dwf_theory.trainer.train import _check_data, _evaluate
+
+    data = load_digits_split(0)
+    model = MLP([64, 20, 10], 3, rng=1, dtype=np.float32)
+    rec = _evaluate(model, model.params, *_check_data(model, data), 0.0, zero_tol=zero_tol, epoch=0, lr=0.1)
+    kept = [np.abs(W) > zero_tol for W in model.weights()]
+    assert (rec.n_nonzero < model.n_weights) == (zero_tol > 0)  # both paths are taken
+    zeroed = [{"factors": p["factors"] * k, "bias": p["bias"]} for p, k in zip(model.params, kept)]
+    accuracy = float(np.mean(np.argmax(model.predict(data.X_test, zeroed), axis=1) == data.y_test))
+    assert rec.pruned_test_accuracy == accuracy
+    assert rec.imbalance == float(np.mean(np.concatenate([imbalance(p["factors"]).ravel() for p in model.params])))

@@ -8,8 +8,9 @@ the table. Ids are grouped by topic:
 * C1–C6 ``core``: the penalty equivalence and the thresholding operator;
 * C7–C11 ``symbolic``: SymPy derivations;
 * C12–C17 ``equivalence``: the factorized and collapsed problems agree;
-* C20–C30 ``dynamics``: landscape and training dynamics;
-* C40–C47 ``initialization``: initialization schemes and the law of their product;
+* C20–C32 ``dynamics``: landscape and training dynamics (C31–C32: heavy-ball momentum);
+* C40–C47, C55–C56 ``initialization``: initialization schemes and the law of their product
+  (C55–C56: the variance of the truncated scheme);
 * C48–C52 ``phase``: phase diagrams;
 * C60–C64 ``trainer``: the reference trainer.
 """

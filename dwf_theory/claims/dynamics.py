@@ -1,4 +1,4 @@
-"""C20–C30: the landscape of the factorized objective and its training dynamics.
+"""C20–C32: the landscape of the factorized objective and its training dynamics.
 
 ``F(ω) = L(ω_1⊙…⊙ω_D) + (λ/D)Σ_d‖ω_d‖²`` on the factors, ``G(w) = L(w) + λΣ_j|w_j|^{2/D}`` on the
 collapsed weight. Every reference value here is computed without the code under test: Hessians
@@ -469,6 +469,22 @@ def _c26():
 # C27 the stability edge of gradient descent
 # --------------------------------------------------------------------------- #
 
+
+def _edge_problems(D: int, lam: float, above_tau) -> tuple[np.ndarray, np.ndarray, list]:
+    """The scalar problems of the stability-edge checks (C27, C32): ``(zs, ws, hessians)``.
+
+    ``z`` = one value where the across eigenvalue 4λ/D is the largest Hessian eigenvalue for D ≤ 3
+    (``1.5λ`` for D = 2, midway between the existence threshold and τ for D ≥ 3), then ``τ + c`` for
+    ``c`` in ``above_tau``; ``w*`` the larger root of G' (polynomial roots); the Hessian is autograd's
+    Hessian of F at the balanced factors of ``w*``.
+    """
+    tau, zex = threshold(lam, D), existence_threshold(lam, D)
+    zs = np.array([zex + 0.5 * (tau - zex) if D > 2 else 1.5 * lam] + [tau + c for c in above_tau])
+    ws = np.array([_stationary_weights(z, lam, D)[-1] for z in zs])
+    hessians = [_hessian(_scalar_objective(z, lam, D), np.full(D, w ** (1 / D))) for z, w in zip(zs, ws, strict=True)]
+    return zs, ws, hessians
+
+
 C27_DEPTHS = (2, 3, 4, 6)
 C27_LAMS = (0.1, 0.5)
 C27_RATES = (0.95, 0.99, 1.01, 1.05)  # η / (2/λ_max)
@@ -506,15 +522,8 @@ def _c27():
     wrong = bad_edges = runs = edges = 0
     for D in C27_DEPTHS:
         for lam in C27_LAMS:
-            tau, zex = threshold(lam, D), existence_threshold(lam, D)
-            zs = np.array([zex + 0.5 * (tau - zex) if D > 2 else 1.5 * lam] + [tau + c for c in C27_Z_ABOVE_TAU])
-            ws = np.array([_stationary_weights(z, lam, D)[-1] for z in zs])
-            lmax = np.array(
-                [
-                    np.linalg.eigvalsh(_hessian(_scalar_objective(z, lam, D), np.full(D, w ** (1 / D))))[-1]
-                    for z, w in zip(zs, ws, strict=True)
-                ]
-            )
+            zs, ws, hessians = _edge_problems(D, lam, C27_Z_ABOVE_TAU)
+            lmax = np.array([np.linalg.eigvalsh(H)[-1] for H in hessians])
             edge = 2.0 / lmax
             for e, w in zip(edge, ws, strict=True):
                 bad_edges += rel_error(land.max_stable_lr(w, lam, D), e) > 1e-10
@@ -740,3 +749,186 @@ def _c30():
         if worst > C30_TOL:
             break
     return Measured(worst, counts, "; ".join(detail))
+
+
+# --------------------------------------------------------------------------- #
+# C31 the learning-rate edge with heavy-ball momentum, derived
+# --------------------------------------------------------------------------- #
+
+C31_DEPTHS = tuple(range(1, 6))
+C31_QUADRATICS = 200  # random (μ, h) for the spectral-radius check of the 2×2 map
+C31_POINTS = 4  # random balanced minima (w, λ, μ) per depth
+C31_MARGIN = 1e-3  # η = (1 ∓ margin)·edge
+C31_MU = (0.0, 0.99)
+C31_H = (0.1, 10.0)
+
+
+def _heavy_ball_matrix(H: np.ndarray, eta: float, mu: float) -> np.ndarray:
+    """``[[I − ηH, −ημI], [H, μI]]``: heavy ball ``v ← μv + Hθ``, ``θ ← θ − ηv`` on ``(θ, v)``, written out here."""
+    n = H.shape[0]
+    eye = np.eye(n)
+    return np.block([[eye - eta * H, -eta * mu * eye], [H, mu * eye]])
+
+
+def _spectral_radius(M: np.ndarray) -> float:
+    return float(np.max(np.abs(np.linalg.eigvals(M))))
+
+
+@claim(
+    "C31",
+    "Heavy-ball momentum: the learning-rate edge is 2(1+μ)/λ_max",
+    "Gradient descent with heavy-ball momentum μ ∈ [0, 1) (v ← μv + ∇f, θ ← θ − ηv) on a quadratic of curvature h "
+    "is linearly stable iff η < 2(1 + μ)/h. At a balanced minimum of the scalar F the linearized map on (ω, v) "
+    "splits into one such 2×2 map per Hessian eigenvalue, so the edge is 2(1 + μ)/λ_max, "
+    "λ_max = max(D|w|^{2−2/D} − 2λ(D−2)/D, 4λ/D).",
+    "symbolic.heavy_ball_edge (SymPy: Jacobian of the update, characteristic polynomial, Jury's conditions) "
+    "against the closed forms typed here: symbolic.equal must prove edge = 2(1+μ)/h for the quadratic and, for "
+    f"D = {C31_DEPTHS[0]}..{C31_DEPTHS[-1]}, edge_along = 2(1+μ)/(D w^{{2−2/D}} − 2λ(D−2)/D) and edge_across = "
+    f"2(1+μ)/(4λ/D). Numerically: for {C31_QUADRATICS} random μ ∈ [{C31_MU[0]:g}, {C31_MU[1]:g}], h ∈ "
+    f"[{C31_H[0]:g}, {C31_H[1]:g}] the 2×2 heavy-ball matrix written out here must have spectral radius < 1 at "
+    f"η = (1 − {C31_MARGIN:g})·edge and > 1 at (1 + {C31_MARGIN:g})·edge (numpy eigvals); at {C31_POINTS} random "
+    "balanced minima (w, λ, μ) per depth the derived edge (lambdified) must equal 2(1+μ)/λ_max with λ_max from "
+    "numpy eigvalsh of autograd's Hessian of F, and the 2D×2D matrix [[I − ηH, −ημI], [H, μI]] must change from "
+    "stable to unstable across it. Error = largest relative error + 1 per unproved identity or misplaced "
+    "spectral radius.",
+    1e-10,
+    source=classical(
+        "Polyak 1964 (heavy-ball method; stable for 0 < ηh < 2(1 + μ), e.g. Goh 2017); Jury 1964 (the stability "
+        "conditions of a quadratic)"
+    ),
+    sample={
+        "identities": 1 + len(C31_DEPTHS) + len(C31_DEPTHS) - 1,
+        "quadratics": C31_QUADRATICS,
+        "balanced minima": len(C31_DEPTHS) * C31_POINTS,
+    },
+)
+def _c31():
+    import sympy as sy
+
+    from .. import symbolic as sym
+
+    rng = np.random.default_rng(31)
+    counts = {"identities": 0, "quadratics": 0, "balanced minima": 0}
+    worst, wrong = 0.0, 0
+    generic = sym.heavy_ball_edge()
+    mu_s, h_s = generic["mu"], generic["h"]
+    wrong += not sym.equal(generic.expr, 2 * (1 + mu_s) / h_s)
+    counts["identities"] += 1
+    edge_of = sy.lambdify((mu_s, h_s), generic.expr, "numpy")
+    for mu, h in zip(rng.uniform(*C31_MU, C31_QUADRATICS), rng.uniform(*C31_H, C31_QUADRATICS), strict=True):
+        edge = float(edge_of(mu, h))
+        below = _spectral_radius(_heavy_ball_matrix(np.array([[h]]), (1 - C31_MARGIN) * edge, mu))
+        above = _spectral_radius(_heavy_ball_matrix(np.array([[h]]), (1 + C31_MARGIN) * edge, mu))
+        wrong += not (below < 1 < above)
+        counts["quadratics"] += 1
+    for D in C31_DEPTHS:
+        d = sym.heavy_ball_edge(D)
+        w_s, lam_s = d["w"], sym.LAM
+        along = D * w_s ** (2 - sy.Rational(2, D)) - 2 * lam_s * sy.Rational(D - 2, D)
+        wrong += not sym.equal(d["edge_along"], 2 * (1 + mu_s) / along)
+        counts["identities"] += 1
+        if D > 1:
+            wrong += not sym.equal(d["edge_across"], 2 * (1 + mu_s) / (4 * lam_s / D))
+            counts["identities"] += 1
+        edge_of = sy.lambdify((w_s, lam_s, mu_s), d.expr, "numpy")
+        for _ in range(C31_POINTS):
+            w, lam, mu = rng.uniform(0.5, 2.0), rng.uniform(0.05, 0.5), rng.uniform(*C31_MU)
+            z = w + lam * (2 / D) * w ** (2 / D - 1)  # G'(w) = 0 for ½(w − z)² + λ|w|^{2/D}
+            H = _hessian(_scalar_objective(z, lam, D), np.full(D, w ** (1 / D)))
+            eig = np.linalg.eigvalsh(H)
+            if eig[0] <= 0:
+                return Measured(math.inf, counts, f"D={D}: the sampled point w={w:.3g} is not a minimum")
+            edge = float(edge_of(w, lam, mu))
+            worst = worse(worst, rel_error(edge, 2 * (1 + mu) / eig[-1]))
+            below = _spectral_radius(_heavy_ball_matrix(H, (1 - C31_MARGIN) * edge, mu))
+            above = _spectral_radius(_heavy_ball_matrix(H, (1 + C31_MARGIN) * edge, mu))
+            wrong += not (below < 1 < above)
+            counts["balanced minima"] += 1
+    detail = f"{wrong} unproved identities or misplaced spectral radii; largest edge error {worst:.1e}"
+    return Measured(worse(worst, wrong), counts, detail)
+
+
+# --------------------------------------------------------------------------- #
+# C32 the learning-rate edge with heavy-ball momentum, simulated
+# --------------------------------------------------------------------------- #
+
+C32_DEPTHS = (2, 3, 4)
+C32_LAMS = (0.1, 0.5)
+C32_MOMENTA = (0.3, 0.5, 0.9)
+C32_RATES = (0.95, 1.05)  # η / (2(1+μ)/λ_max)
+C32_Z_ABOVE_TAU = (1.0,)
+C32_Z_PER_CASE = 1 + len(C32_Z_ABOVE_TAU)
+C32_STEPS = 1000  # the slowest stable case (μ = 0.9: spectral radius √μ) needs ~300 steps to 1e-7
+C32_JITTER = 1e-3
+C32_START_OFFSET = 1e-3  # init_lr_phase starts at α = a*(1 ± offset)
+C32_OVERLAY_RTOL = 1e-10
+_C32_CASES = len(C32_DEPTHS) * len(C32_LAMS) * len(C32_MOMENTA) * C32_Z_PER_CASE
+
+
+@claim(
+    "C32",
+    "Gradient descent with momentum: stable iff η < 2(1+μ)/λ_max",
+    "GD with heavy-ball momentum μ on F converges to a balanced minimum w* for η just below 2(1 + μ)/λ_max and not "
+    "just above; started on the balanced line it converges iff η < 2(1 + μ)/h, h the Hessian eigenvalue along it.",
+    f"D ∈ {list(C32_DEPTHS)}, λ ∈ {list(C32_LAMS)}, μ ∈ {list(C32_MOMENTA)}, {C32_Z_PER_CASE} values of z each "
+    f"(as in C27: one where 4λ/D is λ_max for D ≤ 3, and τ + {list(C32_Z_ABOVE_TAU)}). Reference edges from "
+    "numpy eigvalsh of autograd's Hessian of F at the balanced factors of w* (polynomial roots): 2(1+μ)/λ_max and, "
+    f"along the balanced direction 1, 2(1+μ)/h with h = 1ᵀH1/D. (1) dynamics.gradient_descent with momentum, "
+    f"{C32_STEPS} steps from the balanced factors perturbed by {C32_JITTER:g}, η = {list(C32_RATES)}·2(1+μ)/λ_max; "
+    "converged: |w − w*| < 1e-6|w*| and imbalance shrunk 10×. (2) phase.init_lr_phase with momentum from "
+    f"α = a*(1 ± {C32_START_OFFSET:g}), η = {list(C32_RATES)}·2(1+μ)/h, {C32_STEPS} steps: 'nonzero' below the edge, "
+    f"anything else above; its overlays max_stable_lr and balanced_stable_lr against the references (rel. "
+    f"{C32_OVERLAY_RTOL:g}). Error = number of wrong outcomes + overlays off (the check stops at the first (D, λ) "
+    "with an error).",
+    0.0,
+    source=classical("Polyak 1964 (heavy-ball method); linear stability at a minimum, η < 2(1 + μ)/λ_max"),
+    sample={
+        "runs": _C32_CASES * len(C32_RATES),
+        "phase runs": _C32_CASES * 2 * len(C32_RATES),
+        "overlays": 2 * _C32_CASES,
+    },
+)
+def _c32():
+    from .. import phase as ph
+
+    rng = np.random.default_rng(32)
+    fr = np.array(C32_RATES)
+    wrong = bad_overlays = 0
+    counts = {"runs": 0, "phase runs": 0, "overlays": 0}
+    for D in C32_DEPTHS:
+        for lam in C32_LAMS:
+            zs, ws, hessians = _edge_problems(D, lam, C32_Z_ABOVE_TAU)
+            lmax = np.array([np.linalg.eigvalsh(H)[-1] for H in hessians])
+            along = np.array([np.sum(H) / D for H in hessians])  # 1ᵀH1/D: 1 is an eigenvector
+            W = np.repeat(ws, fr.size)
+            for mu in C32_MOMENTA:
+                edge, edge_along = 2 * (1 + mu) / lmax, 2 * (1 + mu) / along
+                f0 = penalty.balanced_factors(W, D) * (1 + C32_JITTER * rng.standard_normal((D, W.size)))
+                lr = np.repeat(edge, fr.size) * np.tile(fr, zs.size)
+                tr = dyn.gradient_descent(
+                    Scalar(np.repeat(zs, fr.size)), f0, lam, lr, C32_STEPS, momentum=mu, record_every=C32_STEPS
+                )
+                f_end = tr.factors[-1]
+                imb0 = np.max(f0**2, axis=0) - np.min(f0**2, axis=0)
+                imb = np.max(f_end**2, axis=0) - np.min(f_end**2, axis=0)
+                conv = (np.abs(np.prod(f_end, axis=0) - W) < 1e-6 * np.abs(W)) & (imb < 0.1 * imb0)
+                wrong += int(np.sum(conv != np.tile(fr < 1, zs.size)))
+                counts["runs"] += conv.size
+                for j, (z, w) in enumerate(zip(zs, ws, strict=True)):
+                    a_star = w ** (1 / D)
+                    alphas = a_star * np.array([1 - C32_START_OFFSET, 1 + C32_START_OFFSET])
+                    pd = ph.init_lr_phase(
+                        Scalar(z), lam, D, alphas, edge_along[j] * fr, C32_STEPS, momentum=mu, basin=False
+                    )
+                    wrong += int(np.sum((pd.labels == ph.NONZERO) != (fr < 1)[:, None]))
+                    counts["phase runs"] += pd.labels.size
+                    for key, ref in (("max_stable_lr", edge[j]), ("balanced_stable_lr", edge_along[j])):
+                        got = pd.overlays[key]
+                        bad_overlays += not (got is not None and rel_error(got, ref) <= C32_OVERLAY_RTOL)
+                        counts["overlays"] += 1
+            if wrong or bad_overlays:
+                break
+        if wrong or bad_overlays:
+            break
+    detail = f"{wrong} wrong outcomes of {counts['runs'] + counts['phase runs']} runs; {bad_overlays} overlays off"
+    return Measured(float(wrong + bad_overlays), counts, detail)

@@ -2,8 +2,9 @@
 
 Every figure is one function ``fn(*, quick=False) -> matplotlib.figure.Figure`` (``quick``: small
 grids, for tests) in a topic module — :mod:`.theory`, :mod:`.dynamics`, :mod:`.initialization`,
-:mod:`.phase`, :mod:`.trainer`, :mod:`.solvers` — that calls the computing modules on fixed seeds and draws,
-through :mod:`dwf_theory.plot` where a result has a drawing function. :data:`FIGURES` lists
+:mod:`.phase`, :mod:`.trainer`, :mod:`.solvers` — that calls the computing modules on fixed seeds and
+draws their results with the functions of :mod:`dwf_theory.plot` (a figure adds only titles,
+legends and limits; it draws no data of its own). :data:`FIGURES` lists
 them all, under their file stems. :func:`write_all` saves each as PNG (for the README) and PDF
 (for papers) with fixed metadata, so the output is deterministic. Matplotlib is imported here
 and in :mod:`dwf_theory.plot` only, and the backend is left to the caller (the CLI picks Agg).

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _validate as v
 from .. import dynamics
+from .. import plot as draw
 from ..landscape import max_stable_lr
 from ..losses import Scalar
 from ..penalty import balanced_factors
@@ -26,22 +27,13 @@ def hyperbolas(*, quick: bool = False):
     angles = np.linspace(0.05, 2 * np.pi - 0.05, 10 if quick else 16)
     starts = np.stack([1.6 * np.cos(angles), 1.6 * np.sin(angles)])  # (2, n) factors
     t = np.linspace(0, 6, 60 if quick else 400)
-    g = np.linspace(-2.2, 2.2, 201)
-    A, B = np.meshgrid(g, g)
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.3), sharey=True)
     for ax, lam in zip(axes, (0.0, 0.4), strict=True):
         tr = dynamics.factor_flow(Scalar(np.full(angles.size, z)), starts, lam, t)
-        ax.contour(A, B, A**2 - B**2, levels=np.linspace(-4, 4, 17), colors="0.8", linewidths=0.6)
-        ax.contour(A, B, A * B, levels=[z], colors="k", linewidths=1.2, linestyles="--")
-        ax.plot(g, g, color="0.5", lw=0.8, ls=":")
-        ax.plot(g, -g, color="0.5", lw=0.8, ls=":")
-        for j in range(angles.size):
-            ax.plot(tr.factors[:, 0, j], tr.factors[:, 1, j], lw=1.3)
-            ax.plot(*tr.factors[0, :, j], "o", ms=3, color="0.3")
-            ax.plot(*tr.factors[-1, :, j], "s", ms=3.5, color="k")
+        draw.factor_plane(tr, ax, z=z, lim=2.2)
         title = "λ = 0: ω₁² − ω₂² conserved" if lam == 0 else f"λ = {lam}: imbalance decays as e^(−2λt)"
-        ax.set(xlabel="ω₁", title=title, xlim=(-2.2, 2.2), ylim=(-2.2, 2.2), aspect="equal")
-    axes[0].set_ylabel("ω₂")
+        ax.set_title(title)
+    axes[1].set_ylabel("")  # the panels share ω₂
     fig.suptitle("Gradient flow of ½(ω₁ω₂ − 1)² + (λ/2)(ω₁² + ω₂²); dashed: ω₁ω₂ = 1, dotted: balanced", fontsize=9)
     return fig
 
@@ -56,9 +48,9 @@ def depth(*, quick: bool = False):
     fig, ax = plt.subplots(figsize=(5.6, 4.0))
     for D in range(1, 7):
         tr = dynamics.collapsed_flow(Scalar(np.ones(1)), np.array([1e-3]), 0.0, D, t)
-        ax.plot(tr.t[1:], tr.w[1:, 0], label=f"D={D}", lw=1.5)
+        draw.trajectory(tr, ax, log_time=True, lw=1.5)
     title = r"Balanced flow $dw/dt = D|w|^{2-2/D}(1 - w)$, $w(0) = 0.001$"
-    ax.set(xscale="log", xlabel="t", ylabel="w(t)", ylim=(0, 1.05), title=title)
+    ax.set(ylim=(0, 1.05), title=title)
     ax.legend(frameon=False)
     return fig
 
@@ -70,15 +62,12 @@ def escape_time(*, quick: bool = False):
     """
     quick = v.flag(quick, "quick")
     w0 = 10.0 ** -np.arange(2.0, 6.0 if quick else 13.0, 1.0 if quick else 0.5)
+    times = {D: dynamics.escape_times(1.0, w0, 0.0, D) for D in range(2, 7)}
+    exponents = {D: dynamics.escape_exponent(w0, T, D) for D, T in times.items()}
     fig, ax = plt.subplots(figsize=(5.6, 4.2))
-    for D in range(2, 7):
-        T = dynamics.escape_times(1.0, w0, 0.0, D)
-        slope = dynamics.escape_exponent(w0, T, D)
-        label = f"D=2: T ≈ {slope:.3f}·log(1/w0)" if D == 2 else f"D={D}: slope {slope:.4f} (theory {-(1 - 2 / D):.4f})"
-        ax.plot(w0, T, "o-", ms=3, lw=1.2, label=label)
-    ax.set(xscale="log", yscale="log", xlabel="initial weight w0", ylabel="time to reach 1/2")
+    draw.escape_times(w0, times, ax, exponents=exponents)
+    ax.set_ylabel("time to reach 1/2")
     ax.set_title(r"Escape from a small balanced start: $\log(1/w_0)$ for D=2, $w_0^{-(1-2/D)}$ for D≥3")
-    ax.legend(frameon=False, fontsize=7)
     return fig
 
 
@@ -96,12 +85,11 @@ def stability_edge(*, quick: bool = False):
     f0 = balanced_factors(np.full(fr.size, w), D) * (1 + 1e-3 * np.array([[1.0], [-0.5], [0.3]]))
     steps = 300 if quick else 1500
     tr = dynamics.gradient_descent(Scalar(np.full(fr.size, z)), f0, lam, edge * fr, steps)
+    labels = [f"η = {f:g}·2/λ_max" for f in fr]
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8))
-    for j, f in enumerate(fr):
-        axes[0].semilogy(tr.t, np.abs(tr.w[:, j] - w) + 1e-300, lw=1.0, label=f"η = {f:g}·2/λ_max")
-        axes[1].plot(tr.t[-60:], tr.w[-60:, j], ".-", ms=3, lw=0.6, label=f"η = {f:g}·2/λ_max")
-    axes[0].set(xlabel="step", ylabel="|w − w*|", ylim=(1e-17, 1e1), title=f"D={D}, λ={lam}, z={z}: distance to w*")
-    axes[1].axhline(w, color="k", lw=0.8, ls="--")
-    axes[1].set(xlabel="step", ylabel="w", title="last 60 steps: convergence vs period-2 oscillation")
+    draw.trajectory(tr, axes[0], reference=w, distance=True, labels=labels, lw=1.0)
+    draw.trajectory(tr, axes[1], reference=w, last=60, labels=labels, marker=".", ls="-", ms=3, lw=0.6)
+    axes[0].set(ylim=(1e-17, 1e1), title=f"D={D}, λ={lam}, z={z}: distance to w*")
+    axes[1].set_title("last 60 steps: convergence vs period-2 oscillation")
     axes[0].legend(frameon=False, fontsize=7)
     return fig

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import _validate as v
+from .. import plot as draw
 from ..initialization import init_factors, product_density, small_mass
 
 __all__ = ["product_densities", "mass_near_zero"]
@@ -22,26 +23,14 @@ def product_densities(*, quick: bool = False):
     n_mc = 20_000 if quick else 400_000
     x = np.linspace(0.01, 8.0, 120 if quick else 600)
     bins = np.linspace(-8, 8, 81 if quick else 161)
-    centers = 0.5 * (bins[1:] + bins[:-1])
+    depths = range(1, 6)
+    densities = {D: product_density(x, D, 1.0) for D in depths}
+    samples = {D: np.prod(init_factors(n_mc, D, "varmatch", 1.0, rng=rng), axis=0) for D in depths}
     fig, ax = plt.subplots(figsize=(6.2, 4.4))
-    for D in range(1, 6):
-        p = product_density(x, D, 1.0)
-        (line,) = ax.plot(
-            np.concatenate([-x[::-1], x]), np.concatenate([p[::-1], p]), lw=1.5, label=f"D={D} (kurtosis {3**D})"
-        )
-        w = np.prod(init_factors(n_mc, D, "varmatch", 1.0, rng=rng), axis=0)
-        hist, _ = np.histogram(w, bins=bins, density=True)
-        ok = hist > 0
-        ax.plot(centers[ok], hist[ok], ".", ms=2.5, color=line.get_color(), alpha=0.7)
-    ax.set(
-        yscale="log",
-        ylim=(1e-6, 20),
-        xlim=(-8, 8),
-        xlabel="w = ω_1⋯ω_D",
-        ylabel="density",
-        title="VarMatch products (Var w = 1): exact Meijer-G density, dots: Monte Carlo",
-    )
-    ax.legend(frameon=False, fontsize=8)
+    labels = {D: f"D={D} (kurtosis {3**D})" for D in depths}
+    draw.product_densities(x, densities, ax, samples=samples, bins=bins, labels=labels)
+    ax.set(ylim=(1e-6, 20), xlim=(-8, 8))
+    ax.set_title("VarMatch products (Var w = 1): exact Meijer-G density, dots: Monte Carlo")
     return fig
 
 
@@ -51,17 +40,11 @@ def mass_near_zero(*, quick: bool = False):
     depths = np.arange(1, 11 if quick else 13)
     rng = np.random.default_rng(9)
     n_mc = 20_000 if quick else 200_000
-    fig, ax = plt.subplots(figsize=(5.6, 4.2))
     mc = {D: np.abs(np.prod(init_factors(n_mc, int(D), "varmatch", 1.0, rng=rng), axis=0)) for D in depths}
-    for eps in (1e-3, 1e-2, 0.1, 0.5):
-        exact = [float(small_mass(eps, int(D), 1.0)) for D in depths]
-        (line,) = ax.plot(depths, exact, marker="o", ms=3, label=f"ε = {eps:g} σ_w")
-        ax.plot(depths, [np.mean(mc[D] < eps) for D in depths], "x", color=line.get_color(), ms=5)
-    ax.set(
-        yscale="log",
-        xlabel="depth D",
-        ylabel="P(|w| < ε)",
-        title="VarMatch: more weights start near 0 as D grows\n(lines: exact, ×: Monte Carlo)",
-    )
-    ax.legend(frameon=False, fontsize=8)
+    levels = (1e-3, 1e-2, 0.1, 0.5)
+    exact = {eps: [float(small_mass(eps, int(D), 1.0)) for D in depths] for eps in levels}
+    monte_carlo = {eps: [np.mean(mc[D] < eps) for D in depths] for eps in levels}
+    fig, ax = plt.subplots(figsize=(5.6, 4.2))
+    draw.mass_near_zero(depths, exact, ax, monte_carlo=monte_carlo)
+    ax.set_title("VarMatch: more weights start near 0 as D grows\n(lines: exact, ×: Monte Carlo)")
     return fig

@@ -13,12 +13,17 @@ from ..losses import Scalar
 
 __all__ = ["init_lr_phase", "threshold_phase", "sparsity_phase"]
 
+#: Heavy-ball momentum whose stability edge init_lr_phase draws next to plain gradient descent's.
+HEAVY_BALL = 0.9
+
 
 def init_lr_phase(*, quick: bool = False):
     """Where GD from the balanced start ω_d = α ends, over (α, η), for D = 2, 3, 4 (scalar z = 1, λ = 0.1).
 
     Overlays: 2/λ_max at the nonzero minimum (dashed), the balanced map's edge 2/h (dotted),
-    the origin's basin edge (black) and, for D ≥ 3, the saddle α_s (gradient-flow limit).
+    the origin's basin edge (black) and, for D ≥ 3, the saddle α_s (gradient-flow limit); in red
+    the edge 2(1 + μ)/λ_max of gradient descent with heavy-ball momentum μ = ``HEAVY_BALL``
+    (the labels are those of plain gradient descent).
     """
     quick = v.flag(quick, "quick")
     n, steps = (48, 600) if quick else (256, 2000)
@@ -26,20 +31,12 @@ def init_lr_phase(*, quick: bool = False):
     fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.3), sharey=True)
     for ax, D in zip(axes, (2, 3, 4), strict=True):
         pd = phase.init_lr_phase(Scalar(1.0), 0.1, D, alphas, lrs, steps)
-        draw.phase_diagram(pd, ax, legend=D == 2)
-        ov = pd.overlays
-        if ov["max_stable_lr"] is not None:
-            ax.axhline(ov["max_stable_lr"], color="k", ls="--", lw=1.0, label="2/λ_max at w*")
-        if ov["balanced_stable_lr"] is not None and ov["balanced_stable_lr"] > ov["max_stable_lr"] * (1 + 1e-9):
-            ax.axhline(ov["balanced_stable_lr"], color="k", ls=":", lw=1.0, label="2/h (balanced)")
-        if np.ma.count(ov["basin_edge"]):  # the edge where it exists (masked elsewhere)
-            ax.plot(ov["basin_edge"], lrs, color="k", lw=1.4, label="origin's basin edge")
-        if ov["saddle_alpha"] is not None:
-            ax.axvline(ov["saddle_alpha"], color="w", ls="-.", lw=0.9, label="saddle α_s")
-        ax.set(xscale="log", yscale="log", xlabel="α (balanced start ω_d = α)", title=f"D = {D}")
+        draw.phase_diagram(pd, ax, legend=D == 2, heavy_ball=HEAVY_BALL)
+        ax.set_title(f"D = {D}")
         if D == 3:  # the label colours are in the legend of the first panel
             ax.legend(loc="upper right", fontsize=7, framealpha=0.85)
-    axes[0].set_ylabel("learning rate η")
+    for ax in axes[1:]:
+        ax.set_ylabel("")  # the panels share η
     fig.suptitle(f"Gradient descent on ½(ω_1⋯ω_D − 1)² + (0.1/D)Σω_d², {steps} steps", y=1.02)
     return fig
 
@@ -53,21 +50,11 @@ def threshold_phase(*, quick: bool = False):
     for ax, D in zip(axes, (2, 3, 5), strict=True):
         pd = phase.threshold_phase(zs, lams, D)
         draw.phase_diagram(pd, ax, legend=D == 5)
-        for sign in (-1, 1):
-            ax.plot(sign * pd.overlays["tau"], lams, color="k", lw=1.2, label="τ (threshold)" if sign > 0 else None)
-            if D >= 3:
-                ax.plot(
-                    sign * pd.overlays["z_exist"],
-                    lams,
-                    color="k",
-                    lw=1.0,
-                    ls="--",
-                    label="z_exist" if sign > 0 else None,
-                )
-        ax.set(xlabel="z", title=f"D = {D}")
+        ax.set_title(f"D = {D}")
         if D == 3:
             ax.legend(loc="upper center", fontsize=7, framealpha=0.85)
-    axes[0].set_ylabel("λ")
+    for ax in axes[1:]:
+        ax.set_ylabel("")  # the panels share λ
     fig.suptitle(r"Minima of $\frac{1}{2}(w-z)^2 + \lambda|w|^{2/D}$", y=1.02)
     return fig
 
@@ -83,15 +70,6 @@ def sparsity_phase(*, quick: bool = False):
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11.0, 4.2))
     draw.sparsity_phase(sp, ax)
     ax.set_title(f"exact zeros of ŵ (n={n}, p={p}, {k} true nonzeros)")
-    for D, row in zip(sp.depths, sp.zero_fraction, strict=True):
-        ax2.plot(lams, row, marker="o", ms=3, label=f"D={D}")
-    ax2.axhline(1 - k / p, color="k", ls=":", lw=1, label="true sparsity")
-    ax2.set(
-        xscale="log",
-        xlabel="λ",
-        ylabel="fraction of exact zeros",
-        ylim=(-0.03, 1.03),
-        title="deeper factorizations zero out more at small λ",
-    )
-    ax2.legend(frameon=False, fontsize=7, ncol=2)
+    draw.sparsity_curves(sp, ax2, truth=1 - k / p)
+    ax2.set_title("deeper factorizations zero out more at small λ")
     return fig

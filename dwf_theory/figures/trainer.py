@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import ListedColormap
-from matplotlib.patches import Patch
 
 from .. import _validate as v
 from .. import plot as draw
 from .. import trainer
-from ..trainer.experiments import REGIMES
 
 __all__ = ["accuracy_compression", "learning_phases", "layer_density", "init_lr_regimes"]
 
@@ -29,23 +26,11 @@ def accuracy_compression(*, quick: bool = False):
     quick = v.flag(quick, "quick")
     rows = trainer.accuracy_vs_compression(quick=quick, executor=_executor(quick), progress=False)
     fig, ax = plt.subplots(figsize=(5.4, 4.0))
-    for method in sorted({r["method"] for r in rows}):
-        pts = sorted(
-            (r["compression_ratio"], r["test_accuracy"])
-            for r in rows
-            if r["method"] == method and r["compression_ratio"] is not None
-        )
-        if pts:
-            cr, acc = zip(*pts, strict=True)
-            dwf = method.startswith("DWF")
-            ax.plot(cr, acc, marker="o" if dwf else "s", lw=1.4, label=method, ls="-" if dwf else "--")
-    zero_tol = rows[0]["zero_tol"] if rows else 1e-3
-    ax.set(
-        xscale="log",
-        xlabel="compression ratio (all / nonzero weights)",
-        ylabel="test accuracy",
-        title=f"Digits, MLP {'-'.join(map(str, rows[0]['sizes'])) if rows else ''}: accuracy vs compression",
-    )
+    baseline = dict(marker="s", ls="--")  # D = 1 pruned and fine-tuned, against the DWF lines
+    styles = {r["method"]: baseline for r in rows if not r["method"].startswith("DWF")}
+    draw.sweep(rows, ax, x="compression_ratio", y="test_accuracy", by="method", styles=styles, legend=False)
+    zero_tol = rows[0]["zero_tol"]
+    ax.set_title(f"Digits, MLP {'-'.join(map(str, rows[0]['sizes']))}: accuracy vs compression")
     ax.legend(
         frameon=False,
         fontsize=8,
@@ -73,26 +58,9 @@ def layer_density(*, quick: bool = False):
     quick = v.flag(quick, "quick")
     rows = trainer.layer_density(quick=quick, executor=_executor(quick), progress=False)
     fig, ax = plt.subplots(figsize=(5.4, 3.8))
-    n_layers = len(rows[0]["layer_density"])
-    width = 0.8 / max(len(rows), 1)
-    for i, r in enumerate(rows):
-        x = np.arange(n_layers) + (i - (len(rows) - 1) / 2) * width
-        cr = r["compression_ratio"]
-        ax.bar(
-            x,
-            r["layer_density"],
-            width,
-            label=f"D={r['D']} (compression {'∞' if cr is None else f'{cr:.0f}'}×, acc {r['test_accuracy']:.2f})",
-        )
-    sizes = rows[0]["sizes"]
-    ax.set_xticks(np.arange(n_layers), [f"layer {k + 1}\n{a}×{b}" for k, (a, b) in enumerate(zip(sizes, sizes[1:]))])
+    draw.layer_density(rows, ax)
     lams = ", ".join(f"D={r['D']}: {r['lam']:g}" for r in rows)
-    ax.set(
-        yscale="log",
-        ylabel=f"density (fraction |w| > {rows[0]['zero_tol']:g})",
-        title=f"Per-layer density at high compression (λ: {lams})",
-    )
-    ax.legend(frameon=False, fontsize=7)
+    ax.set_title(f"Per-layer density at high compression (λ: {lams})")
     return fig
 
 
@@ -101,29 +69,8 @@ def init_lr_regimes(*, quick: bool = False):
     quick = v.flag(quick, "quick")
     rows = trainer.init_lr_grid(quick=quick, executor=_executor(quick), progress=False)
     schemes = list(dict.fromkeys(r["init"] for r in rows))
-    scales = sorted({r["init_scale"] for r in rows})
-    lrs = sorted({r["lr"] for r in rows})
-    cmap = ListedColormap(["#bbbbbb", "#9ecae1", "#31a354", "#de2d26"])
     fig, axes = plt.subplots(1, len(schemes), figsize=(3.4 * len(schemes), 3.3), sharey=True)
-    axes = np.atleast_1d(axes)
-    for ax, s in zip(axes, schemes, strict=True):
-        grid = np.full((len(scales), len(lrs)), np.nan)
-        for r in rows:
-            if r["init"] == s:
-                grid[scales.index(r["init_scale"]), lrs.index(r["lr"])] = REGIMES.index(r["regime"])
-        ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=3.5, origin="lower", aspect="auto")
-        ax.set_xticks(range(len(lrs)), [f"{x:g}" for x in lrs])
-        ax.set_yticks(range(len(scales)), [f"{x:g}" for x in scales])
-        ax.set(xlabel="learning rate", title=s)
-        ax.grid(False)
-    axes[0].set_ylabel("init scale (× He σ_w)")
-    fig.legend(
-        handles=[Patch(color=cmap(i), label=name) for i, name in enumerate(REGIMES)],
-        loc="lower center",
-        ncol=4,
-        frameon=False,
-        fontsize=8,
-    )
+    draw.regimes(rows, np.atleast_1d(axes))
     fig.suptitle(
         f"D={rows[0]['D']}, λ={rows[0]['lam']:g}, MLP {'-'.join(map(str, rows[0]['sizes']))}, "
         f"{rows[0]['epochs']} epochs",

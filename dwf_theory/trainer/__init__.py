@@ -1,8 +1,9 @@
 """The reference trainer: NumPy + autograd DWF networks.
 
-Dense layers whose weights are depth-``D`` factorizations, SGD with momentum on
-``mean loss + (λ/D) Σ‖ω_d‖²``, sparsity metrics on the collapsed weights, and
-the experiments of the empirical side of Kolb et al., ICLR 2025 on scikit-learn's digits.
+Dense and convolutional layers whose weights are depth-``D`` factorizations, SGD (with or
+without momentum) on ``mean loss + (λ/D) Σ‖ω_d‖²``, sparsity metrics on the collapsed weights,
+the paper's pruning baselines, data sets by name, and the experiments of the empirical side
+of Kolb et al., ICLR 2025.
 
 >>> from dwf_theory.trainer import MLP, load_digits_split, train
 >>> data = load_digits_split(rng=0)
@@ -21,11 +22,13 @@ from .experiments import (
     prune_finetune,
     run,
 )
+from .frontier import accuracy_at, frontier, max_compression_within
 from .layers import MLP, forward
-from .network import ARCHITECTURES, Conv1d, Conv2d, Dense, Flatten, MaxPool, Network, build_network
+from .network import ARCHITECTURES, Conv1d, Conv2d, Dense, Flatten, MaxPool, ModelSpec, Network, build_network
 from .metrics import SparsityReport, magnitude_masks, prune, sparsity_report
 from .objective import objective, value_and_grad
 from .optim import SCHEDULES, learning_rates, sgd_momentum_step
+from .pruning import PRUNERS, prune_and_train
 from .sweep import InlineExecutor, SweepResult, default_executor, run_sweep
 from .train import EpochRecord, History, train
 
@@ -39,6 +42,7 @@ __all__ = [
     "Flatten",
     "ARCHITECTURES",
     "build_network",
+    "ModelSpec",
     "forward",
     "value_and_grad",
     "objective",
@@ -51,6 +55,9 @@ __all__ = [
     "load_dataset",
     "Dataset",
     "DATASETS",
+    "frontier",
+    "accuracy_at",
+    "max_compression_within",
     "sparsity_report",
     "SparsityReport",
     "prune",
@@ -65,6 +72,8 @@ __all__ = [
     "PRESETS",
     "run",
     "prune_finetune",
+    "PRUNERS",
+    "prune_and_train",
     "accuracy_vs_compression",
     "learning_phases",
     "layer_density",

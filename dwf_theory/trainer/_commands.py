@@ -15,7 +15,7 @@ SWEEPS = ("accuracy-compression", "phases", "layer-density", "init-lr")
 def train_command(args) -> int:
     """Run one preset (with overrides) and print its summary, as one JSON object with ``--json``."""
     if args.hidden is None:
-        hidden = None  # the dataset's default: 300,100 for digits, linear for teacher-student
+        hidden = None  # the dataset's default: 300,100 (LeNet-300-100), linear for teacher-student
     elif args.hidden.strip().lower() in ("", "none"):
         hidden = ()  # a linear model, e.g. the factorized least-squares student
     else:
@@ -32,6 +32,9 @@ def train_command(args) -> int:
         epochs=args.epochs,
         schedule=args.schedule,
         init=args.init,
+        arch=args.arch,
+        optimizer=args.optimizer,
+        data_dir=args.data_dir,
     )
     print(json.dumps(summary) if args.json else format_summary(summary))
     return 0 if summary["status"] != "diverged" else 1
@@ -92,7 +95,7 @@ def format_summary(summary: dict) -> str:
     """A few human-readable lines for one run's summary."""
     cr = summary["compression_ratio"]
     lines = [
-        f"{summary.get('dataset', 'digits')}  D={summary['D']}  sizes={'-'.join(map(str, summary['sizes']))}  "
+        f"{summary.get('dataset', 'digits')}  {summary.get('method', '')}  D={summary['D']}  {summary['layers']}  "
         f"init={summary['init']}  λ={summary['lam']:g}  lr={summary['lr']:g}  epochs={summary['epochs_run']}  "
         f"status={summary['status']}",
         f"test {summary['metric']} {summary['test_accuracy']:.4f} (weights |w| <= {summary['zero_tol']:g} zeroed; "
@@ -102,3 +105,74 @@ def format_summary(summary: dict) -> str:
         f"{summary['seconds']:.1f} s",
     ]
     return "\n".join(lines)
+
+
+def compare_command(args) -> int:
+    """Run a depth comparison (or redraw one from its JSON); print the table; write the figure and the JSON."""
+    from pathlib import Path
+
+    from ..figures import default_out
+    from ..figures.compare import load_comparison, write_comparison
+    from .compare import cluster_executor, compare
+    from .compare_result import DEFAULT_METHODS, QUICK_METHODS
+
+    if args.redraw:
+        cmp = load_comparison(args.redraw)
+        source = Path(args.redraw)
+        paths = write_comparison(cmp, Path(args.out) if args.out else source.parent, stem=source.stem, raw=False)
+        return _print_comparison(cmp, paths, args.json)
+    if args.dataset is None or args.arch is None:
+        raise ValueError("--dataset and --arch are required (unless --redraw FILE)")
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be a whole number >= 1, got {args.workers}")
+    if args.workers is not None and args.scheduler:
+        raise ValueError("give --workers (local processes) or --scheduler (a Dask cluster), not both")
+    methods = _names(args.methods, "--methods") if args.methods else (QUICK_METHODS if args.quick else DEFAULT_METHODS)
+    try:
+        targets = [float(t) for t in _names(args.targets, "--targets")] if args.targets else None
+    except ValueError:
+        raise ValueError(f"--targets must be comma-separated numbers, got {args.targets!r}") from None
+    if targets is None:
+        targets = [10, 30] if args.quick else [10, 30, 100, 300, 1000]
+    seeds = args.seeds if args.seeds is not None else (3 if args.quick else 5)
+    if args.scheduler:
+        executor = cluster_executor(args.scheduler)
+    else:
+        executor = InlineExecutor() if args.workers == 1 else default_executor(args.workers)
+    try:
+        cmp = compare(
+            args.dataset,
+            args.arch,
+            methods,
+            targets,
+            seeds=seeds,
+            executor=executor,
+            optimizer=args.optimizer,
+            quick=args.quick,
+            data_dir=args.data_dir,
+            progress=sys.stderr.isatty() and not args.json,
+        )
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+    stem = f"compare_{cmp.dataset}_{cmp.arch}"
+    stem += ("_sgd" if cmp.optimizer == "sgd" else "") + ("_quick" if args.quick else "")
+    paths = write_comparison(cmp, Path(args.out) if args.out else default_out(), stem=stem)
+    code = _print_comparison(cmp, paths, args.json)
+    return code if cmp.completed else 130
+
+
+def _names(text: str, option: str) -> list:
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    if not names:
+        raise ValueError(f"{option} must be a comma-separated list, got {text!r}")
+    return names
+
+
+def _print_comparison(cmp, paths, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(cmp.as_dict()))
+    else:
+        print(cmp.table())
+        for p in paths:
+            print(f"wrote {p}")
+    return 0

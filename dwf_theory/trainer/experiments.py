@@ -17,6 +17,7 @@ and is deterministic given ``rng`` (an int seed, or a Generator that supplies on
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -24,8 +25,10 @@ import numpy as np
 from .. import _validate as v
 from ..initialization import SCHEMES
 from .data import as_seed, load_digits_split, teacher_student
+from .datasets import DATASETS as NAMED_DATASETS
+from .datasets import load_dataset
 from .layers import MLP
-from .network import _dtype
+from .network import ARCHITECTURES, ModelSpec, _dtype
 from .metrics import magnitude_masks
 from .sweep import run_sweep
 from .train import MAX_EPOCHS, History, _json_safe, train
@@ -66,7 +69,16 @@ PRESET_BY_DATASET = {
         "dense": dict(lr=0.05),
     }
 }
-DATASETS = ("digits", "teacher-student")
+#: The data sets of :func:`run`: every named classification set, and the least-squares teacher–student.
+DATASETS = (*NAMED_DATASETS, "teacher-student")
+
+#: The two optimizer settings. ``'momentum'``: heavy-ball SGD, μ = 0.9, with the preset's schedule and
+#: learning rate. ``'sgd'``: the paper's plain SGD without momentum and a cosine schedule; its learning
+#: rate is the preset's × 1/(1 − 0.9) = 10, heavy-ball's effective step η/(1 − μ), unless ``lr`` is given.
+OPTIMIZERS = {
+    "momentum": dict(momentum=0.9, lr_factor=1.0, schedule=None),
+    "sgd": dict(momentum=0.0, lr_factor=10.0, schedule="cosine"),
+}
 
 #: Learning rate and λ grid of the accuracy–compression sweep per depth (full mode). Deeper factorizations
 #: sparsify more abruptly in λ, and D = 4 diverges at the D = 2, 3 learning rate (measured on digits).
@@ -110,13 +122,13 @@ def _hidden(hidden) -> tuple:
     return tuple(v.whole_number(h, "hidden entries", 1) for h in hidden)
 
 
-def _dataset(name: str, seed: int):
-    """The data of a run and its loss."""
-    if name == "digits":
-        return load_digits_split(seed), "cross_entropy"
+def _dataset(name: str, seed: int, *, data_dir=None, validation: float = 0.0, evaluate_on: str = "test"):
+    """The data of a run (train rows and the rows it is evaluated on), its input shape, class count and loss."""
     if name == "teacher-student":
-        return teacher_student(rng=seed)[0], "mse"
-    raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
+        split = teacher_student(rng=seed)[0]
+        return split, (split.X_train.shape[1],), 1, "mse"
+    ds = load_dataset(name, seed, validation=validation, path=data_dir)
+    return ds.split(evaluate_on), ds.input_shape, ds.n_classes, "cross_entropy"
 
 
 def _preset_config(preset: str, D: int, dataset: str = "digits", **overrides) -> dict:
@@ -127,13 +139,16 @@ def _preset_config(preset: str, D: int, dataset: str = "digits", **overrides) ->
     """
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {tuple(PRESETS)}, got {preset!r}")
-    unknown = set(overrides) - {"lam", "lr", "epochs", "schedule", "init", "init_scale"}
+    unknown = set(overrides) - {"lam", "lr", "epochs", "schedule", "init", "init_scale", "rescale"}
     if unknown:
-        raise ValueError(f"unknown overrides {sorted(unknown)}; allowed: lam, lr, epochs, schedule, init, init_scale")
+        raise ValueError(
+            f"unknown overrides {sorted(unknown)}; allowed: lam, lr, epochs, schedule, init, init_scale, rescale"
+        )
     by_depth = PRESET_BY_DEPTH.get(preset, {}).get(min(D, 4), {})
     by_data = PRESET_BY_DATASET.get(dataset, {}).get(preset, {})
     return {
         "init_scale": 1.0,
+        "rescale": False,
         **PRESETS[preset],
         **by_depth,
         **by_data,
@@ -146,13 +161,17 @@ def run(
     D=3,
     preset="sparse",
     *,
+    arch=None,
     rng=0,
     hidden=None,
     zero_tol=1e-3,
     batch_size=64,
-    momentum=0.9,
+    optimizer="momentum",
     dtype="float32",
     keep_history=False,
+    data_dir=None,
+    validation=0.0,
+    evaluate_on="test",
     **overrides,
 ) -> dict:
     """Train one network from a preset; return a JSON-ready summary.
@@ -169,32 +188,64 @@ def run(
 
     Parameters
     ----------
-    dataset : {'digits', 'teacher-student'}
+    dataset : str, one of :data:`DATASETS`
+        A named classification set (:func:`~dwf_theory.trainer.load_dataset`) or ``'teacher-student'``.
     D : int >= 1
     preset : {'sparse', 'dense', 'quick'}
+    arch : str or None
+        A name of :data:`~dwf_theory.trainer.ARCHITECTURES`; ``None``: an MLP with ``hidden`` widths.
     rng : numpy.random.Generator, int seed in [0, 2³² − 1] or None
     hidden : list or tuple of int >= 1, or None
-        Hidden widths; ``None``: the dataset's default (300, 100 for digits; none for teacher-student).
-    zero_tol, batch_size, momentum
+        Hidden widths of the MLP (only without ``arch``); ``None``: 300, 100 (LeNet-300-100) for the
+        classification sets, none for teacher-student.
+    zero_tol, batch_size
         As in :func:`~dwf_theory.trainer.train`.
+    optimizer : {'momentum', 'sgd'}
+        See :data:`OPTIMIZERS`.
     dtype : 'float32' or 'float64'
     keep_history : bool
+    data_dir : str or path, optional
+        Folder of the MNIST-type files (``'mnist'``, ``'fashion-mnist'``, ``'kmnist'``).
+    validation : float in [0, 1)
+        Fraction of the training rows held out (stratified) as the validation split.
+    evaluate_on : {'test', 'validation'}
+        The split the summary's accuracies are measured on (``'validation'`` to tune hyperparameters
+        without touching the test split).
     **overrides
-        ``lam``, ``lr``, ``epochs``, ``schedule``, ``init``, ``init_scale``; ``None`` keeps the preset's.
+        ``lam``, ``lr``, ``epochs``, ``schedule``, ``init``, ``init_scale``, ``rescale``; ``None`` keeps the preset's.
     """
     dataset = v.choice(dataset, "dataset", DATASETS)
     D = v.depth(D)
     preset = v.choice(preset, "preset", tuple(PRESETS))
+    arch = None if arch is None else v.choice(arch, "arch", tuple(ARCHITECTURES))
     hidden = None if hidden is None else _hidden(hidden)
+    if arch is not None and hidden is not None:
+        raise ValueError("hidden applies to the MLP only; give arch or hidden, not both")
     dtype = _dtype(dtype)
     keep_history = v.flag(keep_history, "keep_history")
+    optimizer = v.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
+    evaluate_on = v.choice(evaluate_on, "evaluate_on", ("test", "validation"))
+    opt = OPTIMIZERS[optimizer]
     cfg = _preset_config(preset, D, dataset, **overrides)
+    if overrides.get("lr") is None:
+        cfg["lr"] *= opt["lr_factor"]
+    if opt["schedule"] is not None and overrides.get("schedule") is None:
+        cfg["schedule"] = opt["schedule"]
     seed = as_seed(rng)
-    data, loss = _dataset(dataset, seed)
-    if hidden is None:
-        hidden = (300, 100) if dataset == "digits" else ()
-    sizes = (data.X_train.shape[1], *hidden, 10 if loss == "cross_entropy" else 1)
-    model = MLP(sizes, D, init=cfg["init"], rng=seed, init_scale=cfg["init_scale"], loss=loss, dtype=dtype)
+    data, input_shape, n_classes, loss = _dataset(
+        dataset, seed, data_dir=data_dir, validation=validation, evaluate_on=evaluate_on
+    )
+    options = dict(
+        init=cfg["init"], rng=seed, init_scale=cfg["init_scale"], rescale=cfg["rescale"], loss=loss, dtype=dtype
+    )
+    if arch is None:
+        if hidden is None:
+            hidden = () if dataset == "teacher-student" else (300, 100)
+        model = MLP((math.prod(input_shape), *hidden, n_classes), D, **options)
+    else:
+        if loss != "cross_entropy":
+            raise ValueError("arch needs a classification data set; teacher-student trains an MLP")
+        model = ModelSpec(arch, input_shape, n_classes).build(D, **options)
     hist = train(
         model,
         data,
@@ -202,12 +253,22 @@ def run(
         lr=cfg["lr"],
         epochs=cfg["epochs"],
         batch_size=batch_size,
-        momentum=momentum,
+        momentum=opt["momentum"],
         schedule=cfg["schedule"],
         rng=seed,
         zero_tol=zero_tol,
     )
-    return _summarize(hist, dataset=dataset, preset=preset, init_scale=cfg["init_scale"], keep_history=keep_history)
+    return _summarize(
+        hist,
+        dataset=dataset,
+        arch=model.name if arch is not None else "mlp",
+        preset=preset,
+        optimizer=optimizer,
+        evaluated_on=evaluate_on,
+        init_scale=cfg["init_scale"],
+        rescale=cfg["rescale"],
+        keep_history=keep_history,
+    )
 
 
 def _summarize(hist: History, *, keep_history: bool = False, **extra) -> dict:
@@ -217,7 +278,19 @@ def _summarize(hist: History, *, keep_history: bool = False, **extra) -> dict:
         **extra,
         **{
             k: hist.config[k]
-            for k in ("D", "sizes", "init", "lam", "lr", "epochs", "batch_size", "momentum", "schedule", "rng")
+            for k in (
+                "D",
+                "sizes",
+                "layers",
+                "init",
+                "lam",
+                "lr",
+                "epochs",
+                "batch_size",
+                "momentum",
+                "schedule",
+                "rng",
+            )
         },
         "zero_tol": hist.zero_tol,
         "metric": hist.metric,
@@ -428,6 +501,7 @@ def init_lr_grid(
     *,
     lam=1e-3,
     D=3,
+    rescale=False,
     rng=0,
     quick=False,
     executor=None,
@@ -437,12 +511,13 @@ def init_lr_grid(
 
     ``scales`` multiply the He scale of every layer; each run is classified by
     :func:`classify`. Returns one summary per run with ``regime`` added. ``schemes``: a non-empty
-    sequence of :data:`~dwf_theory.initialization.SCHEMES`; ``scales`` and ``lrs``: non-empty sequences
+    sequence of :data:`~dwf_theory.initialization.SCHEMES`; ``rescale``: rescale the truncated scheme's
+    factors to the exact product variance (:class:`~dwf_theory.trainer.Network`); ``scales`` and ``lrs``: non-empty sequences
     of numbers > 0, or ``None`` (the default grids).
     """
     schemes = tuple(v.choice(s, "schemes entries", SCHEMES) for s in _sequence(schemes, "schemes"))
     scales, lrs = _numbers(scales, "scales", strict=True), _numbers(lrs, "lrs", strict=True)
-    lam, D = v.regularization(lam), v.depth(D)
+    lam, D, rescale = v.regularization(lam), v.depth(D), v.flag(rescale, "rescale")
     quick, progress = v.flag(quick, "quick"), v.flag(progress, "progress")
     if scales is None:
         scales = (0.5, 2.0) if quick else (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -461,6 +536,7 @@ def init_lr_grid(
             lr=float(lr),
             init=s,
             init_scale=float(a),
+            rescale=rescale,
             schedule="constant",
         )
         for s in schemes

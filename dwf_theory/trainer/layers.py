@@ -35,6 +35,8 @@ class MLP(Network):
     rng : numpy.random.Generator, int seed or None
     init_scale : float > 0
         Multiplies the He scale (used by the init-scale × learning-rate grid).
+    rescale : bool
+        Rescale truncated factors to the exact product variance ``σ_w²`` (see :class:`Network`).
     activation : {'relu', 'tanh', 'identity'}
         Hidden-layer nonlinearity; the output layer is linear.
     loss : {'cross_entropy', 'mse'}
@@ -61,6 +63,7 @@ class MLP(Network):
         init: str = "varmatch-truncated",
         rng=None,
         init_scale: float = 1.0,
+        rescale: bool = False,
         activation: str = "relu",
         loss: str = "cross_entropy",
         eps: float = 1e-3,
@@ -83,6 +86,7 @@ class MLP(Network):
             init=init,
             rng=rng,
             init_scale=init_scale,
+            rescale=rescale,
             activation=activation,
             loss=loss,
             eps=eps,

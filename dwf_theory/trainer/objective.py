@@ -49,7 +49,8 @@ def logsumexp_rows(a):
     return np.log(np.sum(np.exp(a - c), axis=1)) + c[:, 0]
 
 
-defvjp(logsumexp_rows, lambda ans, a: lambda g: g[:, None] * np.exp(a - ans[:, None]))
+# anp.exp (not np.exp): the derivative is itself traceable, so the loss can be differentiated twice.
+defvjp(logsumexp_rows, lambda ans, a: lambda g: g[:, None] * anp.exp(a - ans[:, None]))
 
 
 def _data_loss(out, T, kind: str):
@@ -75,8 +76,12 @@ def _penalty_value(params, D: int) -> float:
     return float(sum(np.vdot(p["factors"], p["factors"]) for p in params) / D)
 
 
-def _fast_value_and_grad(model: Network, params, X, T, lam: float):
-    """Unchecked :func:`value_and_grad` on prepared inputs (``T`` from :func:`_prepare_targets`)."""
+def _fast_value_and_grad(model: Network, params, X, T, lam: float, *, penalty=None):
+    """Unchecked :func:`value_and_grad` on prepared inputs (``T`` from :func:`_prepare_targets`).
+
+    ``penalty``: an extra ``P(W) -> (value, grads)`` on the collapsed weights (the ``penalty``
+    of :func:`~dwf_theory.trainer.train`), added to the loss and to ``∂ℓ/∂W`` before the chain rule.
+    """
     D = model.D
     factors = [p["factors"] for p in params]
     # Leave-one-out products first: the collapsed weight is the last one times the last factor.
@@ -85,6 +90,10 @@ def _fast_value_and_grad(model: Network, params, X, T, lam: float):
     biases = [p["bias"] for p in params]
     loss, g = _network_value_and_grad(weights + biases, model, X, T)
     L = len(params)
+    if penalty is not None:
+        extra, pg = penalty(weights)
+        loss = loss + extra
+        g = [gW + p for gW, p in zip(g[:L], pg)] + list(g[L:])
     c = 2.0 * lam / D
     grads = []
     for f, P, gW, gb in zip(factors, loo, g[:L], g[L:]):

@@ -11,7 +11,6 @@ import numpy as np
 
 from .. import _validate as v
 from .._threads import one_blas_thread
-from ..penalty import imbalance
 from .network import Network, _check_inputs, _check_model
 from .metrics import _accuracy, _prune, _r2_score, _sparsity_report
 from .objective import _data_loss, _fast_value_and_grad, _penalty_value, _prepare_targets
@@ -148,23 +147,42 @@ def _outputs(model: Network, W, b, X) -> np.ndarray:
 
 
 def _evaluate(
-    model: Network, params, Xtr, Ttr, Xte, Tte, lam: float, *, zero_tol: float, epoch: int, lr: float, status: str = "ok"
+    model: Network,
+    params,
+    Xtr,
+    Ttr,
+    Xte,
+    Tte,
+    lam: float,
+    *,
+    zero_tol: float,
+    epoch: int,
+    lr: float,
+    status: str = "ok",
+    penalty=None,
 ) -> EpochRecord:
-    """The :class:`EpochRecord` of ``params`` on prepared data (``|w| <= zero_tol`` counts as zero)."""
+    """The :class:`EpochRecord` of ``params`` on prepared data (``|w| <= zero_tol`` counts as zero).
+
+    ``penalty``: the extra penalty of :func:`train` (its value is part of ``train_objective``).
+    """
     W = [np.prod(p["factors"], axis=0) for p in params]
     b = [p["bias"] for p in params]
+    rep = _sparsity_report(W, zero_tol)
     with np.errstate(all="ignore"):
         out_tr = _outputs(model, W, b, Xtr)
         out_te = _outputs(model, W, b, Xte)
-        out_pr = _outputs(model, _prune(W, zero_tol), b, Xte)
+        # Pruning changes a weight only if 0 < |w| <= zero_tol (or w is NaN): |w| > zero_tol implies w != 0,
+        # so the pruned network is this one when both counts agree, and its outputs are out_te.
+        unchanged = sum(np.count_nonzero(w) for w in W) == rep.n_nonzero
+        out_pr = out_te if unchanged else _outputs(model, _prune(W, zero_tol), b, Xte)
         train_loss = float(_data_loss(out_tr, Ttr, model.loss))
-    rep = _sparsity_report(W, zero_tol)
-    imb = float(np.mean(np.concatenate([imbalance(p["factors"]).ravel() for p in params])))
     return EpochRecord(
         epoch=epoch,
         lr=float(lr),
         train_loss=train_loss,
-        train_objective=train_loss + lam * _penalty_value(params, model.D),
+        train_objective=train_loss
+        + lam * _penalty_value(params, model.D)
+        + (0.0 if penalty is None else float(penalty(W)[0])),
         test_loss=float(_data_loss(out_te, Tte, model.loss)),
         train_accuracy=_score(model, out_tr, Ttr),
         test_accuracy=_score(model, out_te, Tte),
@@ -173,9 +191,25 @@ def _evaluate(
         compression_ratio=rep.compression_ratio,
         n_nonzero=rep.n_nonzero,
         layer_density=rep.layer_density,
-        imbalance=imb,
+        imbalance=_mean_imbalance(params),
         status=status,
     )
+
+
+def _mean_imbalance(params) -> float:
+    """Mean over all weights of ``max_d ω_d² − min_d ω_d²`` (:func:`dwf_theory.penalty.imbalance`, unchecked).
+
+    The same float64 numbers as ``imbalance``, which squares in float64, from fewer passes: squaring is
+    monotone in ``|ω|`` and rounding is monotone, so ``max_d fl(ω_d²) = fl((max_d |ω_d|)²)``, likewise for
+    the minimum, and the extremes of ``|ω_d|`` are taken in the factors' own dtype.
+    """
+    parts = []
+    for p in params:
+        a = np.abs(p["factors"])
+        hi = np.max(a, axis=0).astype(np.float64)
+        lo = np.min(a, axis=0).astype(np.float64)
+        parts.append((hi * hi - lo * lo).ravel())
+    return float(np.mean(np.concatenate(parts)))
 
 
 def _train_epoch(
@@ -193,6 +227,7 @@ def _train_epoch(
     *,
     masks=None,
     limit: float = math.inf,
+    penalty=None,
 ):
     """One pass over ``X[perm]`` in minibatches: gradient (:func:`_fast_value_and_grad`) and SGD step each.
 
@@ -202,7 +237,7 @@ def _train_epoch(
     """
     for b in range(0, perm.size, batch_size):
         idx = perm[b : b + batch_size]
-        loss, grads = _fast_value_and_grad(model, params, X[idx], T[idx], lam)
+        loss, grads = _fast_value_and_grad(model, params, X[idx], T[idx], lam, penalty=penalty)
         if not (math.isfinite(loss) and loss <= limit):
             return step, False
         _sgd_momentum_step(params, grads, velocity, rates[step], momentum, masks=masks)
@@ -226,6 +261,8 @@ def train(
     warmup=0.05,
     masks=None,
     diverge_factor=1e4,
+    update_masks=None,
+    penalty=None,
 ) -> History:
     """Train ``model`` by minibatch SGD with momentum on ``F = mean loss + (λ/D) Σ‖ω‖²``.
 
@@ -263,6 +300,17 @@ def train(
     diverge_factor : float > 1
         The run is declared diverged when a minibatch objective is non-finite or
         exceeds ``diverge_factor · (1 + initial objective)``.
+    update_masks : callable, optional
+        Called as ``update_masks(epoch, weights)`` after the steps of every epoch, before its
+        record, with the collapsed weights (a list of arrays, not to be modified). A returned list
+        of boolean masks (one per layer, shaped like the weights) replaces ``masks`` from then on
+        and zeroes the newly masked weights at once; ``None`` keeps the current masks (gradual
+        magnitude pruning, :mod:`dwf_theory.trainer.pruning`).
+    penalty : callable, optional
+        An extra penalty ``P(W)`` on the collapsed weights, added to the objective of every step
+        and to ``train_objective``: ``penalty(weights) -> (value, grads)`` with one gradient (or
+        subgradient) array per weight array; it is chained to the factors like the data loss
+        (plain L1 and L_{2/D} baselines, :mod:`dwf_theory.trainer.pruning`).
 
     Returns
     -------
@@ -288,8 +336,9 @@ def train(
     warmup = v.real_scalar(warmup, "warmup", minimum=0.0)
     if warmup >= 1:
         raise ValueError(f"warmup must be a fraction in [0, 1), got {warmup}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    for hook, name in ((callback, "callback"), (update_masks, "update_masks"), (penalty, "penalty")):
+        if hook is not None and not callable(hook):
+            raise TypeError(f"{name} must be callable or None, got {type(hook).__name__}")
     gen = v.generator(rng)
     prepared = _check_data(model, data)
     steps = opts["epochs"] * math.ceil(prepared[0].shape[0] / opts["batch_size"])
@@ -309,14 +358,24 @@ def train(
         warmup=warmup,
         D=model.D,
         sizes=None if model.sizes is None else list(model.sizes),
-        architecture=model.name or model.architecture,
         layers=model.architecture,
         init=model.init,
         loss=model.loss,
-        masked=masks is not None,
+        masked=masks is not None or update_masks is not None,
     )
     start = time.perf_counter()
-    records, status, step = _run_epochs(model, prepared, gen, masks, callback, schedule=schedule, warmup=warmup, **opts)
+    records, status, step = _run_epochs(
+        model,
+        prepared,
+        gen,
+        masks,
+        callback,
+        schedule=schedule,
+        warmup=warmup,
+        update_masks=update_masks,
+        penalty=penalty,
+        **opts,
+    )
     return History(
         tuple(records),
         status,
@@ -368,6 +427,8 @@ def _run_epochs(
     diverge_factor,
     schedule,
     warmup,
+    update_masks=None,
+    penalty=None,
 ) -> tuple[list, str, int]:
     """The epochs of :func:`train`: ``(records, status, steps taken)``."""
     Xtr, Ttr, Xte, Tte = prepared
@@ -377,9 +438,23 @@ def _run_epochs(
     velocity = _zeros_like_params(params)
 
     def record(epoch: int, rate: float, status: str = "ok") -> EpochRecord:
-        return _evaluate(model, params, Xtr, Ttr, Xte, Tte, lam, zero_tol=zero_tol, epoch=epoch, lr=rate, status=status)
+        return _evaluate(
+            model,
+            params,
+            Xtr,
+            Ttr,
+            Xte,
+            Tte,
+            lam,
+            zero_tol=zero_tol,
+            epoch=epoch,
+            lr=rate,
+            status=status,
+            penalty=penalty,
+        )
 
-    records = [record(0, rates[0])]
+    with one_blas_thread():  # as in the loop: at these sizes, BLAS threads cost more than they save
+        records = [record(0, rates[0])]
     first = records[0]
     if not all(math.isfinite(x) for x in (first.train_loss, first.train_objective, first.test_loss)):
         raise ValueError(
@@ -404,6 +479,7 @@ def _run_epochs(
                 momentum,
                 masks=masks,
                 limit=limit,
+                penalty=penalty,
             )
             if not (finite and all(np.all(np.isfinite(a)) for p in params for a in p.values())):
                 for p, s in zip(params, snapshot):  # keep the last finite state
@@ -411,6 +487,10 @@ def _run_epochs(
                     p["bias"][...] = s["bias"]
                 records.append(record(epoch, rates[min(step, rates.size - 1)], "diverged"))
                 return records, "diverged", step
+            if update_masks is not None:
+                new = update_masks(epoch, [np.prod(p["factors"], axis=0) for p in params])
+                if new is not None:
+                    masks = _apply_masks(model, new)
             records.append(record(epoch, rates[step - 1]))
             if callback is not None and callback(records[-1]):
                 records[-1] = replace(records[-1], status="stopped")

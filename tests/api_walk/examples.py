@@ -89,6 +89,7 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.symbolic.scalar_objective": E(lambda: dict(D=3)),
     "dwf_theory.symbolic.origin_hessian": E(lambda: dict(D=3)),
     "dwf_theory.symbolic.balanced_hessian": E(lambda: dict(D=3)),
+    "dwf_theory.symbolic.heavy_ball_edge": E(lambda: dict(D=3), valid={"D": ("none",)}),  # None: the quadratic
     "dwf_theory.symbolic.equal": E(lambda: dict(a=_sym_x(), b=_sym_x())),
     # equivalence --------------------------------------------------------------------------------------
     "dwf_theory.equivalence.fit_factorized": E(
@@ -146,7 +147,9 @@ EXAMPLES: dict[str, Example] = {
         )
     ),
     "dwf_theory.dynamics.gradient_descent": E(
-        lambda: dict(loss=_scalar(), factors0=_factors(p=2), lam=0.1, lr=0.1, steps=20, record_every=5, bound=1e8)
+        lambda: dict(
+            loss=_scalar(), factors0=_factors(p=2), lam=0.1, lr=0.1, steps=20, momentum=0.5, record_every=5, bound=1e8
+        )
     ),
     "dwf_theory.dynamics.logistic_flow": E(lambda: dict(z=1.0, w0=0.1, t=np.array([0.0, 1.0, 2.0]))),
     "dwf_theory.dynamics.time_to_reach": E(lambda: dict(z=1.0, w0=0.1, w1=0.5, lam=0.0, D=3, method="auto")),

@@ -37,6 +37,13 @@ def _xy(n=8, seed=0):
     return rng.standard_normal((n, 4)), np.arange(n) % 3
 
 
+def _spec():
+    """The ModelSpec of the [4, 5, 3] network."""
+    from dwf_theory.trainer import Dense, ModelSpec
+
+    return ModelSpec((Dense(5), Dense(3)), (4,), 3)
+
+
 def _data():
     X, y = _xy(8, 0)
     Xt, yt = _xy(6, 1)
@@ -86,6 +93,71 @@ def _sparsity_result():
     )
 
 
+def _init_lr_diagram():
+    from dwf_theory.phase import init_lr_phase
+
+    return init_lr_phase(_scalar1(), 0.1, 3, np.array([0.02, 0.6, 1.0]), np.array([0.05, 0.3]), 60)
+
+
+def _flow(D=2):
+    """A D-factor gradient flow of two scalar problems (z = 1), five records."""
+    from dwf_theory import Scalar, factor_flow
+
+    factors0 = np.full((D, 2), 0.5) + 0.1 * np.arange(D)[:, None]
+    return factor_flow(Scalar(np.ones(2)), factors0, 0.1, np.linspace(0, 1, 5))
+
+
+def _gaps():
+    from types import SimpleNamespace
+
+    return SimpleNamespace(w=np.array([[0.1, 0.2], [1.0, -2.0], [3.0, 4.0]]), gap=np.array([1e-9, -2e-6, 3e-4]))
+
+
+def _summaries():
+    """Run summaries of a small sweep: two methods, layer densities, regimes."""
+    return [
+        dict(
+            method=m,
+            compression_ratio=c,
+            test_accuracy=a,
+            layer_density=[0.5, 0.1],
+            D=3,
+            sizes=[4, 5, 3],
+            zero_tol=1e-3,
+            init=s,
+            init_scale=sc,
+            lr=lr,
+            regime=reg,
+        )
+        for m, c, a, s, sc, lr, reg in (
+            ("DWF D=3", 10.0, 0.9, "standard", 0.5, 0.1, "sparse success"),
+            ("DWF D=3", 2.0, 0.95, "standard", 2.0, 0.1, "dense fit"),
+            ("D=1 pruned", 5.0, 0.92, "varmatch", 0.5, 1.0, "divergence"),
+        )
+    ]
+
+
+def _study():
+    from dwf_theory.minima import MinimaStudy
+
+    objectives = np.array([[[1.0, 1.001], [1.5, np.inf]], [[2.0, np.inf], [2.0, 2.2]]])
+    problems = (_study_problem(D=3), _study_problem(D=np.inf))
+    return MinimaStudy(problems, ("a", "b"), objectives, np.ones_like(objectives))
+
+
+def _study_problem(D):
+    from dwf_theory.minima import StudyProblem
+
+    return StudyProblem(n=8, p=5, rho=0.0, lam=0.1, D=D, seed=0)
+
+
+def _comparison():
+    return {
+        "DWF D=3": {"compression": [10, 30], "mean": [0.97, 0.95], "lo": [0.96, 0.93], "hi": [0.98, 0.97]},
+        "magnitude": {"compression": [10, 30], "mean": [0.96, None], "lo": [0.95, None], "hi": [0.97, None]},
+    }
+
+
 _TMP = os.path.join(tempfile.gettempdir(), "dwf-theory-walk")  # write_all's folder (one, reused by every call)
 
 _RESULT = "a result container the library builds; its fields are documented, not validated on construction"
@@ -94,11 +166,19 @@ EXEMPT: dict[str, str] = {
     "dwf_theory.phase.PhaseDiagram": _RESULT,
     "dwf_theory.phase.SparsityPhase": _RESULT,
     "dwf_theory.trainer.data.Split": _RESULT + " (a NamedTuple of the four data arrays)",
+    "dwf_theory.trainer.datasets.Dataset": _RESULT + " (what load_dataset returns)",
     "dwf_theory.trainer.metrics.SparsityReport": _RESULT,
     "dwf_theory.trainer.sweep.SweepResult": _RESULT,
     "dwf_theory.trainer.train.EpochRecord": _RESULT,
     "dwf_theory.trainer.train.History": _RESULT,
 }
+
+
+def _cnn_layers():
+    from dwf_theory.trainer import Conv2d, Dense, Flatten, MaxPool
+
+    return [Conv2d(2, 3, padding=1), MaxPool(2), Flatten(), Dense(3)]
+
 
 _FIGURES = (
     "dynamics.depth",
@@ -123,9 +203,10 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.datasets.sparse_regression": E(lambda: dict(n=8, p=5, k=2, noise=0.1, rng=0)),
     # initialization -----------------------------------------------------------------------------------
     "dwf_theory.initialization.init_factors": E(
-        lambda: dict(shape=(3, 2), D=3, scheme="varmatch-truncated", sigma_w=0.5, rng=0, eps=1e-3),
+        lambda: dict(shape=(3, 2), D=3, scheme="varmatch-truncated", sigma_w=0.5, rng=0, eps=1e-3, rescale=True),
         valid={"shape": ("empty",)},  # () is the shape of a scalar weight
     ),
+    "dwf_theory.initialization.truncated_product_variance": E(lambda: dict(D=3, sigma_w=0.5, eps=1e-3)),
     "dwf_theory.initialization.log_product_density": E(
         lambda: dict(x=np.array([-1.0, 0.5, 2.0]), D=3, sigma_w=1.0),
         allow_inf=True,  # +inf at 0, -inf far out
@@ -145,6 +226,7 @@ EXAMPLES: dict[str, Example] = {
             alphas=np.array([0.02, 0.6, 1.0]),
             lrs=np.array([0.05, 0.3]),
             steps=60,
+            momentum=0.3,
             bound=1e6,
             zero_tol=1e-6,
             grad_tol=1e-8,
@@ -167,13 +249,94 @@ EXAMPLES: dict[str, Example] = {
     ),
     "dwf_theory.phase.sparsity_phase": E(lambda: dict(loss=_ls(), lams=np.array([0.05, 0.3]), depths=[2, 3])),
     # plot ---------------------------------------------------------------------------------------------
-    "dwf_theory.plot.phase_diagram": E(
-        lambda: dict(pd=_threshold_diagram(), ax=_axes(), legend=True), valid={"ax": ("none",)}
+    "dwf_theory.plot.scalar.prox_curves": E(
+        lambda: dict(z=np.linspace(-2.0, 2.0, 9), lam=0.5, depths=[1, 3], ax=_axes(), identity=True, legend=True),
+        valid={"ax": ("none",)},
     ),
-    "dwf_theory.plot.sparsity_phase": E(
+    "dwf_theory.plot.scalar.penalties": E(
+        lambda: dict(w=np.linspace(-2.0, 2.0, 9), depths=[1, 3], ax=_axes(), l0=True, legend=True),
+        valid={"ax": ("none",)},
+    ),
+    "dwf_theory.plot.scalar.penalty_gaps": E(
+        lambda: dict(result=_gaps(), ax=_axes(), tol=1e-5, legend=True), valid={"ax": ("none",), "tol": ("none",)}
+    ),
+    "dwf_theory.plot.dynamics.trajectory": E(
+        lambda: dict(tr=_flow(), ax=_axes(), reference=1.0, distance=True, last=4, log_time=True, labels=["a", "b"]),
+        valid={"ax": ("none",), "reference": ("none",), "last": ("none",), "labels": ("none",)},
+    ),
+    "dwf_theory.plot.dynamics.factor_plane": E(
+        lambda: dict(tr=_flow(), ax=_axes(), z=1.0, lim=2.0),
+        valid={"ax": ("none",), "z": ("none",), "lim": ("none",)},
+    ),
+    "dwf_theory.plot.dynamics.escape_times": E(
+        lambda: dict(
+            w0=np.array([1e-2, 1e-3, 1e-4]),
+            times={2: np.array([1.0, 2.0, 3.0]), 3: np.array([1.0, 10.0, 100.0])},
+            ax=_axes(),
+            exponents={2: 0.5, 3: -0.33},
+            legend=True,
+        ),
+        valid={"ax": ("none",), "exponents": ("none",)},
+    ),
+    "dwf_theory.plot.phase.phase_diagram": E(
+        lambda: dict(pd=_init_lr_diagram(), ax=_axes(), legend=True, overlays=True, heavy_ball=0.5),
+        valid={"ax": ("none",), "heavy_ball": ("none",)},
+    ),
+    "dwf_theory.plot.phase.sparsity_phase": E(
         lambda: dict(sp=_sparsity_result(), ax=_axes(), colorbar=True), valid={"ax": ("none",)}
     ),
-    "dwf_theory.plot.history": E(lambda: dict(hist=_history(), axes=_axes(3)), valid={"axes": ("none",)}),
+    "dwf_theory.plot.phase.sparsity_curves": E(
+        lambda: dict(sp=_sparsity_result(), ax=_axes(), truth=0.5, legend=True),
+        valid={"ax": ("none",), "truth": ("none",)},
+    ),
+    "dwf_theory.plot.initialization.product_densities": E(
+        lambda: dict(
+            x=np.array([0.5, 1.0, 2.0]),
+            densities={1: np.array([0.35, 0.24, 0.05])},
+            ax=_axes(),
+            samples={1: np.array([-1.2, 0.3, 0.4, 1.9])},
+            bins=np.linspace(-2.0, 2.0, 5),
+            labels={1: "D=1"},
+            legend=True,
+        ),
+        valid={"ax": ("none",), "samples": ("none",), "bins": ("none",), "labels": ("none",)},
+    ),
+    "dwf_theory.plot.initialization.mass_near_zero": E(
+        lambda: dict(
+            depths=[1, 2, 3],
+            exact={0.1: np.array([0.08, 0.2, 0.3])},
+            ax=_axes(),
+            monte_carlo={0.1: np.array([0.07, 0.21, 0.3])},
+            legend=True,
+        ),
+        valid={"ax": ("none",), "monte_carlo": ("none",)},
+    ),
+    "dwf_theory.plot.trainer.history": E(lambda: dict(hist=_history(), axes=_axes(3)), valid={"axes": ("none",)}),
+    "dwf_theory.plot.trainer.sweep": E(
+        lambda: dict(
+            result=_summaries(),
+            ax=_axes(),
+            x="compression_ratio",
+            y="test_accuracy",
+            by="method",
+            styles={"D=1 pruned": {"marker": "s"}},
+            legend=True,
+        ),
+        valid={"ax": ("none",), "by": ("none",), "styles": ("none",)},
+    ),
+    "dwf_theory.plot.trainer.layer_density": E(
+        lambda: dict(result=_summaries(), ax=_axes(), legend=True), valid={"ax": ("none",)}
+    ),
+    "dwf_theory.plot.trainer.regimes": E(
+        lambda: dict(result=_summaries(), axes=_axes(2), legend=True), valid={"axes": ("none",)}
+    ),
+    "dwf_theory.plot.solvers.which_minimum": E(
+        lambda: dict(study=_study(), axes=_axes(2), rng=0), valid={"axes": ("none",), "rng": ("none",)}
+    ),
+    "dwf_theory.plot.comparison.comparison": E(
+        lambda: dict(result=_comparison(), dense_accuracy=0.97, ax=_axes(), tolerance=0.01, legend=True),
+        valid={"ax": ("none",)},
+    ),
     # figures ------------------------------------------------------------------------------------------
     "dwf_theory.figures.default_out": E(lambda: dict()),
     "dwf_theory.figures.write_all": E(
@@ -188,6 +351,8 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.trainer.data.teacher_student": E(
         lambda: dict(n_train=10, n_test=5, n_features=6, n_nonzero=2, noise=0.0, rng=0)
     ),
+    # trainer: datasets (digits: bundled and fast; mnist1d takes seconds to generate) ------------------
+    "dwf_theory.trainer.datasets.load_dataset": E(lambda: dict(name="digits", rng=0, validation=0.2, path=None)),
     # trainer: layers ----------------------------------------------------------------------------------
     "dwf_theory.trainer.layers.MLP": E(
         lambda: dict(
@@ -209,6 +374,42 @@ EXAMPLES: dict[str, Example] = {
             X=_xy()[0],
             activation="relu",
         )
+    ),
+    # trainer: network -------------------------------------------------------------------------------
+    "dwf_theory.trainer.network.Dense": E(lambda: dict(units=3)),
+    "dwf_theory.trainer.network.Conv1d": E(lambda: dict(channels=2, kernel_size=3, stride=1, padding=1)),
+    "dwf_theory.trainer.network.Conv2d": E(lambda: dict(channels=2, kernel_size=3, stride=2, padding=0)),
+    "dwf_theory.trainer.network.MaxPool": E(lambda: dict(size=2)),
+    "dwf_theory.trainer.network.Flatten": E(lambda: dict()),
+    "dwf_theory.trainer.network.Network": E(
+        lambda: dict(
+            layers=_cnn_layers(),
+            input_shape=(1, 6, 6),
+            D=2,
+            init="varmatch-truncated",
+            rng=0,
+            init_scale=1.0,
+            activation="relu",
+            loss="cross_entropy",
+            eps=1e-3,
+            dtype=np.float64,
+            name="small",
+        ),
+        valid={"name": ("none",)},
+    ),
+    "dwf_theory.trainer.network.build_network": E(
+        lambda: dict(arch="cnn1d", input_shape=(1, 40), n_classes=3, D=2)
+    ),
+    "dwf_theory.trainer.network.ModelSpec": E(
+        lambda: dict(arch="lenet300", input_shape=(1, 4, 4), n_classes=3, init="varmatch", init_scale=1.0, dtype="float32")
+    ),
+    # trainer: frontier ------------------------------------------------------------------------------
+    "dwf_theory.trainer.frontier.frontier": E(lambda: dict(compression=[10.0, 100.0, 50.0], accuracy=[0.95, 0.9, 0.8])),
+    "dwf_theory.trainer.frontier.accuracy_at": E(
+        lambda: dict(compression=[10.0, 100.0], accuracy=[0.95, 0.9], targets=[20.0, 1000.0])
+    ),
+    "dwf_theory.trainer.frontier.max_compression_within": E(
+        lambda: dict(compression=[10.0, 100.0], accuracy=[0.95, 0.9], dense_accuracy=0.96, tolerance=0.035)
     ),
     # trainer: metrics ---------------------------------------------------------------------------------
     "dwf_theory.trainer.metrics.sparsity_report": E(
@@ -263,9 +464,31 @@ EXAMPLES: dict[str, Example] = {
             warmup=0.05,
             masks=None,
             diverge_factor=1e4,
+            update_masks=None,
+            penalty=None,
         ),
-        valid={"callback": ("none",), "masks": ("none",)},  # None: no callback, no mask
+        # None: no callback, no mask, no mask updates, no extra penalty
+        valid={"callback": ("none",), "masks": ("none",), "update_masks": ("none",), "penalty": ("none",)},
         allow_inf=True,  # the documented compression ratio of an all-zero network
+    ),
+    # trainer: pruning (a [4, 5, 3] network, 8 rows, one epoch) -----------------------------------------
+    "dwf_theory.trainer.pruning.prune_and_train": E(
+        lambda: dict(
+            pruner="snip",
+            spec=_spec(),
+            data=_data(),
+            compression=2.0,
+            rng=0,
+            epochs=1,
+            lr=0.1,
+            batch_size=4,
+            momentum=0.9,
+            schedule="cosine",
+            lam=1e-4,
+            zero_tol=1e-3,
+            keep_history=False,
+            samples_per_class=2,
+        )
     ),
     # trainer: experiments -----------------------------------------------------------------------------
     "dwf_theory.trainer.experiments.run": E(

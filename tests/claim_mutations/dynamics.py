@@ -1,4 +1,4 @@
-"""Mutations of the subjects of C20–C30 (landscape and dynamics).
+"""Mutations of the subjects of C20–C32 (landscape and dynamics).
 
 Each mutation is small — a relative change of 1e-9 … 1e-4 or one argument nudged — so a claim
 that still passes under it could not tell a subtly wrong implementation from the right one.
@@ -11,6 +11,7 @@ import dataclasses
 import numpy as np
 
 from . import Mutation, on_argument, on_result, scaled, shifted
+from .symbolic import _TINY, _derivation_changed
 
 
 def _trajectory_scaled(factor: float):
@@ -41,6 +42,19 @@ def _symmetric_perturbation(eps: float):
 
 # scalar_critical_points loses its last (largest) critical point whenever it has two or more.
 _drop_last_point = on_result(lambda points: points[:-1] if len(points) >= 2 else points)
+
+
+def _overlays_scaled(factor: float):
+    """init_lr_phase with its stability-edge overlays times ``factor``."""
+
+    def transform(pd):
+        ov = dict(pd.overlays)
+        for key in ("max_stable_lr", "balanced_stable_lr"):
+            if ov[key] is not None:
+                ov[key] = ov[key] * factor
+        return dataclasses.replace(pd, overlays=ov)
+
+    return on_result(transform)
 
 
 def _scale_eigenvalue_pair(factor: float):
@@ -125,5 +139,35 @@ MUTATIONS = {
             on_argument("lam", lambda lam: lam * (1 + 1e-4)),
             "factor flow with λ off by 1e-4 (relative): it ends at another λ's stationary point",
         ),
+    ],
+    "C31": [
+        Mutation(
+            "dwf_theory.symbolic.heavy_ball_edge",
+            _derivation_changed(expr=lambda e: e * (1 + _TINY)),
+            "derived edge perturbed by 1e-9 (relative)",
+        ),
+        Mutation(
+            "dwf_theory.symbolic.heavy_ball_edge",
+            _derivation_changed(edge_along=lambda e: e if e is None else e * (1 + _TINY)),
+            "derived edge along the balanced direction perturbed by 1e-9 (relative)",
+        ),
+    ],
+    "C32": [
+        Mutation(
+            "dwf_theory.dynamics.gradient_descent",
+            on_argument("momentum", lambda mu: 0.0),
+            "gradient descent ignores the momentum (its edge is 2/λ_max)",
+        ),
+        Mutation(
+            "dwf_theory.dynamics.gradient_descent",
+            on_argument("lr", lambda lr: np.asarray(lr) * 1.07),
+            "gradient descent with momentum runs 7% above the requested rate",
+        ),
+        Mutation(
+            "dwf_theory.phase.init_lr_phase",
+            on_argument("momentum", lambda mu: 0.0),
+            "the phase diagram ignores the momentum",
+        ),
+        Mutation("dwf_theory.phase.init_lr_phase", _overlays_scaled(1 + 1e-9), "edge overlays off by 1e-9 (relative)"),
     ],
 }

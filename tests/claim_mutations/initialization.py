@@ -1,6 +1,6 @@
-"""Mutations of the subjects of C40–C47 (initialization schemes and the law of their product)."""
+"""Mutations of the subjects of C40–C47 and C55–C56 (initialization schemes and the law of their product)."""
 
-from . import Mutation, on_argument, scaled, shifted
+from . import Mutation, on_argument, on_result, scaled, shifted
 
 INIT = "dwf_theory.initialization"
 
@@ -22,4 +22,16 @@ MUTATIONS = {
     "C45": [Mutation(f"{INIT}.small_mass", scaled(1 + 1e-6), "mass near zero off by 1e-6 relative")],
     "C46": [Mutation(f"{INIT}.init_factors", scaled(1.01), "truncated factors 1% too wide: the upper bound breaks")],
     "C47": [Mutation(f"{INIT}.init_factors", scaled(1.01), "factors 1% too wide: variance 2D% too large")],
+    "C55": [
+        Mutation(f"{INIT}.truncated_product_variance", scaled(1 + 1e-6), "variance off by 1e-6 relative"),
+        Mutation(f"{INIT}.init_factors", scaled(1.02), "truncated factors 2% too wide: variance 4D% too large"),
+    ],
+    "C56": [
+        Mutation(f"{INIT}.init_factors", on_argument("rescale", lambda rescale: False), "rescale ignored"),
+        Mutation(
+            f"{INIT}._truncated_second_moment",
+            on_result(lambda m: m * (1 + 1e-6)),
+            "second moment of a truncated factor off by 1e-6: the rescaling factor is wrong",
+        ),
+    ],
 }
