@@ -8,7 +8,9 @@ Deep Weight Factorization: Sparse Learning Through the Lens of Artificial
 Symmetries, ICLR 2025). See README.md.
 
 The SymPy derivations live in :mod:`dwf_theory.symbolic` (not imported here, to
-keep ``import dwf_theory`` fast); the reference trainer in :mod:`dwf_theory.trainer`.
+keep ``import dwf_theory`` fast); the reference trainer in :mod:`dwf_theory.trainer`;
+Hypothesis strategies for property tests in :mod:`dwf_theory.strategies` (not imported
+here: Hypothesis is a development dependency).
 """
 
 from . import trainer
@@ -52,6 +54,18 @@ from .landscape import (
 )
 from .losses import LeastSquares, Loss, Scalar
 from .lq_solver import LqPath, lq_lambda_max, lq_path, lq_start
+from .parametrizations import (
+    InducedPenalty,
+    Parametrization,
+    PenaltyComparison,
+    PowerPenalty,
+    compare_penalty,
+    group_factorization,
+    group_prox,
+    hadamard,
+    induced_penalty,
+    powerprop,
+)
 from .penalty import (
     balanced_factors,
     collapse,
@@ -140,6 +154,17 @@ __all__ = [
     "threshold_phase_gd",
     "sparsity_phase",
     "sparse_regression",
+    # other factorizations: induced penalties, the group prox
+    "Parametrization",
+    "PowerPenalty",
+    "InducedPenalty",
+    "PenaltyComparison",
+    "induced_penalty",
+    "compare_penalty",
+    "hadamard",
+    "group_factorization",
+    "powerprop",
+    "group_prox",
     # the reference trainer (a subpackage)
     "trainer",
 ]

@@ -119,6 +119,7 @@ def _add_train(sub) -> None:
     from .initialization import SCHEMES
     from .trainer.experiments import DATASETS, OPTIMIZERS, PRESETS
     from .trainer.network import ARCHITECTURES
+    from .trainer.pruning import PRUNERS
     from .trainer.optim import SCHEDULES
 
     p = sub.add_parser("train", help="train a DWF network from a preset (reference trainer)")
@@ -132,7 +133,7 @@ def _add_train(sub) -> None:
         "--arch", choices=tuple(ARCHITECTURES), help="named architecture (default: an MLP of --hidden widths)"
     )
     p.add_argument("--depth", type=int, default=3, help="factorization depth D (1 = plain network)")
-    p.add_argument("--preset", choices=tuple(PRESETS), default="sparse")
+    p.add_argument("--preset", choices=tuple(PRESETS), help="hyperparameters (default: sparse; dense with --pruner)")
     p.add_argument(
         "--optimizer",
         choices=tuple(OPTIMIZERS),
@@ -153,6 +154,12 @@ def _add_train(sub) -> None:
     p.add_argument(
         "--zero-tol", type=float, default=1e-3, help="weights with |w| <= ZERO_TOL count as zero (default 1e-3)"
     )
+    p.add_argument(
+        "--pruner",
+        choices=tuple(PRUNERS),
+        help="train the plain network under this pruning baseline instead (preset 'dense' unless --preset is given)",
+    )
+    p.add_argument("--compression", type=float, help="target compression ratio of --pruner (all weights / kept)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_trainer("train_command"))
 
@@ -209,6 +216,10 @@ def _add_compare(sub) -> None:
         help="momentum: heavy-ball SGD, warm-up + cosine (default); sgd: plain SGD, cosine (the paper's)",
     )
     p.add_argument("--quick", action="store_true", help="a small budget and search: a smoke test, not a result")
+    p.add_argument("--epochs", type=int, help="epochs of every run (default 100)")
+    p.add_argument("--lrs", metavar="RATES", help="learning-rate grid tuned per method, comma-separated "
+                   "(default 0.03,0.1,0.3; with --optimizer sgd 0.3,1,3)")
+    p.add_argument("--max-search", type=int, help="λ-search runs per DWF depth and learning rate (default 9)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)")
     p.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS (pip install dwf-theory[dask])"

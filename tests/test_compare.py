@@ -4,6 +4,7 @@ process pool (bit for bit)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import warnings
@@ -149,7 +150,8 @@ def test_accuracy_at_targets_and_intervals_from_constructed_runs():
         ci = stats.ttest_1samp(at10[m], 0.0).confidence_interval(0.95)
         assert cell.reached == cell.seeds == 4
         assert math.isclose(cell.interval.mean, np.mean(at10[m]), rel_tol=1e-12)
-        assert math.isclose(cell.interval.lo, ci.low, rel_tol=1e-12) and math.isclose(cell.interval.hi, ci.high, rel_tol=1e-12)
+        assert math.isclose(cell.interval.lo, ci.low, rel_tol=1e-12)
+        assert math.isclose(cell.interval.hi, ci.high, rel_tol=1e-12)
         # 1000× lies beyond the most compressed run (500×) on every seed: not reached, no interval
         assert cmp.accuracy[m][2].interval is None and cmp.accuracy[m][2].reached == 0
     snip100 = [truth["snip"][s][1] for s in SEEDS]
@@ -173,7 +175,8 @@ def test_verdicts_on_constructed_runs():
     assert (by[q2, 100.0].a, by[q2, 100.0].b) == ("dwf-3", "snip")
     # dwf-3 at 100× (between 50× and 500×) against snip's run at 100×
     s = (math.log(100) - math.log(50)) / (math.log(500) - math.log(50))
-    diffs = [truth["dwf-3"][k][1] + s * (truth["dwf-3"][k][2] - truth["dwf-3"][k][1]) - truth["snip"][k][1] for k in SEEDS]
+    at100 = {k: truth["dwf-3"][k][1] + s * (truth["dwf-3"][k][2] - truth["dwf-3"][k][1]) for k in SEEDS}
+    diffs = [at100[k] - truth["snip"][k][1] for k in SEEDS]
     ci = stats.ttest_1samp(diffs, 0.0).confidence_interval(0.95)
     expected = "yes" if ci.low > 0 else "no" if ci.high < 0 else "inconclusive"
     assert by[q2, 100.0].verdict == expected
@@ -244,7 +247,8 @@ def test_search_brackets_then_bisects_the_widest_gap():
     runs = [(1e-4, 3.0), (1e-3, 20.0), (1e-2, math.inf)]
     assert _search_step(runs, 10.0, 150.0, b) == [pytest.approx(math.sqrt(1e-5)), pytest.approx(math.sqrt(1e-7))]
     # dense enough: nothing left to do; and the budget caps the search
-    assert _search_step([(1e-4, 5.0), (2e-4, 11.0), (3e-4, 25.0), (4e-4, 60.0), (5e-4, 140.0), (6e-4, 200.0)], 10.0, 150.0, b) == []
+    dense_enough = [(1e-4, 5.0), (2e-4, 11.0), (3e-4, 25.0), (4e-4, 60.0), (5e-4, 140.0), (6e-4, 200.0)]
+    assert _search_step(dense_enough, 10.0, 150.0, b) == []
     assert _search_step(runs, 10.0, 150.0, Budget(max_search=3)) == []
     # every run diverged: stop
     assert _search_step([(1e-3, None), (1e-2, None)], 10.0, 150.0, b) == []
@@ -337,7 +341,9 @@ def test_ctrl_c_keeps_the_finished_runs():
 # ---------------------------------------------------------------------------------------------------
 # end to end: the quick mode on the local process pool, on a Dask LocalCluster, and from the command line
 
-QUICK = dict(dataset="digits", arch="lenet300", methods=("dwf-2", "snip"), targets=(10,), seeds=2, quick=True)
+# the quick budget, shortened further (4 epochs, 3 λ-search runs) so that the pool and the cluster runs stay fast
+SMALL = dataclasses.replace(QUICK_BUDGET, epochs=4, max_search=3)
+QUICK = dict(dataset="digits", arch="lenet300", methods=("dwf-2", "snip"), targets=(10,), seeds=2, budget=SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -347,22 +353,22 @@ def quick_pool():
 
 def test_quick_end_to_end(quick_pool):
     cmp = quick_pool
-    assert cmp.completed and cmp.budget == QUICK_BUDGET
+    assert cmp.completed and cmp.budget == SMALL
     tune = [r for r in cmp.runs if r.phase == "tune"]
     final = [r for r in cmp.runs if r.phase == "final"]
     # tuning never looks at the test split, evaluation never at the validation split
-    assert {(r.split, r.seed) for r in tune} == {("validation", QUICK_BUDGET.tuning_seed)}
+    assert {(r.split, r.seed) for r in tune} == {("validation", SMALL.tuning_seed)}
     assert {r.split for r in final} == {"test"} and {r.seed for r in final} == {0, 1}
     # the chosen rate is the best on validation (recomputed here from the tuning runs with the frontier)
     for m in ("dwf-2", "snip"):
-        assert cmp.lr[m] in QUICK_BUDGET.lrs
+        assert cmp.lr[m] in SMALL.lrs
 
         def score(lr, m=m):
             ok = [r for r in tune if r.method == m and r.lr == lr and r.status == "ok"]
             got = [a for a in accuracy_at([r.compression for r in ok], [r.accuracy for r in ok], [10]) if a is not None]
             return (len(got), np.mean(got) if got else -1)
 
-        assert score(cmp.lr[m]) >= max(score(lr) for lr in QUICK_BUDGET.lrs)
+        assert score(cmp.lr[m]) >= max(score(lr) for lr in SMALL.lrs)
     # DWF's evaluation λ values come from its search at the chosen rate; the pruner keeps floor(N/10) weights
     searched = {r.knob for r in tune if r.method == "dwf-2" and r.lr == cmp.lr["dwf-2"]}
     assert set(cmp.lams["dwf-2"]) <= searched and len(cmp.lams["dwf-2"]) >= 1

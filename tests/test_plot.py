@@ -162,6 +162,8 @@ def test_trajectory_refuses_wrong_input():
         plot.trajectory(tr, distance=True)
     with pytest.raises(TypeError, match="labels"):
         plot.trajectory(tr, labels=["only one"])
+    with pytest.raises(TypeError, match="labels"):
+        plot.trajectory(tr, label="one label for two lines")
     with pytest.raises(TypeError, match="ax"):
         plot.trajectory(tr, ax="left")
 

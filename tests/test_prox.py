@@ -16,15 +16,15 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import minimize_scalar
 
-from dwf_theory import existence_threshold, jump, prox, prox_objective, threshold
+from dwf_theory import existence_threshold, jump, prox, prox_objective, strategies, threshold
 
 zs = st.floats(-20, 20, allow_nan=False)
-lams = st.floats(0, 5, allow_nan=False)
-depths = st.integers(1, 12)
-deep = st.integers(3, 12)
+lams = strategies.lams(0, 5)
+depths = strategies.depths(1, 12)
+deep = strategies.depths(3, 12)
 
 
-@given(zs, st.floats(0.01, 5), st.one_of(depths, st.just(math.inf)))
+@given(zs, strategies.lams(0.01, 5), st.one_of(depths, st.just(math.inf)))
 def test_prox_beats_a_dense_grid_and_local_refinement(z, lam, D):
     # Brute force, independent of the closed forms and of Newton's method: no point of a 40,001-point grid
     # over [−|z|−1, |z|+1], nor a bounded Brent refinement around the grid's best nonzero point, nor 0, has a
@@ -45,7 +45,7 @@ def test_prox_beats_a_dense_grid_and_local_refinement(z, lam, D):
     assert f <= best + 1e-14 * max(1.0, abs(best))
 
 
-@given(arrays(np.float64, 30, elements=st.floats(-10, 10)), st.floats(0.01, 3), deep, st.integers(0, 2**32 - 1))
+@given(arrays(np.float64, 30, elements=st.floats(-10, 10)), strategies.lams(0.01, 3), deep, st.integers(0, 2**32 - 1))
 def test_prox_beats_random_competitors(z, lam, D, seed):
     # 200 random competitors per entry, spread around the answer: none is strictly better.
     # Slack 1e-14·(1 + z²): measured smallest gap +5e-13·(1 + z²) (every competitor is worse).
@@ -69,7 +69,7 @@ def test_prox_is_monotone(z, lam, D):
     assert np.all(np.diff(prox(z, lam, D)) >= 0)
 
 
-@given(st.floats(0.01, 5), deep)
+@given(strategies.lams(0.01, 5), deep)
 def test_prox_jumps_from_zero_to_beta_at_the_threshold(lam, D):
     # Just below τ the output is 0; just above, Newton's larger root of w + λqw^{q−1} = |z| must equal the
     # closed-form jump β (an independent formula) to first order in the step: |w(τ(1+ε)) − β| = O(ε τ).
@@ -81,7 +81,7 @@ def test_prox_jumps_from_zero_to_beta_at_the_threshold(lam, D):
     assert above >= beta * (1 - 1e-12)
 
 
-@given(st.floats(0.01, 5), deep)
+@given(strategies.lams(0.01, 5), deep)
 def test_existence_threshold_is_the_fold(lam, D):
     # z_exist is the minimum over w > 0 of h(w) = w + λqw^{q−1} (below it, h = |z| has no root: no nonzero
     # stationary point). Minimized independently by bounded Brent in s = ln w over 35 decades around z_exist.

@@ -2,7 +2,7 @@
 
 Every figure is one function ``fn(*, quick=False) -> matplotlib.figure.Figure`` (``quick``: small
 grids, for tests) in a topic module — :mod:`.theory`, :mod:`.dynamics`, :mod:`.initialization`,
-:mod:`.phase`, :mod:`.trainer`, :mod:`.solvers` — that calls the computing modules on fixed seeds and
+:mod:`.phase`, :mod:`.trainer`, :mod:`.studies`, :mod:`.solvers` — that calls the computing modules on fixed seeds and
 draws their results with the functions of :mod:`dwf_theory.plot` (a figure adds only titles,
 legends and limits; it draws no data of its own). :data:`FIGURES` lists
 them all, under their file stems. :func:`write_all` saves each as PNG (for the README) and PDF
@@ -19,7 +19,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 
 from .. import _validate as v
-from . import dynamics, initialization, phase, solvers, theory, trainer
+from . import dynamics, initialization, phase, solvers, studies, theory, trainer
 
 __all__ = ["FIGURES", "STYLE", "write_all", "default_out"]
 
@@ -41,6 +41,9 @@ FIGURES = {
     "trainer_layer_density": trainer.layer_density,
     "trainer_init_lr_regimes": trainer.init_lr_regimes,
     "which_minimum": solvers.which_minimum,
+    "trainer_lr_edges": studies.lr_edges,
+    "trainer_phase_depths": studies.phase_depths,
+    "trainer_onset_scaling": studies.onset_scaling,
 }
 
 STYLE = {

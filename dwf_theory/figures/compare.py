@@ -21,16 +21,27 @@ from ..trainer.compare_result import Comparison
 __all__ = ["comparison_figure", "write_comparison", "load_comparison"]
 
 
-def load_comparison(source) -> Comparison:
-    """A :class:`~dwf_theory.trainer.compare_result.Comparison` from itself, its ``as_dict()`` or its JSON file."""
+def load_comparison(source, *, name: str = "source") -> Comparison:
+    """A :class:`~dwf_theory.trainer.compare_result.Comparison` from itself, its ``as_dict()`` or its JSON file.
+
+    ``name`` is the argument's name in error messages.
+    """
     if isinstance(source, Comparison):
         return source
-    if isinstance(source, dict):
-        return Comparison.from_dict(source)
     if isinstance(source, (str, os.PathLike)):
-        with open(source, encoding="utf-8") as fh:
-            return Comparison.from_dict(json.load(fh))
-    raise TypeError(f"source must be a Comparison, its dict or a JSON file path, got {type(source).__name__}")
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"{name} must be a JSON file written by dwf-theory compare; no file {str(path)!r}")
+        try:
+            source = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{name}: {str(path)!r} is not a JSON file of a comparison ({exc})") from None
+    if not isinstance(source, dict):
+        raise TypeError(f"{name} must be a Comparison, its dict or a JSON file path, got {type(source).__name__}")
+    try:
+        return Comparison.from_dict(source)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"{name} is not the dict of a Comparison ({type(exc).__name__}: {exc})") from None
 
 
 def comparison_figure(result, *, tolerance=0.01):
@@ -48,7 +59,7 @@ def comparison_figure(result, *, tolerance=0.01):
     matplotlib.figure.Figure
         ``ValueError`` if the dense accuracy is not known yet (a comparison interrupted before it).
     """
-    cmp = load_comparison(result)
+    cmp = load_comparison(result, name="result")
     tolerance = v.real_scalar(tolerance, "tolerance", minimum=0.0)
     if cmp.dense.interval is None:
         raise ValueError("result has no dense accuracy over its seeds yet (interrupted before the dense runs)")
@@ -79,7 +90,7 @@ def write_comparison(result, out, *, stem=None, tolerance=0.01, raw=True) -> lis
     """
     from . import _METADATA, STYLE
 
-    cmp = load_comparison(result)
+    cmp = load_comparison(result, name="result")
     if not isinstance(out, (str, os.PathLike)):
         raise TypeError(f"out must be a folder path (str or os.PathLike), got {type(out).__name__}")
     if stem is None:

@@ -23,6 +23,8 @@ trainer                    :func:`history` (``History``), :func:`sweep`, :func:`
                            :func:`regimes` (``SweepResult`` or run summaries)
 solvers                    :func:`which_minimum` (``MinimaStudy``)
 method comparisons         :func:`comparison` (a dict per method, see :mod:`.comparison`)
+network-level studies      :func:`lr_edges` (``LRStudy``), :func:`phase_histories`, :func:`onset_scaling`
+                           (``PhaseStudy``)
 =========================  ==========================================================================
 
 Plot your own phase diagrams, with other λ, z and D::
@@ -49,6 +51,7 @@ from .initialization import mass_near_zero, product_densities
 from .phase import PHASE_COLORS, phase_diagram, sparsity_curves, sparsity_phase
 from .scalar import penalties, penalty_gaps, prox_curves
 from .solvers import which_minimum
+from .studies import lr_edges, onset_scaling, phase_histories
 from .trainer import REGIME_COLORS, history, layer_density, regimes, sweep
 
 __all__ = [
@@ -70,5 +73,8 @@ __all__ = [
     "layer_density",
     "regimes",
     "which_minimum",
+    "lr_edges",
+    "phase_histories",
+    "onset_scaling",
     "comparison",
 ]

@@ -57,6 +57,8 @@ def trajectory(
     from ..dynamics import Trajectory
 
     c.result(tr, Trajectory, "tr")
+    if "label" in line_kw:
+        raise TypeError("trajectory takes labels (one per coordinate), not label")
     distance, log_time = v.flag(distance, "distance"), v.flag(log_time, "log_time")
     n = tr.t.size
     W = np.asarray(tr.w, dtype=float).reshape(n, -1)

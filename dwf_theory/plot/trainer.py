@@ -80,7 +80,7 @@ def sweep(
         Key whose value names a line (groups in sorted order); ``None``: one line.
     styles : mapping of group to dict, optional
         Keyword arguments of :meth:`~matplotlib.axes.Axes.plot` per group, on top of the default
-        ``marker='o', ls='-'``.
+        ``marker='o', lw=1.4, ls='-'`` and the group's name as label.
     legend : bool
 
     Returns
@@ -111,8 +111,9 @@ def sweep(
         pts = sorted((r[x], r[y]) for r in points if by is None or r[by] == group)
         if pts:
             xs, ys = zip(*pts, strict=True)
-            style = {"marker": "o", "ls": "-", **(styles or {}).get(group, {})}
-            ax.plot(xs, ys, lw=1.4, label=None if group is None else str(group), **style)
+            label = None if group is None else str(group)
+            style = {"marker": "o", "lw": 1.4, "label": label, "ls": "-", **(styles or {}).get(group, {})}
+            ax.plot(xs, ys, **style)
     xscale = c.log_if_positive([r[x] for r in points]) if x in c.LOG_KEYS and points else "linear"
     ax.set(xscale=xscale, xlabel=c.KEY_LABELS.get(x, x), ylabel=c.KEY_LABELS.get(y, y))
     if legend and by is not None:

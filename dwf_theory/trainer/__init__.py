@@ -11,6 +11,8 @@ of Kolb et al., ICLR 2025.
 >>> history = train(model, data, lam=5e-4, lr=0.3, epochs=300, batch_size=64)  # doctest: +SKIP
 """
 
+from .compare import cluster_executor, compare
+from .compare_result import Budget, Comparison
 from .data import Split, load_digits_split, teacher_student
 from .datasets import DATASETS, Dataset, load_dataset
 from .experiments import (
@@ -21,6 +23,7 @@ from .experiments import (
     learning_phases,
     prune_finetune,
     run,
+    run_pruner,
 )
 from .frontier import accuracy_at, frontier, max_compression_within
 from .layers import MLP, forward
@@ -29,6 +32,8 @@ from .metrics import SparsityReport, magnitude_masks, prune, sparsity_report
 from .objective import objective, value_and_grad
 from .optim import SCHEDULES, learning_rates, sgd_momentum_step
 from .pruning import PRUNERS, prune_and_train
+from .sharpness import sharpness
+from .studies import LRStudy, PhaseStudy, load_study, lr_study, phase_markers, phase_study
 from .sweep import InlineExecutor, SweepResult, default_executor, run_sweep
 from .train import EpochRecord, History, train
 
@@ -58,6 +63,10 @@ __all__ = [
     "frontier",
     "accuracy_at",
     "max_compression_within",
+    "compare",
+    "Comparison",
+    "Budget",
+    "cluster_executor",
     "sparsity_report",
     "SparsityReport",
     "prune",
@@ -71,6 +80,7 @@ __all__ = [
     "default_executor",
     "PRESETS",
     "run",
+    "run_pruner",
     "prune_finetune",
     "PRUNERS",
     "prune_and_train",
@@ -78,4 +88,11 @@ __all__ = [
     "learning_phases",
     "layer_density",
     "init_lr_grid",
+    "sharpness",
+    "lr_study",
+    "phase_study",
+    "phase_markers",
+    "load_study",
+    "LRStudy",
+    "PhaseStudy",
 ]

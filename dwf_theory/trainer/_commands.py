@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .experiments import accuracy_vs_compression, init_lr_grid, layer_density, learning_phases, run
+from .experiments import accuracy_vs_compression, init_lr_grid, layer_density, learning_phases, run, run_pruner
 from .sweep import InlineExecutor, default_executor
 
 #: The sweeps of ``dwf-theory sweep``.
@@ -20,22 +20,27 @@ def train_command(args) -> int:
         hidden = ()  # a linear model, e.g. the factorized least-squares student
     else:
         hidden = tuple(int(h) for h in args.hidden.split(","))
-    summary = run(
-        args.dataset,
-        args.depth,
-        args.preset,
+    common = dict(
         rng=args.seed,
         hidden=hidden,
         zero_tol=args.zero_tol,
         lam=args.lam,
         lr=args.lr,
         epochs=args.epochs,
-        schedule=args.schedule,
-        init=args.init,
         arch=args.arch,
         optimizer=args.optimizer,
         data_dir=args.data_dir,
     )
+    if args.pruner is not None:
+        if args.compression is None:
+            raise ValueError("--pruner needs --compression (the target compression ratio)")
+        summary = run_pruner(args.dataset, args.pruner, args.compression, args.preset or "dense", **common)
+    else:
+        if args.compression is not None:
+            raise ValueError("--compression applies to --pruner; DWF's compression follows from λ (--lam)")
+        summary = run(
+            args.dataset, args.depth, args.preset or "sparse", schedule=args.schedule, init=args.init, **common
+        )
     print(json.dumps(summary) if args.json else format_summary(summary))
     return 0 if summary["status"] != "diverged" else 1
 
@@ -117,7 +122,7 @@ def compare_command(args) -> int:
     from .compare_result import DEFAULT_METHODS, QUICK_METHODS
 
     if args.redraw:
-        cmp = load_comparison(args.redraw)
+        cmp = load_comparison(args.redraw, name="--redraw")
         source = Path(args.redraw)
         paths = write_comparison(cmp, Path(args.out) if args.out else source.parent, stem=source.stem, raw=False)
         return _print_comparison(cmp, paths, args.json)
@@ -135,6 +140,7 @@ def compare_command(args) -> int:
     if targets is None:
         targets = [10, 30] if args.quick else [10, 30, 100, 300, 1000]
     seeds = args.seeds if args.seeds is not None else (3 if args.quick else 5)
+    budget = _budget(args)
     if args.scheduler:
         executor = cluster_executor(args.scheduler)
     else:
@@ -149,6 +155,7 @@ def compare_command(args) -> int:
             executor=executor,
             optimizer=args.optimizer,
             quick=args.quick,
+            budget=budget,
             data_dir=args.data_dir,
             progress=sys.stderr.isatty() and not args.json,
         )
@@ -159,6 +166,23 @@ def compare_command(args) -> int:
     paths = write_comparison(cmp, Path(args.out) if args.out else default_out(), stem=stem)
     code = _print_comparison(cmp, paths, args.json)
     return code if cmp.completed else 130
+
+
+def _budget(args):
+    """The budget of ``--epochs``, ``--lrs`` and ``--max-search`` (``None``: the default, or the quick one)."""
+    from .compare_result import Budget
+
+    given = {k: x for k, x in (("epochs", args.epochs), ("lrs", args.lrs), ("max_search", args.max_search)) if x}
+    if not given:
+        return None
+    if args.quick:
+        raise ValueError("--quick has its own budget: leave out --epochs, --lrs and --max-search")
+    if "lrs" in given:
+        try:
+            given["lrs"] = tuple(float(x) for x in _names(args.lrs, "--lrs"))
+        except ValueError:
+            raise ValueError(f"--lrs must be comma-separated numbers, got {args.lrs!r}") from None
+    return Budget(**given)
 
 
 def _names(text: str, option: str) -> list:

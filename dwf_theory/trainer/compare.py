@@ -3,16 +3,18 @@
 :func:`compare` trains, on one data set and one architecture, deep weight factorization of depths
 ``D = 2, 3, 4`` (6 optional; methods ``'dwf-2'`` …) and the pruners of
 :data:`~dwf_theory.trainer.PRUNERS`, with several seeds, and compares their test accuracy at the
-same target compressions — the empirical claim of Kolb et al., ICLR 2025 (Section 5: DWF with
-``D > 2`` beats the shallow ``D = 2`` factorization and the pruning methods at high compression),
-tested with tuned learning rates, matched compressions and confidence intervals. The protocol:
+same target compressions — the empirical claim of Kolb et al., ICLR 2025 (DWF with ``D > 2``
+outperforms the shallow ``D = 2`` factorization and widely used pruning methods, most clearly at
+high compression), tested with tuned learning rates, matched compressions and confidence intervals.
+The protocol:
 
 1. **One training budget** (:class:`Budget`): the same optimizer setting (heavy-ball SGD, μ = 0.9,
    warm-up + cosine; or the paper's plain SGD with a cosine schedule), epochs and batch size for every
    method, the same training rows (the training split minus a stratified validation split).
 2. **Tuning, on the validation split only** (seed ``budget.tuning_seed``, none of the evaluation
    seeds): every method runs every learning rate of the same small grid ``budget.lrs``. A pruner runs
-   at each target compression; DWF's knob is λ, chosen automatically per depth and learning rate:
+   at each target compression ``t`` (it keeps ``⌊N/t⌋`` of the ``N`` weights: compression ``>= t``);
+   DWF's knob is λ, chosen automatically per depth and learning rate:
    starting from ``budget.lams``, the search brackets the targets (λ ÷ or × 10 until the least and
    the most compressed runs lie beyond the smallest target and ``budget.margin`` × the largest) and
    bisects in log λ the neighbouring runs whose compressions differ by more than ``budget.gap``
@@ -27,8 +29,8 @@ tested with tuned learning rates, matched compressions and confidence intervals.
 4. **Metrics per method and seed**: the upper frontier of the runs in (log compression, test accuracy)
    (:func:`~dwf_theory.trainer.frontier`), the accuracy at each target interpolated on it (``None``,
    "not reached", beyond the most compressed run) and the largest compression within ``x`` % of the
-   dense accuracy (accuracy ``>= (1 − x/100)`` × dense, ``x`` in 1, 2, 5, 10; the metric of the
-   paper's tables), :func:`~dwf_theory.trainer.max_compression_within`.
+   dense accuracy (accuracy ``>= (1 − x/100)`` × dense, ``x`` in 1, 2, 5, 10; the paper's summary
+   metric), :func:`~dwf_theory.trainer.max_compression_within`.
 5. **Statistics** (:mod:`~dwf_theory.trainer.compare_stats`): mean and 95 % Student-t interval per
    method and target; differences paired by seed with their intervals; the verdicts "D ≥ 3 better
    than D = 2" (the depth ``D >= 3`` with the best validation accuracy at the target against ``D = 2``)
@@ -63,7 +65,7 @@ from .sweep import default_executor, run_sweep
 
 __all__ = ["compare", "cluster_executor"]
 
-DWF_INIT = "varmatch-truncated"  # the paper's DWF initialization (Section 4.1); pruners and dense: He
+DWF_INIT = "varmatch-truncated"  # the paper's DWF initialization (variance matching, truncated); pruners, dense: He
 
 
 # ---------------------------------------------------------------------------

@@ -82,7 +82,7 @@ class Budget:
         Weights ``|w| <= zero_tol`` count as zero (compression ratio, pruned accuracy).
     """
 
-    epochs: int = 40
+    epochs: int = 100
     batch_size: int = 64
     lrs: tuple | None = None
     validation: float = 0.2
@@ -302,7 +302,8 @@ class Comparison:
 
 
 def label(method: str) -> str:
-    """A method's name in tables and figures: ``'DWF D=3'`` for ``'dwf-3'``, the pruner's name otherwise."""
+    """A method's name in tables and figures: ``'DWF D=3'`` for ``'dwf-3'``, the pruner's (or ``'dense'``) otherwise."""
+    method = v.choice(method, "method", (*METHODS, "dense"))
     return f"DWF D={DWF_DEPTHS[method]}" if method in DWF_DEPTHS else method
 
 

@@ -17,12 +17,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .. import _validate as v
 from .frontier import accuracy_at, max_compression_within
 
-__all__ = ["Interval", "mean_interval", "paired_difference", "verdict", "VERDICTS"]
+__all__ = ["Interval", "Cell", "Difference", "mean_interval", "paired_difference", "verdict", "VERDICTS"]
 
 #: The outcomes of :func:`verdict` (and ``'not reached'``, used by the comparison when a method
 #: does not reach a target compression on every seed).
@@ -83,6 +82,8 @@ def mean_interval(values, *, level=0.95) -> Interval:
     mean = float(np.mean(x))
     if n < 2:
         return Interval(mean, None, None, n, None, level)
+    from scipy import stats  # imported here: scipy.stats takes a while to import
+
     sd = float(np.std(x, ddof=1))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
     return Interval(mean, mean - half, mean + half, n, sd, level)

@@ -42,6 +42,7 @@ __all__ = [
     "HIGH_COMPRESSION",
     "REGIMES",
     "run",
+    "run_pruner",
     "prune_finetune",
     "accuracy_vs_compression",
     "learning_phases",
@@ -269,6 +270,82 @@ def run(
         rescale=cfg["rescale"],
         keep_history=keep_history,
     )
+
+
+def run_pruner(
+    dataset="digits",
+    pruner="magnitude",
+    compression=10.0,
+    preset="dense",
+    *,
+    arch=None,
+    rng=0,
+    hidden=None,
+    zero_tol=1e-3,
+    batch_size=64,
+    optimizer="momentum",
+    dtype="float32",
+    data_dir=None,
+    validation=0.0,
+    evaluate_on="test",
+    lam=None,
+    lr=None,
+    epochs=None,
+) -> dict:
+    """Train the plain network of a data set under a pruning baseline; return its summary.
+
+    The baseline ``pruner`` (:data:`~dwf_theory.trainer.PRUNERS`) keeps ``round(N / compression)``
+    weights of the ``D = 1`` network of ``arch`` (or of the MLP with ``hidden`` widths,
+    LeNet-300-100 by default), with the epochs and learning rate of ``preset`` (default
+    ``'dense'``) adjusted by ``optimizer`` (:data:`OPTIMIZERS`) unless given. ``lam`` is the L2
+    decay of the plain network (default 0), or the strength of the ``'l1'``/``'lq'`` penalties
+    (default the preset's λ). Other arguments as in :func:`run`.
+    """
+    from .pruning import PRUNERS, prune_and_train
+
+    dataset = v.choice(dataset, "dataset", tuple(NAMED_DATASETS))
+    pruner = v.choice(pruner, "pruner", tuple(PRUNERS))
+    preset = v.choice(preset, "preset", tuple(PRESETS))
+    arch = None if arch is None else v.choice(arch, "arch", tuple(ARCHITECTURES))
+    hidden = None if hidden is None else _hidden(hidden)
+    if arch is not None and hidden is not None:
+        raise ValueError("hidden applies to the MLP only; give arch or hidden, not both")
+    optimizer = v.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
+    evaluate_on = v.choice(evaluate_on, "evaluate_on", ("test", "validation"))
+    opt = OPTIMIZERS[optimizer]
+    cfg = _preset_config(preset, 1, dataset, lr=lr, epochs=epochs)
+    if lr is None:
+        cfg["lr"] *= opt["lr_factor"]
+    if lam is None:
+        lam = cfg["lam"] if pruner in ("l1", "lq") else 0.0
+    seed = as_seed(rng)
+    data, input_shape, n_classes, _ = _dataset(
+        dataset, seed, data_dir=data_dir, validation=validation, evaluate_on=evaluate_on
+    )
+    layers = arch if arch is not None else _mlp_layers(hidden or (300, 100), n_classes)
+    spec = ModelSpec(layers, input_shape, n_classes, init="standard", dtype=str(_dtype(dtype)))
+    out = prune_and_train(
+        pruner,
+        spec,
+        data,
+        compression,
+        rng=seed,
+        epochs=cfg["epochs"],
+        lr=cfg["lr"],
+        batch_size=batch_size,
+        momentum=opt["momentum"],
+        schedule=opt["schedule"] or cfg["schedule"],
+        lam=lam,
+        zero_tol=zero_tol,
+    )
+    return {"dataset": dataset, "arch": arch or "mlp", "preset": preset, "optimizer": optimizer, **out}
+
+
+def _mlp_layers(hidden, n_classes) -> tuple:
+    """Flatten, then one dense layer per hidden width and the output layer."""
+    from .network import Dense, Flatten
+
+    return (Flatten(), *(Dense(h) for h in hidden), Dense(n_classes))
 
 
 def _summarize(hist: History, *, keep_history: bool = False, **extra) -> dict:

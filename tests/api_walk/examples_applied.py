@@ -66,6 +66,46 @@ def _inline():
     return InlineExecutor()
 
 
+def _small_budget():
+    from dwf_theory.trainer.compare_result import Budget
+
+    return Budget(epochs=1, batch_size=512, lrs=(0.3,), lams=(1e-2,), max_search=2)
+
+
+def _interval():
+    from dwf_theory.trainer.compare_stats import mean_interval
+
+    return mean_interval([0.01, 0.02, 0.03])
+
+
+def _compare_result():
+    """A small comparison built from constructed runs (no training): two methods, two seeds, one target."""
+    from dwf_theory.trainer.compare_result import Budget, Comparison, RunRecord
+
+    def rec(method, phase, seed, knob, acc, comp):
+        split = "validation" if phase == "tune" else "test"
+        return RunRecord(method, phase, seed, knob, 0.1, split, acc, comp, "ok", False, (0.5,), "", 1.0)
+
+    runs = [rec("dense", "tune", 1000, 0.0, 0.97, 1.0), rec("dwf-2", "tune", 1000, 1e-3, 0.95, 20.0)]
+    runs += [rec("snip", "tune", 1000, 10.0, 0.93, 10.0)]
+    for s, e in ((0, 0.0), (1, 0.01)):
+        runs += [rec("dense", "final", s, 0.0, 0.97 + e, 1.0), rec("dwf-2", "final", s, 1e-3, 0.95 + e, 20.0)]
+        runs += [rec("snip", "final", s, 10.0, 0.92 + e / 2, 10.0)]
+    return Comparison(
+        dataset="digits",
+        arch="lenet300",
+        methods=("dwf-2", "snip"),
+        targets=(10.0,),
+        seeds=(0, 1),
+        optimizer="momentum",
+        budget=Budget(lrs=(0.1,)),
+        lr={"dense": 0.1, "dwf-2": 0.1, "snip": 0.1},
+        lams={"dwf-2": (1e-3,)},
+        runs=tuple(runs),
+        completed=True,
+    )
+
+
 def _axes(n=1):
     from matplotlib.figure import Figure
 
@@ -158,6 +198,32 @@ def _comparison():
     }
 
 
+def _lr_result():
+    """A learning-rate study built from its parts (no training): one depth, a stable and a diverged run."""
+    from dwf_theory.trainer.studies import LREdge, LRRun, LRStudy
+
+    runs = (
+        LRRun(2, 0.1, "ok", 0.9, 3.0, 0.5, 2.3, 0.3, 2, 1.5, 0.4, 0.1),
+        LRRun(2, 10.0, "diverged", 0.1, 1.0, 0.0, 2.3, 2.3, 1, None, None, 0.1),
+    )
+    edge = LREdge(2, 0.1, 1.5, 0.4, 0.1, 1.5, 2.5, 9.5, 2.5, 0.1, 10.0, 1.0, 0.5, 1.0)
+    config = dict(dataset="digits", arch=None, hidden=[4], lam=1e-3, momentum=0.9, epochs=2)
+    return LRStudy(runs, (edge,), config, True)
+
+
+def _phase_result():
+    """A phase study built from its parts: one grid run and three escape runs of a short history."""
+    from dwf_theory.trainer.studies import OnsetFit, PhaseMarkers, PhaseRun, PhaseStudy, SparsityFit
+
+    h = _history()
+    runs = (PhaseRun(1e-3, 2, 1.0, h, PhaseMarkers(1.5, 1.2, 2, None, None, None)),)
+    onsets = ((0.5, 1.0), (0.25, 2.0), (0.125, 3.0))
+    escape = tuple(PhaseRun(0.0, 2, s, h, PhaseMarkers(t, None, 2, None, None, None)) for s, t in onsets)
+    fit = OnsetFit(0.0, 2, (0.5, 0.25, 0.125), (1.0, 2.0, 3.0), 0.0, -0.8, 1.44, 0.0)
+    config = dict(dataset="digits", arch=None, hidden=[5], lr=0.1, momentum=0.9, rise=0.05)
+    return PhaseStudy(runs, escape, (fit,), (SparsityFit(2, (1e-3,), (1.2,), None, -1.0),), config, True)
+
+
 _TMP = os.path.join(tempfile.gettempdir(), "dwf-theory-walk")  # write_all's folder (one, reused by every call)
 
 _RESULT = "a result container the library builds; its fields are documented, not validated on construction"
@@ -171,6 +237,22 @@ EXEMPT: dict[str, str] = {
     "dwf_theory.trainer.sweep.SweepResult": _RESULT,
     "dwf_theory.trainer.train.EpochRecord": _RESULT,
     "dwf_theory.trainer.train.History": _RESULT,
+    "dwf_theory.trainer.compare_result.Comparison": _RESULT + " (what compare returns; built from its runs)",
+    "dwf_theory.trainer.compare_result.RunRecord": _RESULT + " (one run of a comparison)",
+    "dwf_theory.trainer.compare_stats.Interval": _RESULT,
+    "dwf_theory.trainer.compare_stats.Cell": _RESULT,
+    "dwf_theory.trainer.compare_stats.Difference": _RESULT,
+    "dwf_theory.trainer.studies.LRRun": _RESULT + " (one run of lr_study)",
+    "dwf_theory.trainer.studies.LREdge": _RESULT + " (the edges of one depth of lr_study)",
+    "dwf_theory.trainer.studies.LRStudy": _RESULT + " (what lr_study returns)",
+    "dwf_theory.trainer.studies.PhaseMarkers": _RESULT + " (what phase_markers returns)",
+    "dwf_theory.trainer.studies.PhaseRun": _RESULT + " (one run of phase_study)",
+    "dwf_theory.trainer.studies.OnsetFit": _RESULT + " (an onset fit of phase_study)",
+    "dwf_theory.trainer.studies.SparsityFit": _RESULT + " (a sparsification-onset fit of phase_study)",
+    "dwf_theory.trainer.studies.PhaseStudy": _RESULT + " (what phase_study returns)",
+    "dwf_theory.trainer.compare.cluster_executor": (
+        "needs a running Dask scheduler; tests/test_compare.py runs it on a LocalCluster and an unreachable address"
+    ),
 }
 
 
@@ -329,6 +411,22 @@ EXAMPLES: dict[str, Example] = {
     ),
     "dwf_theory.plot.trainer.regimes": E(
         lambda: dict(result=_summaries(), axes=_axes(2), legend=True), valid={"axes": ("none",)}
+    ),
+    "dwf_theory.plot.studies.lr_edges": E(lambda: dict(study=_lr_result(), axes=_axes(2)), valid={"axes": ("none",)}),
+    "dwf_theory.plot.studies.phase_histories": E(
+        lambda: dict(study=_phase_result(), axes=[_axes(1)], lams=(1e-3,)), valid={"axes": ("none",), "lams": ("none",)}
+    ),
+    "dwf_theory.plot.studies.onset_scaling": E(
+        lambda: dict(study=_phase_result(), ax=_axes()), valid={"ax": ("none",)}
+    ),
+    "dwf_theory.figures.studies.lr_edges": E(
+        lambda: dict(quick=True, result=_lr_result()), valid={"result": ("none",)}  # None: compute the quick study
+    ),
+    "dwf_theory.figures.studies.phase_depths": E(
+        lambda: dict(quick=True, result=_phase_result()), valid={"result": ("none",)}
+    ),
+    "dwf_theory.figures.studies.onset_scaling": E(
+        lambda: dict(quick=True, result=_phase_result()), valid={"result": ("none",)}
     ),
     "dwf_theory.plot.solvers.which_minimum": E(
         lambda: dict(study=_study(), axes=_axes(2), rng=0), valid={"axes": ("none",), "rng": ("none",)}
@@ -539,6 +637,74 @@ EXAMPLES: dict[str, Example] = {
         lambda: dict(depths=(2,), rng=0, quick=True, executor=_inline(), progress=False),
         valid={"executor": ("none",)},
     ),
+    # trainer: sharpness and the network-level studies (digits, a 64-4-10 MLP, one epoch, in this process) -----
+    "dwf_theory.trainer.sharpness.sharpness": E(
+        lambda: dict(model=_mlp(), X=_xy()[0], y=_xy()[1], lam=1e-3, params=None, iters=500, tol=1e-6, rng=0),
+        valid={"params": ("none",), "rng": ("none",)},  # None: the model's parameters / fresh entropy
+    ),
+    "dwf_theory.trainer.sharpness.flat_objective": E(
+        lambda: dict(model=_mlp(), X=_xy()[0], y=_xy()[1], lam=1e-3, params=None), valid={"params": ("none",)}
+    ),
+    "dwf_theory.trainer.studies.lr_study": E(
+        lambda: dict(
+            dataset="digits",
+            depths=(2,),
+            lrs=(0.1,),
+            arch=None,
+            hidden=(4,),
+            lam=1e-3,
+            momentum=0.9,
+            epochs=1,
+            batch_size=256,
+            every_run=False,
+            iters=300,
+            tol=1e-4,
+            zero_tol=1e-3,
+            dtype="float32",
+            rng=0,
+            executor=_inline(),
+            progress=False,
+            quick=True,
+        ),
+        # None: the default grid / an MLP / its default widths / the default epochs / a process pool
+        valid={k: ("none",) for k in ("lrs", "arch", "hidden", "epochs", "executor", "rng")},
+    ),
+    "dwf_theory.trainer.studies.phase_study": E(
+        lambda: dict(
+            dataset="digits",
+            lams=(1e-3,),
+            depths=(2,),
+            arch=None,
+            hidden=(4,),
+            lr=0.1,
+            momentum=0.9,
+            epochs=1,
+            batch_size=256,
+            init_scales=(0.5,),
+            escape_lams=(0.0,),
+            escape_epochs=1,
+            zero_tol=1e-3,
+            level=0.5,
+            rise=0.05,
+            reach=0.95,
+            dip=0.05,
+            recover=0.01,
+            dtype="float32",
+            rng=0,
+            executor=_inline(),
+            progress=False,
+            quick=True,
+        ),
+        valid={
+            k: ("none",)
+            for k in ("lams", "arch", "hidden", "epochs", "init_scales", "escape_epochs", "executor", "rng")
+        },
+        allow_inf=True,  # the histories' documented compression ratio of an all-zero network
+    ),
+    "dwf_theory.trainer.studies.phase_markers": E(
+        lambda: dict(history=_history(), level=0.5, rise=0.05, reach=0.95, dip=0.05, recover=0.01)
+    ),
+    "dwf_theory.trainer.studies.load_study": E(lambda: dict(source=_lr_result().as_dict())),
     "dwf_theory.trainer.experiments.init_lr_grid": E(
         lambda: dict(
             schemes=("varmatch",),
@@ -553,6 +719,56 @@ EXAMPLES: dict[str, Example] = {
         ),
         valid={"executor": ("none",), "scales": ("none",), "lrs": ("none",)},
     ),
+    # trainer: compare (digits, one epoch, one rate, two seeds, in this process) -------------------------
+    "dwf_theory.trainer.compare.compare": E(
+        lambda: dict(
+            dataset="digits",
+            arch="lenet300",
+            methods=("dwf-2", "random"),
+            targets=(2.0,),
+            seeds=2,
+            executor=_inline(),
+            budget=_small_budget(),
+            optimizer="momentum",
+            quick=False,
+            data_dir=None,
+            progress=False,
+        ),
+        # None: the default process pool / the full budget (minutes) / no data folder; a folder is ignored for digits
+        # seeds [1.0, 2.0] are two valid seeds
+        valid={"executor": ("none",), "budget": ("none",), "data_dir": ("string",), "seeds": ("list",)},
+        allow_inf=True,  # the documented compression of a run whose weights are all zero
+    ),
+    "dwf_theory.trainer.compare_result.Budget": E(
+        lambda: dict(
+            epochs=40,
+            batch_size=64,
+            lrs=(0.1, 0.3),
+            validation=0.2,
+            lams=(1e-4, 1e-3),
+            max_search=9,
+            gap=2.5,
+            margin=1.5,
+            pruner_lam=0.0,
+            penalty_lam=1e-4,
+            tuning_seed=1000,
+            zero_tol=1e-3,
+        ),
+        valid={"lrs": ("none",)},  # None: the optimizer's default grid
+    ),
+    "dwf_theory.trainer.compare_result.label": E(lambda: dict(method="dwf-3")),
+    "dwf_theory.trainer.compare_stats.mean_interval": E(lambda: dict(values=[0.9, 0.92, 0.95], level=0.95)),
+    "dwf_theory.trainer.compare_stats.paired_difference": E(
+        lambda: dict(a=[0.9, 0.92, 0.95], b=[0.88, 0.91, 0.95], level=0.95)
+    ),
+    "dwf_theory.trainer.compare_stats.verdict": E(lambda: dict(interval=_interval())),
+    # figures: comparison -------------------------------------------------------------------------------
+    "dwf_theory.figures.compare.comparison_figure": E(lambda: dict(result=_compare_result(), tolerance=0.01)),
+    "dwf_theory.figures.compare.write_comparison": E(
+        lambda: dict(result=_compare_result(), out=_TMP, stem="walk_comparison", tolerance=0.01, raw=True),
+        valid={"stem": ("none",)},  # None: compare_<dataset>_<arch>
+    ),
+    "dwf_theory.figures.compare.load_comparison": E(lambda: dict(source=_compare_result().as_dict(), name="source")),
 }
 
 

@@ -1,9 +1,9 @@
 """Mutations of each claim's subject: a claim that still passes under them cannot fail.
 
 Each topic module (``core``, ``symbolic``, ``equivalence``, ``dynamics``,
-``initialization``, ``phase``, ``trainer``) defines ``MUTATIONS``, a dict from claim
-id to a list of :class:`Mutation`. ``tests/test_claims.py`` requires at least one
-mutation per registered claim and asserts that the claim fails under each.
+``initialization``, ``phase``, ``trainer``, ``network``, ``parametrizations``) defines
+``MUTATIONS``, a dict from claim id to a list of :class:`Mutation`. ``tests/test_claims.py``
+requires at least one mutation per registered claim and asserts that the claim fails under each.
 """
 
 from __future__ import annotations
@@ -17,7 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 from dotted import resolve
 
-TOPICS = ("core", "symbolic", "equivalence", "dynamics", "initialization", "phase", "trainer")
+TOPICS = (
+    "core",
+    "symbolic",
+    "equivalence",
+    "dynamics",
+    "initialization",
+    "phase",
+    "trainer",
+    "parametrizations",
+)
 
 
 @dataclass(frozen=True)
