@@ -90,7 +90,8 @@ def onset_scaling(*, quick: bool = False, result=None):
     draw.onset_scaling(study, ax)
     cfg = study.config
     ax.set_title(
-        f"{cfg['dataset']}, linear DWF classifier, VarMatch init × s: time to halve the training loss",
+        f"{cfg['dataset']}, linear DWF classifier, VarMatch init × s: time T for the training loss to fall to "
+        f"{cfg['level']:g} × its initial value",
         fontsize=8,
     )
     return fig

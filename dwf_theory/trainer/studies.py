@@ -54,7 +54,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- #
-# shared set-up
+# set-up common to both studies
 # --------------------------------------------------------------------------- #
 
 
@@ -162,7 +162,7 @@ class LREdge:
     reference_lr : float
         The run whose trained weights give the prediction: the smallest ``η`` of the grid.
     sharpness_reference, sharpness_init : float or None
-        ``λ_max`` at the reference run's end and at the (shared) initialization.
+        ``λ_max`` at the reference run's end and at the initialization (the same for every η).
     sharpest_lr : float or None
         The ``η`` of the stable run with the largest ``λ_max`` at its end (needs ``every_run``).
     sharpness_max : float or None

@@ -31,6 +31,18 @@ def _factors(D=3, p=3, seed=1):
     return np.random.default_rng(seed).uniform(0.3, 1.2, (D, p))
 
 
+def _hadamard(D=2):
+    from dwf_theory.parametrizations import hadamard
+
+    return hadamard(D)
+
+
+def _power_penalty():
+    from dwf_theory.parametrizations import PowerPenalty
+
+    return PowerPenalty()
+
+
 def _traj():
     from dwf_theory import factor_flow
 
@@ -47,6 +59,8 @@ EXEMPT: dict[str, str] = {
     "dwf_theory.losses.Loss": "an abstract base class (no constructor arguments)",
     "dwf_theory.lq_solver.LqPath": _RESULT,
     "dwf_theory.minima.MinimaStudy": _RESULT,
+    "dwf_theory.parametrizations.InducedPenalty": _RESULT,
+    "dwf_theory.parametrizations.PenaltyComparison": _RESULT,
 }
 
 
@@ -83,6 +97,63 @@ EXAMPLES: dict[str, Example] = {
     # losses -------------------------------------------------------------------------------------------
     "dwf_theory.losses.Scalar": E(lambda: dict(z=np.array([1.0, -2.0]))),
     "dwf_theory.losses.LeastSquares": E(lambda: dict(X=np.arange(6.0).reshape(3, 2), y=np.array([1.0, 0.0, 2.0]))),
+    # parametrizations: induced penalties, the group prox --------------------------------------------------
+    "dwf_theory.parametrizations.Parametrization": E(
+        lambda: dict(name="a b^3", forward=lambda om: om[0] * om[1] ** 3, factor_shape=lambda s: (2, *s), jacobian=None)
+    ),
+    "dwf_theory.parametrizations.PowerPenalty": E(lambda: dict(p=2.0, c=1.0), valid={"c": ("list", "array")}),
+    "dwf_theory.parametrizations.hadamard": E(lambda: dict(D=3)),
+    "dwf_theory.parametrizations.group_factorization": E(lambda: dict(D=3)),
+    "dwf_theory.parametrizations.powerprop": E(lambda: dict(alpha=2.0)),
+    "dwf_theory.parametrizations.induced_penalty": E(
+        lambda: dict(
+            w=np.array([0.5, -2.0]),
+            parametrization=_hadamard(),
+            penalty=_power_penalty(),
+            starts=2,
+            rng=0,
+            tol=1e-12,
+            max_iter=100,
+        )
+    ),
+    "dwf_theory.parametrizations.compare_penalty": E(
+        lambda: dict(
+            conjecture=lambda w: float(np.sum(np.abs(w))),
+            parametrization=_hadamard(),
+            penalty=_power_penalty(),
+            ws=None,
+            shape=(2,),
+            samples=2,
+            magnitudes=(0.1, 10.0),
+            starts=2,
+            rng=0,
+            tol=1e-12,
+            max_iter=100,
+        ),
+        valid={"shape": ("empty",)},  # shape () draws scalar weights
+    ),
+    "dwf_theory.parametrizations.group_prox": E(
+        lambda: dict(z=np.array([[1.0, -2.0], [0.1, 0.2]]), lam=0.5, D=3, axis=-1),
+        valid={"D": ("inf",), "axis": ("negative-int", "int-zero")},
+    ),
+    # strategies (each returns a Hypothesis SearchStrategy; bad arguments fail when it is built) -----------
+    "dwf_theory.strategies.depths": E(lambda: dict(min_D=1, max_D=4)),
+    "dwf_theory.strategies.lams": E(lambda: dict(min_lam=0.0, max_lam=2.0)),
+    "dwf_theory.strategies.weights": E(
+        lambda: dict(shape=(3,), zeros=False, extreme=False, magnitudes=(1e-3, 1e3)), valid={"shape": ("empty",)}
+    ),
+    "dwf_theory.strategies.factorizations": E(
+        lambda: dict(D=3, shape=(2,), kind="balanced", zeros=False, magnitudes=(1e-3, 1e3)),
+        valid={"shape": ("empty",)},
+    ),
+    "dwf_theory.strategies.scalar_problems": E(
+        lambda: dict(shape=(), zeros=False, extreme=False, magnitudes=(1e-3, 20.0)), valid={"shape": ("empty",)}
+    ),
+    "dwf_theory.strategies.least_squares": E(lambda: dict(n=4, p=2, max_magnitude=10.0)),
+    "dwf_theory.strategies.networks": E(
+        lambda: dict(D=2, sizes=[3, 2], loss="mse", activation="relu"),
+        valid={"sizes": ("none",), "activation": ("none",)},  # None draws them
+    ),
     # symbolic (SymPy: depths are kept small by the functions' own limits) --------------------------------
     "dwf_theory.symbolic.lagrange_balanced": E(lambda: dict(D=3, sign=1)),
     "dwf_theory.symbolic.threshold_jump": E(lambda: dict(D=3)),

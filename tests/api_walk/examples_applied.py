@@ -598,12 +598,28 @@ EXAMPLES: dict[str, Example] = {
             hidden=(),
             zero_tol=1e-3,
             batch_size=50,
-            momentum=0.9,
+            optimizer="momentum",
             dtype="float32",
             keep_history=False,
             epochs=2,
         ),
         valid={"hidden": ("none",), "epochs": ("none",)},  # None: the dataset's network, the preset's epochs
+    ),
+    "dwf_theory.trainer.experiments.run_pruner": E(
+        lambda: dict(
+            dataset="digits",
+            pruner="magnitude",
+            compression=5.0,
+            preset="quick",
+            rng=0,
+            hidden=(8,),
+            zero_tol=1e-3,
+            batch_size=256,
+            optimizer="momentum",
+            dtype="float32",
+            epochs=1,
+        ),
+        valid={"hidden": ("none",)},
     ),
     "dwf_theory.trainer.experiments.classify": E(
         lambda: dict(
