@@ -119,8 +119,8 @@ def _add_train(sub) -> None:
     from .initialization import SCHEMES
     from .trainer.experiments import DATASETS, OPTIMIZERS, PRESETS
     from .trainer.network import ARCHITECTURES
-    from .trainer.pruning import PRUNERS
     from .trainer.optim import SCHEDULES
+    from .trainer.pruning import PRUNERS
 
     p = sub.add_parser("train", help="train a DWF network from a preset (reference trainer)")
     p.add_argument("--dataset", choices=DATASETS, default="digits")
@@ -217,8 +217,12 @@ def _add_compare(sub) -> None:
     )
     p.add_argument("--quick", action="store_true", help="a small budget and search: a smoke test, not a result")
     p.add_argument("--epochs", type=int, help="epochs of every run (default 100)")
-    p.add_argument("--lrs", metavar="RATES", help="learning-rate grid tuned per method, comma-separated "
-                   "(default 0.03,0.1,0.3; with --optimizer sgd 0.3,1,3)")
+    p.add_argument(
+        "--lrs",
+        metavar="RATES",
+        help="learning-rate grid tuned per method, comma-separated "
+        "(default 0.03,0.1,0.3; with --optimizer sgd 0.3,1,3)",
+    )
     p.add_argument("--max-search", type=int, help="λ-search runs per DWF depth and learning rate (default 9)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)")
     p.add_argument(

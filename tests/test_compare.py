@@ -224,8 +224,24 @@ def test_json_round_trip():
     runs = list(cmp.runs)
     runs[-1] = RunRecord("snip", "final", 3, 1000.0, 0.1, "test", 0.1, math.inf, "ok", True, (0.0, 0.1), "", 2.0)
     runs.append(RunRecord("dwf-2", "tune", 1000, 0.5, 0.1, "validation", None, None, "failed", False, (), "overflow"))
-    cmp = Comparison(**{f: getattr(cmp, f) for f in ("dataset", "arch", "methods", "targets", "seeds", "optimizer",
-                                                      "budget", "lr", "lams", "completed")}, runs=tuple(runs))
+    cmp = Comparison(
+        **{
+            f: getattr(cmp, f)
+            for f in (
+                "dataset",
+                "arch",
+                "methods",
+                "targets",
+                "seeds",
+                "optimizer",
+                "budget",
+                "lr",
+                "lams",
+                "completed",
+            )
+        },
+        runs=tuple(runs),
+    )
     text = json.dumps(cmp.as_dict(), allow_nan=False)  # strict JSON: no NaN or Infinity
     back = Comparison.from_dict(json.loads(text))
     assert back == cmp and back.as_dict() == cmp.as_dict()
@@ -264,16 +280,20 @@ def test_learning_rate_is_chosen_on_validation():
         _rec("dwf-2", "tune", 1000, 1e-3, 0.95, 5.0),
         _rec("dwf-2", "tune", 1000, 2e-3, 0.90, 50.0),
     ]
-    fast = [RunRecord("dwf-2", "tune", 1000, lam, 0.3, "validation", a, c, "ok", False, (), "")
-            for lam, a, c in ((1e-3, 0.97, 5.0), (2e-3, 0.93, 50.0))]
+    fast = [
+        RunRecord("dwf-2", "tune", 1000, lam, 0.3, "validation", a, c, "ok", False, (), "")
+        for lam, a, c in ((1e-3, 0.97, 5.0), (2e-3, 0.93, 50.0))
+    ]
     diverged = [RunRecord("dwf-2", "tune", 1000, 1e-3, 1.0, "validation", 0.1, 1.0, "diverged", False, (), "")]
     assert _choose_lr(recs + fast + diverged, "dwf-2", (0.1, 0.3, 1.0), (10.0, 30.0)) == 0.3
     # a rate that reaches fewer targets loses, whatever its accuracy
     short = [RunRecord("dwf-2", "tune", 1000, 1e-3, 0.3, "validation", 0.99, 12.0, "ok", False, (), "")]
     assert _choose_lr(recs + short, "dwf-2", (0.1, 0.3), (10.0, 30.0)) == 0.1
     # ties go to the smaller rate
-    same = [RunRecord(r.method, r.phase, r.seed, r.knob, 0.3, r.split, r.accuracy, r.compression, "ok", False, (), "")
-            for r in recs]
+    same = [
+        RunRecord(r.method, r.phase, r.seed, r.knob, 0.3, r.split, r.accuracy, r.compression, "ok", False, (), "")
+        for r in recs
+    ]
     assert _choose_lr(recs + same, "dwf-2", (0.1, 0.3), (10.0, 30.0)) == 0.1
 
 
@@ -331,8 +351,16 @@ def test_ctrl_c_keeps_the_finished_runs():
     budget = Budget(epochs=1, lrs=(0.3,), lams=(1e-3,), max_search=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # run_sweep warns that it was interrupted
-        cmp = compare("digits", "lenet300", ["dwf-2", "random"], [10], seeds=2, executor=_Interrupting(3),
-                      budget=budget, progress=False)
+        cmp = compare(
+            "digits",
+            "lenet300",
+            ["dwf-2", "random"],
+            [10],
+            seeds=2,
+            executor=_Interrupting(3),
+            budget=budget,
+            progress=False,
+        )
     assert not cmp.completed and len(cmp.runs) == 3
     assert cmp.table().startswith("INTERRUPTED")
     assert all(c.interval is None for c in cmp.accuracy["dwf-2"])
@@ -391,9 +419,24 @@ def test_dask_local_cluster_equals_the_process_pool_bit_for_bit(quick_pool):
 def test_one_run_is_the_same_in_process_and_in_a_pool():
     from concurrent.futures import ProcessPoolExecutor
 
-    cfg = dict(dataset="digits", arch="lenet300", data_dir=None, validation=0.2, epochs=2, batch_size=64,
-               optimizer="momentum", schedule="warmup-cosine", zero_tol=1e-3, method="synflow", phase="final",
-               seed=4, knob=20.0, lr=0.1, lam=0.0, split="test")
+    cfg = dict(
+        dataset="digits",
+        arch="lenet300",
+        data_dir=None,
+        validation=0.2,
+        epochs=2,
+        batch_size=64,
+        optimizer="momentum",
+        schedule="warmup-cosine",
+        zero_tol=1e-3,
+        method="synflow",
+        phase="final",
+        seed=4,
+        knob=20.0,
+        lr=0.1,
+        lam=0.0,
+        split="test",
+    )
     here = _run_one(cfg)
     with ProcessPoolExecutor(1) as pool:
         there = pool.submit(_run_one, cfg).result()
@@ -403,8 +446,26 @@ def test_one_run_is_the_same_in_process_and_in_a_pool():
 def test_cli_quick_writes_figure_and_json_and_redraws(tmp_path, capsys):
     from dwf_theory.cli import main
 
-    code = main(["compare", "--dataset", "digits", "--arch", "lenet300", "--methods", "dwf-2,magnitude",
-                 "--targets", "10", "--seeds", "2", "--quick", "--workers", "2", "--out", str(tmp_path)])
+    code = main(
+        [
+            "compare",
+            "--dataset",
+            "digits",
+            "--arch",
+            "lenet300",
+            "--methods",
+            "dwf-2,magnitude",
+            "--targets",
+            "10",
+            "--seeds",
+            "2",
+            "--quick",
+            "--workers",
+            "2",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "verdicts" in out and "DWF D=2" in out
     stem = tmp_path / "compare_digits_lenet300_quick"

@@ -11,9 +11,7 @@ from hypothesis import strategies as st
 
 from dwf_theory.trainer.frontier import accuracy_at, frontier, max_compression_within
 
-runs = st.lists(
-    st.tuples(st.floats(1.0, 1e4), st.floats(0.0, 1.0)), min_size=1, max_size=12, unique_by=lambda r: r[0]
-)
+runs = st.lists(st.tuples(st.floats(1.0, 1e4), st.floats(0.0, 1.0)), min_size=1, max_size=12, unique_by=lambda r: r[0])
 
 
 @settings(max_examples=60, deadline=None)
@@ -22,9 +20,7 @@ def test_frontier_is_the_set_of_undominated_runs(points):
     c, a = np.array(points).T
     fc, fa = frontier(c, a)
     undominated = {
-        (ci, ai)
-        for ci, ai in points
-        if not any(cj >= ci and aj >= ai and (cj > ci or aj > ai) for cj, aj in points)
+        (ci, ai) for ci, ai in points if not any(cj >= ci and aj >= ai and (cj > ci or aj > ai) for cj, aj in points)
     }
     assert set(zip(fc.tolist(), fa.tolist())) == undominated
     assert np.all(np.diff(fc) > 0) and np.all(np.diff(fa) < 0)

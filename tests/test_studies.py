@@ -215,8 +215,13 @@ def test_phase_markers_match_their_definitions_on_random_histories():
 
 @pytest.mark.parametrize(
     "kw, name",
-    [(dict(level=1.0), "level"), (dict(rise=0.0), "rise"), (dict(reach=1.5), "reach"), (dict(dip=2.0), "dip"),
-     (dict(recover=0.05), "recover")],
+    [
+        (dict(level=1.0), "level"),
+        (dict(rise=0.0), "rise"),
+        (dict(reach=1.5), "reach"),
+        (dict(dip=2.0), "dip"),
+        (dict(recover=0.05), "recover"),
+    ],
 )
 def test_phase_markers_reject_bad_thresholds(kw, name):
     with pytest.raises(ValueError, match=name):
@@ -306,9 +311,15 @@ def test_lr_study_keeps_finished_runs_on_interrupt():
 
 @pytest.mark.parametrize(
     "kw, name",
-    [(dict(depths=()), "depths"), (dict(lrs=(-1.0,)), "lrs"), (dict(dataset="nope"), "dataset"),
-     (dict(momentum=1.0), "momentum"), (dict(epochs=0), "epochs"), (dict(arch="lenet300", hidden=(4,)), "hidden"),
-     (dict(iters=0), "iters")],
+    [
+        (dict(depths=()), "depths"),
+        (dict(lrs=(-1.0,)), "lrs"),
+        (dict(dataset="nope"), "dataset"),
+        (dict(momentum=1.0), "momentum"),
+        (dict(epochs=0), "epochs"),
+        (dict(arch="lenet300", hidden=(4,)), "hidden"),
+        (dict(iters=0), "iters"),
+    ],
 )
 def test_lr_study_rejects_bad_input(kw, name):
     with pytest.raises((ValueError, TypeError), match=name):
@@ -321,8 +332,14 @@ def test_lr_study_rejects_bad_input(kw, name):
 @pytest.fixture(scope="module")
 def phase_result():
     return phase_study(
-        lams=(1e-3, 4e-3), depths=(2, 3), init_scales=(0.5, 0.25, 0.125), escape_epochs=6, lr=0.3,
-        quick=True, executor=InlineExecutor(), progress=False,
+        lams=(1e-3, 4e-3),
+        depths=(2, 3),
+        init_scales=(0.5, 0.25, 0.125),
+        escape_epochs=6,
+        lr=0.3,
+        quick=True,
+        executor=InlineExecutor(),
+        progress=False,
     )
 
 

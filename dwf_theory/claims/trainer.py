@@ -367,7 +367,6 @@ def _direct_conv(x, W, b, stride: int, padding: int):
 
 def _direct_pool(x, size: int):
     """Max over every non-overlapping ``size`` window of the spatial axes of channels-first ``x``."""
-    nd = x.ndim - 2
     out_sizes = [s // size for s in x.shape[2:]]
     out = np.empty((*x.shape[:2], *out_sizes))
     for pos in np.ndindex(*out_sizes):
@@ -404,7 +403,11 @@ def _conv_networks():
 
     return (
         ("conv2d", (Conv2d(3, 3, padding=1), MaxPool(2), Conv2d(4, 2, stride=2), Flatten(), Dense(3)), (2, 7, 6)),
-        ("conv1d", (Conv1d(3, 5, stride=2, padding=1), Conv1d(2, 3, stride=2, padding=2), Flatten(), Dense(3)), (1, 13)),
+        (
+            "conv1d",
+            (Conv1d(3, 5, stride=2, padding=1), Conv1d(2, 3, stride=2, padding=2), Flatten(), Dense(3)),
+            (1, 13),
+        ),
     )
 
 
@@ -442,7 +445,7 @@ def _c65():
                 p["bias"] = rng.normal(0.0, 0.3, p["bias"].shape)
             X, y = rng.normal(size=(C65_N, *shape)), rng.integers(0, 3, C65_N)
 
-            def F(params, D=D):
+            def F(params, D=D, layers=layers, X=X, y=y):
                 weights = [np.prod(p["factors"], axis=0) for p in params]
                 logits = _direct_network(layers, weights, [p["bias"] for p in params], X)
                 loss, _ = _softmax_cross_entropy(logits, y)

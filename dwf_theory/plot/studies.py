@@ -161,7 +161,12 @@ def onset_scaling(study, ax=None):
         fitted = "–" if f.exponent is None else f"{f.exponent:.2f}"
         pred = "–" if f.predicted is None else f"{f.predicted:.2f}"
         ax.plot(
-            ds[keep], dt[keep], marker=styles.get(f.lam, "o"), ms=4, lw=1.2, color=colors[f.D],
+            ds[keep],
+            dt[keep],
+            marker=styles.get(f.lam, "o"),
+            ms=4,
+            lw=1.2,
+            color=colors[f.D],
             label=f"D={f.D}, λ={f.lam:g}: slope {fitted} (C25: {pred})",
         )
         if f.predicted is not None:

@@ -59,9 +59,7 @@ def history(hist, axes=None):
     return axes
 
 
-def sweep(
-    result, ax=None, *, x="compression_ratio", y="test_accuracy", by="method", styles=None, legend: bool = True
-):
+def sweep(result, ax=None, *, x="compression_ratio", y="test_accuracy", by="method", styles=None, legend: bool = True):
     """One summary entry against another over the runs of a sweep, one line per group.
 
     Parameters

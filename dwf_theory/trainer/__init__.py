@@ -27,8 +27,8 @@ from .experiments import (
 )
 from .frontier import accuracy_at, frontier, max_compression_within
 from .layers import MLP, forward
-from .network import ARCHITECTURES, Conv1d, Conv2d, Dense, Flatten, MaxPool, ModelSpec, Network, build_network
 from .metrics import SparsityReport, magnitude_masks, prune, sparsity_report
+from .network import ARCHITECTURES, Conv1d, Conv2d, Dense, Flatten, MaxPool, ModelSpec, Network, build_network
 from .objective import objective, value_and_grad
 from .optim import SCHEDULES, learning_rates, sgd_momentum_step
 from .pruning import PRUNERS, prune_and_train

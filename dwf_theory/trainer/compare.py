@@ -80,8 +80,16 @@ def _run_one(cfg: dict) -> dict:
         with threadpool_limits(1):  # one BLAS thread: the same arithmetic in every process and executor
             out, collapse = _train(cfg)
     except (ValueError, FloatingPointError) as exc:  # the method refuses this configuration
-        record = RunRecord(**keys, split=cfg["split"], accuracy=None, compression=None, status="failed",
-                           layer_collapse=False, layer_density=(), error=str(exc))
+        record = RunRecord(
+            **keys,
+            split=cfg["split"],
+            accuracy=None,
+            compression=None,
+            status="failed",
+            layer_collapse=False,
+            layer_density=(),
+            error=str(exc),
+        )
         return dataclasses.replace(record, seconds=time.perf_counter() - start).as_dict()
     ratio = out["compression_ratio"]
     return RunRecord(
@@ -466,5 +474,3 @@ def _seeds(seeds) -> tuple:
     if len(seeds) < 2:
         raise ValueError(f"seeds must give at least 2 seeds (the verdicts pair seeds), got {len(seeds)}")
     return seeds
-
-

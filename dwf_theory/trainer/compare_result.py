@@ -129,8 +129,6 @@ def _positives(values, name: str) -> tuple:
     return tuple(v.positive(x, f"{name} entries") for x in values)
 
 
-
-
 #: The budget of ``compare(..., quick=True)``: a few epochs and a short search (about a minute on digits).
 QUICK_BUDGET = Budget(epochs=20, lrs=(0.3, 0.6), lams=(1e-3, 4e-3), max_search=5, gap=4.0, margin=1.2)
 
@@ -358,8 +356,10 @@ def _format_table(cmp: Comparison) -> str:
     if cmp.verdicts:
         lines += ["", "verdicts: accuracy difference paired by seed, mean [95 % CI] (methods chosen on validation)"]
     for d in cmp.verdicts:
-        diff = "" if d.interval is None or d.interval.lo is None else (
-            f" = {d.interval.mean:+.4f} [{d.interval.lo:+.4f}, {d.interval.hi:+.4f}]"
+        diff = (
+            ""
+            if d.interval is None or d.interval.lo is None
+            else (f" = {d.interval.mean:+.4f} [{d.interval.lo:+.4f}, {d.interval.hi:+.4f}]")
         )
         lines.append(f"  {_fmt_ratio(d.target):>7}  {d.question}: {label(d.a)} − {label(d.b)}{diff} → {d.verdict}")
     failed = [r for r in cmp.runs if r.status == "failed"]

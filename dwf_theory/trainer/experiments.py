@@ -28,8 +28,8 @@ from .data import as_seed, load_digits_split, teacher_student
 from .datasets import DATASETS as NAMED_DATASETS
 from .datasets import load_dataset
 from .layers import MLP
-from .network import ARCHITECTURES, ModelSpec, _dtype
 from .metrics import magnitude_masks
+from .network import ARCHITECTURES, ModelSpec, _dtype
 from .sweep import run_sweep
 from .train import MAX_EPOCHS, History, _json_safe, train
 
@@ -588,9 +588,9 @@ def init_lr_grid(
 
     ``scales`` multiply the He scale of every layer; each run is classified by
     :func:`classify`. Returns one summary per run with ``regime`` added. ``schemes``: a non-empty
-    sequence of :data:`~dwf_theory.initialization.SCHEMES`; ``rescale``: rescale the truncated scheme's
-    factors to the exact product variance (:class:`~dwf_theory.trainer.Network`); ``scales`` and ``lrs``: non-empty sequences
-    of numbers > 0, or ``None`` (the default grids).
+    sequence of :data:`~dwf_theory.initialization.SCHEMES`; ``rescale``: rescale the truncated
+    scheme's factors to the exact product variance (:class:`~dwf_theory.trainer.Network`);
+    ``scales`` and ``lrs``: non-empty sequences of numbers > 0, or ``None`` (the default grids).
     """
     schemes = tuple(v.choice(s, "schemes entries", SCHEMES) for s in _sequence(schemes, "schemes"))
     scales, lrs = _numbers(scales, "scales", strict=True), _numbers(lrs, "lrs", strict=True)

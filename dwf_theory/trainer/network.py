@@ -79,7 +79,10 @@ class Conv1d(_Conv):
 
 @dataclass(frozen=True)
 class Conv2d(_Conv):
-    """A 2-D convolution with ``channels`` square ``kernel_size × kernel_size`` filters; kernel ``(C_out, C_in, k, k)``."""
+    """A 2-D convolution with ``channels`` square ``kernel_size × kernel_size`` filters.
+
+    Kernel ``(C_out, C_in, k, k)``; PyTorch's ``Conv2d`` semantics, as :class:`Conv1d`.
+    """
 
     ndim = 2
 
@@ -140,7 +143,8 @@ def _plan(layers, input_shape: tuple) -> tuple[list, tuple]:
         elif isinstance(spec, _Conv):
             if len(shape) != spec.ndim + 1:
                 raise ValueError(
-                    f"layers[{i}] ({type(spec).__name__}) needs an input (channels, {spec.ndim} spatial axes), got {shape}"
+                    f"layers[{i}] ({type(spec).__name__}) needs an input (channels, {spec.ndim} spatial axes), "
+                    f"got {shape}"
                 )
             out = tuple(conv_output_size(s, spec.kernel_size, spec.stride, spec.padding) for s in shape[1:])
             if min(out) < 1:
@@ -149,7 +153,9 @@ def _plan(layers, input_shape: tuple) -> tuple[list, tuple]:
             shape = (spec.channels, *out)
         elif isinstance(spec, MaxPool):
             if len(shape) < 2 or min(shape[1:]) < spec.size:
-                raise ValueError(f"layers[{i}] (MaxPool({spec.size})) needs spatial axes of at least {spec.size}, got {shape}")
+                raise ValueError(
+                    f"layers[{i}] (MaxPool({spec.size})) needs spatial axes of at least {spec.size}, got {shape}"
+                )
             shape = (shape[0], *(s // spec.size for s in shape[1:]))
         else:
             shape = (math.prod(shape),)
@@ -348,7 +354,10 @@ def _check_model(model) -> Network:
 
 
 def _check_inputs(model: Network, X) -> np.ndarray:
-    """``X`` as a finite float array of shape ``(n, *input_shape)`` (rows of ``prod(input_shape)`` values are reshaped)."""
+    """``X`` as a finite float array of shape ``(n, *input_shape)``.
+
+    Rows of ``prod(input_shape)`` values in another shape are reshaped.
+    """
     _check_model(model)
     X = v.finite_array(X, "X")
     if X.ndim < 2:
@@ -521,7 +530,9 @@ class ModelSpec:
         elif isinstance(self.arch, (list, tuple)) and self.arch:
             arch = layers = tuple(_check_spec(s, i) for i, s in enumerate(self.arch))
         else:
-            raise TypeError(f"arch must be a name of ARCHITECTURES or a non-empty list of layer specs, got {self.arch!r}")
+            raise TypeError(
+                f"arch must be a name of ARCHITECTURES or a non-empty list of layer specs, got {self.arch!r}"
+            )
         _plan(layers, shape)  # the input shape fits the layers (ValueError naming the layer otherwise)
         object.__setattr__(self, "arch", arch)
         object.__setattr__(self, "input_shape", shape)

@@ -661,6 +661,7 @@ class PhaseStudy:
     @classmethod
     def from_dict(cls, d: dict) -> PhaseStudy:
         """The study from its :meth:`as_dict` form."""
+
         def build(d):
             fits = tuple(
                 _from_fields(OnsetFit, dict(f, init_scales=tuple(f["init_scales"]), onsets=tuple(f["onsets"])))

@@ -11,8 +11,8 @@ import numpy as np
 
 from .. import _validate as v
 from .._threads import one_blas_thread
-from .network import Network, _check_inputs, _check_model
 from .metrics import _accuracy, _prune, _r2_score, _sparsity_report
+from .network import Network, _check_inputs, _check_model
 from .objective import _data_loss, _fast_value_and_grad, _penalty_value, _prepare_targets
 from .optim import SCHEDULES, _check_masks, _momentum, _sgd_momentum_step, _zeros_like_params, learning_rates
 

@@ -420,7 +420,8 @@ EXAMPLES: dict[str, Example] = {
         lambda: dict(study=_phase_result(), ax=_axes()), valid={"ax": ("none",)}
     ),
     "dwf_theory.figures.studies.lr_edges": E(
-        lambda: dict(quick=True, result=_lr_result()), valid={"result": ("none",)}  # None: compute the quick study
+        lambda: dict(quick=True, result=_lr_result()),
+        valid={"result": ("none",)},  # None: compute the quick study
     ),
     "dwf_theory.figures.studies.phase_depths": E(
         lambda: dict(quick=True, result=_phase_result()), valid={"result": ("none",)}
@@ -495,11 +496,11 @@ EXAMPLES: dict[str, Example] = {
         ),
         valid={"name": ("none",)},
     ),
-    "dwf_theory.trainer.network.build_network": E(
-        lambda: dict(arch="cnn1d", input_shape=(1, 40), n_classes=3, D=2)
-    ),
+    "dwf_theory.trainer.network.build_network": E(lambda: dict(arch="cnn1d", input_shape=(1, 40), n_classes=3, D=2)),
     "dwf_theory.trainer.network.ModelSpec": E(
-        lambda: dict(arch="lenet300", input_shape=(1, 4, 4), n_classes=3, init="varmatch", init_scale=1.0, dtype="float32")
+        lambda: dict(
+            arch="lenet300", input_shape=(1, 4, 4), n_classes=3, init="varmatch", init_scale=1.0, dtype="float32"
+        )
     ),
     # trainer: frontier ------------------------------------------------------------------------------
     "dwf_theory.trainer.frontier.frontier": E(lambda: dict(compression=[10.0, 100.0, 50.0], accuracy=[0.95, 0.9, 0.8])),
