@@ -220,7 +220,7 @@ def _phase_result():
     onsets = ((0.5, 1.0), (0.25, 2.0), (0.125, 3.0))
     escape = tuple(PhaseRun(0.0, 2, s, h, PhaseMarkers(t, None, 2, None, None, None)) for s, t in onsets)
     fit = OnsetFit(0.0, 2, (0.5, 0.25, 0.125), (1.0, 2.0, 3.0), 0.0, -0.8, 1.44, 0.0)
-    config = dict(dataset="digits", arch=None, hidden=[5], lr=0.1, momentum=0.9, rise=0.05)
+    config = dict(dataset="digits", arch=None, hidden=[5], lr=0.1, momentum=0.9, rise=0.05, level=0.5)
     return PhaseStudy(runs, escape, (fit,), (SparsityFit(2, (1e-3,), (1.2,), None, -1.0),), config, True)
 
 
