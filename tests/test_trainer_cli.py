@@ -34,3 +34,25 @@ def test_teacher_student_recovers_the_support(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["sizes"] == [50, 1] and out["metric"] == "r2"
     assert out["n_nonzero"] == 5 and out["test_accuracy"] > 0.99  # R² on held-out data
+
+
+def test_train_cnn_on_mnist1d_prints_one_object(capsys):
+    # the first command, shortened to one epoch
+    assert main(["train", "--dataset", "mnist1d", "--arch", "cnn1d", "--depth", "3", "--epochs", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["arch"] == "cnn1d" and out["D"] == 3 and out["dataset"] == "mnist1d"
+    assert out["layers"].startswith("conv1d25k5s2p1")
+
+
+def test_train_with_a_pruner_hits_its_compression(capsys):
+    # the second command, shortened to one epoch: SynFlow keeps round(N / 50) weights of LeNet-5
+    argv = ["train", "--dataset", "digits", "--arch", "lenet5", "--pruner", "synflow", "--compression", "50"]
+    assert main([*argv, "--epochs", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["method"] == "synflow" and out["n_weights"] == 19518
+    assert out["n_kept"] == round(19518 / 50)
+    assert out["layer_collapse"] is False
+    assert main([*argv[:-2], "--epochs", "1"]) == 2
+    assert "--compression" in capsys.readouterr().err
+    assert main(["train", "--compression", "5", "--epochs", "1"]) == 2
+    assert "--pruner" in capsys.readouterr().err

@@ -61,9 +61,12 @@ PRESETS = {
 #: Depth-specific entries of a preset (depths above 4 use the D = 4 entry): D = 4 diverges at lr 0.3 and
 #: sparsifies more abruptly in λ; D = 2 needs a larger λ for the same compression (measured on digits).
 PRESET_BY_DEPTH = {"sparse": {2: dict(lam=1e-3), 4: dict(lam=1.3e-3, lr=0.1)}}
-#: Dataset-specific entries (applied last): the least-squares student is linear by default
+#: Dataset-specific entries (applied last). The least-squares student is linear by default
 #: (``hidden=None`` → no hidden layer) and needs a smaller learning rate and a larger λ.
 PRESET_BY_DATASET = {
+    # MNIST-1D: at lr 0.3 the sparse preset zeroes every weight of cnn1d (D = 3); at 0.1 it reaches
+    # 7.4× at test accuracy 0.869 (seed 0, 300 epochs; dense 0.92).
+    "mnist1d": {"sparse": dict(lr=0.1)},
     "teacher-student": {
         "sparse": dict(lam=0.05, lr=0.05),
         "quick": dict(lam=0.05, lr=0.05, epochs=60),
@@ -217,15 +220,9 @@ def run(
     """
     dataset = v.choice(dataset, "dataset", DATASETS)
     D = v.depth(D)
-    preset = v.choice(preset, "preset", tuple(PRESETS))
-    arch = None if arch is None else v.choice(arch, "arch", tuple(ARCHITECTURES))
-    hidden = None if hidden is None else _hidden(hidden)
-    if arch is not None and hidden is not None:
-        raise ValueError("hidden applies to the MLP only; give arch or hidden, not both")
+    preset, arch, hidden, optimizer, evaluate_on = _run_options(preset, arch, hidden, optimizer, evaluate_on)
     dtype = _dtype(dtype)
     keep_history = v.flag(keep_history, "keep_history")
-    optimizer = v.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
-    evaluate_on = v.choice(evaluate_on, "evaluate_on", ("test", "validation"))
     opt = OPTIMIZERS[optimizer]
     cfg = _preset_config(preset, D, dataset, **overrides)
     if overrides.get("lr") is None:
@@ -305,13 +302,7 @@ def run_pruner(
 
     dataset = v.choice(dataset, "dataset", tuple(NAMED_DATASETS))
     pruner = v.choice(pruner, "pruner", tuple(PRUNERS))
-    preset = v.choice(preset, "preset", tuple(PRESETS))
-    arch = None if arch is None else v.choice(arch, "arch", tuple(ARCHITECTURES))
-    hidden = None if hidden is None else _hidden(hidden)
-    if arch is not None and hidden is not None:
-        raise ValueError("hidden applies to the MLP only; give arch or hidden, not both")
-    optimizer = v.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
-    evaluate_on = v.choice(evaluate_on, "evaluate_on", ("test", "validation"))
+    preset, arch, hidden, optimizer, evaluate_on = _run_options(preset, arch, hidden, optimizer, evaluate_on)
     opt = OPTIMIZERS[optimizer]
     cfg = _preset_config(preset, 1, dataset, lr=lr, epochs=epochs)
     if lr is None:
@@ -339,6 +330,18 @@ def run_pruner(
         zero_tol=zero_tol,
     )
     return {"dataset": dataset, "arch": arch or "mlp", "preset": preset, "optimizer": optimizer, **out}
+
+
+def _run_options(preset, arch, hidden, optimizer, evaluate_on) -> tuple:
+    """The validated options shared by :func:`run` and :func:`run_pruner`."""
+    preset = v.choice(preset, "preset", tuple(PRESETS))
+    arch = None if arch is None else v.choice(arch, "arch", tuple(ARCHITECTURES))
+    hidden = None if hidden is None else _hidden(hidden)
+    if arch is not None and hidden is not None:
+        raise ValueError("hidden applies to the MLP only; give arch or hidden, not both")
+    optimizer = v.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
+    evaluate_on = v.choice(evaluate_on, "evaluate_on", ("test", "validation"))
+    return preset, arch, hidden, optimizer, evaluate_on
 
 
 def _mlp_layers(hidden, n_classes) -> tuple:
