@@ -12,7 +12,7 @@ the table. Ids are grouped by topic:
 * C40–C47, C55–C56 ``initialization``: initialization schemes and the law of their product
   (C55–C56: the variance of the truncated scheme);
 * C48–C52 ``phase``: phase diagrams;
-* C60–C65 ``trainer``: the reference trainer;
+* C60–C66 ``trainer``: the reference trainer;
 * C70–C76 ``parametrizations``: penalties induced by other factorizations, the group prox, Powerpropagation.
 """
 

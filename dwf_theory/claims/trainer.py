@@ -1,4 +1,4 @@
-"""C60–C65: the reference trainer.
+"""C60–C66: the reference trainer.
 
 The references are written here, independently of the trainer's objective code: the
 network's forward pass, mean softmax cross-entropy and its hand-derived backward pass in
@@ -467,3 +467,67 @@ def _c65():
                 worst = worse(worst, abs(fd - ip) / max(1.0, abs(fd)))
                 directions += 1
     return Measured(worst, {"directions": directions, "values": values})
+
+
+C66_DEPTHS = (2, 3, 4)
+C66_LAM = 0.3
+C66_LR = 0.05
+C66_MOMENTUM = 0.9
+C66_WARMUP_STEPS = 3
+
+
+@claim(
+    "C66",
+    "Imbalance after one heavy-ball step",
+    "One step of SGD with heavy-ball momentum μ (v_d ← μv_d + g_d, ω_d ← ω_d − ηv_d) maps δ_dk = ω_d² − ω_k² to "
+    "δ_dk[(1 − 2ηλ/D)² − η²G²P²] − 2ημ(ω̃_d v_d − ω̃_k v_k) + η²μ²(v_d² − v_k²), with P = Π_{j≠d,k} ω_j, "
+    "ω̃_d = (1 − 2ηλ/D)ω_d − ηGPω_k the plain step and v the velocity before the step: the imbalance is no "
+    "longer a function of itself alone, but of (ω, v).",
+    f"MLP {_sizes(SMALL_SIZES)} (ReLU), n = {SMALL_N}, D ∈ {fmt_set(C66_DEPTHS)}, λ = {C66_LAM:g}, η = {C66_LR:g}, "
+    f"μ = {C66_MOMENTUM:g}: {C66_WARMUP_STEPS} full-batch steps of sgd_momentum_step with value_and_grad (so v ≠ 0), "
+    "then one more; G from the backward pass written here in NumPy at the collapsed weights before that step; "
+    "error = largest |δ' − formula| / (ω_d² + ω_k² + η²μ²(v_d² + v_k²)) over every weight and pair d < k.",
+    1e-12,
+    source=derived("one heavy-ball step on ω_d and ω_k, expanded"),
+    sample={
+        "weight pairs": sum(
+            D * (D - 1) // 2 * sum(a * b for a, b in zip(SMALL_SIZES, SMALL_SIZES[1:])) for D in C66_DEPTHS
+        )
+    },
+)
+def _c66():
+    from ..trainer import sgd_momentum_step, value_and_grad
+
+    worst, pairs = 0.0, 0
+    eta, mu, c = C66_LR, C66_MOMENTUM, 2 * C66_LAM
+    for D in C66_DEPTHS:
+        model, X, y, _ = _problem(D, 660 + D, SMALL_SIZES, SMALL_N)
+        params = model.params
+        velocity = [{k: np.zeros_like(a) for k, a in p.items()} for p in params]
+        for _ in range(C66_WARMUP_STEPS):
+            _, grads = value_and_grad(model, params, X, y, C66_LAM)
+            sgd_momentum_step(params, grads, velocity, eta, mu)
+        before = [p["factors"].copy() for p in params]
+        v0 = [vel["factors"].copy() for vel in velocity]
+        _, G, _ = _loss_and_weight_gradients(
+            [np.prod(f, axis=0) for f in before], [p["bias"].copy() for p in params], X, y
+        )
+        _, grads = value_and_grad(model, params, X, y, C66_LAM)
+        sgd_momentum_step(params, grads, velocity, eta, mu)
+        for f0, f1, vl, Gl in zip(before, [p["factors"] for p in params], v0, G, strict=True):
+            for d in range(D):
+                for k in range(d + 1, D):
+                    P = np.prod(np.delete(f0, [d, k], axis=0), axis=0)
+                    plain_d = (1 - eta * c / D) * f0[d] - eta * Gl * P * f0[k]
+                    plain_k = (1 - eta * c / D) * f0[k] - eta * Gl * P * f0[d]
+                    delta = f0[d] ** 2 - f0[k] ** 2
+                    pred = (
+                        delta * ((1 - eta * c / D) ** 2 - eta**2 * Gl**2 * P**2)
+                        - 2 * eta * mu * (plain_d * vl[d] - plain_k * vl[k])
+                        + (eta * mu) ** 2 * (vl[d] ** 2 - vl[k] ** 2)
+                    )
+                    got = f1[d] ** 2 - f1[k] ** 2
+                    scale = f0[d] ** 2 + f0[k] ** 2 + (eta * mu) ** 2 * (vl[d] ** 2 + vl[k] ** 2)
+                    worst = worse(worst, float(np.max(np.abs(got - pred) / scale)))
+                    pairs += got.size
+    return Measured(worst, {"weight pairs": pairs})

@@ -1,6 +1,6 @@
 """Mutations of the subjects of C60–C64 (the reference trainer)."""
 
-from . import Mutation, on_result, scaled
+from . import Mutation, on_argument, on_result, scaled
 
 OBJECTIVE = "dwf_theory.trainer.objective"
 
@@ -35,6 +35,14 @@ MUTATIONS = {
         Mutation("dwf_theory.trainer.ops._patches_adjoint", scaled(1 + 1e-6), "convolution input gradient off by 1e-6"),
         Mutation("dwf_theory.trainer.ops.conv", scaled(1 + 1e-6), "convolution output off by 1e-6 relative"),
         Mutation("dwf_theory.trainer.ops.max_pool", scaled(1 + 1e-6), "pooling output off by 1e-6 relative"),
+    ],
+    "C66": [
+        Mutation(
+            "dwf_theory.trainer.optim.sgd_momentum_step",
+            on_argument("momentum", lambda m: m * (1 - 1e-6)),
+            "momentum off by 1e-6 relative",
+        ),
+        Mutation(f"{OBJECTIVE}._fast_value_and_grad", _gradient_off(1e-4), "factor gradient off by 1e-4"),
     ],
     "C64": [Mutation(f"{OBJECTIVE}._fast_value_and_grad", _gradient_off(1e-4), "factor gradient off by 1e-4")],
 }
