@@ -71,7 +71,7 @@ PRESET_BY_DATASET = {
         "sparse": dict(lam=0.05, lr=0.05),
         "quick": dict(lam=0.05, lr=0.05, epochs=60),
         "dense": dict(lr=0.05),
-    }
+    },
 }
 #: The data sets of :func:`run`: every named classification set, and the least-squares teacher–student.
 DATASETS = (*NAMED_DATASETS, "teacher-student")
