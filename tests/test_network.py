@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch_reference import torch_logits
 
 from dwf_theory.trainer import (
     ARCHITECTURES,
@@ -74,28 +75,6 @@ def test_conv_gradient_matches_central_differences(net_spec, seed):
     assert abs(fd - ip) <= 1e-7 * max(1.0, abs(fd))
 
 
-def _torch_logits(layers, weights, biases, X):
-    """The same network in PyTorch (float64, channels-first); dense weights transposed to (out, in)."""
-    F = torch.nn.functional
-    h, k, last = X, 0, len(weights) - 1
-    for spec in layers:
-        if isinstance(spec, MaxPool):
-            h = (F.max_pool1d if h.ndim == 3 else F.max_pool2d)(h, spec.size)
-            continue
-        if isinstance(spec, Flatten):
-            h = h.flatten(1)
-            continue
-        if isinstance(spec, Dense):
-            h = h @ weights[k] + biases[k]
-        else:
-            conv = F.conv1d if isinstance(spec, Conv1d) else F.conv2d
-            h = conv(h, weights[k], biases[k], stride=spec.stride, padding=spec.padding)
-        if k < last:
-            h = torch.relu(h)
-        k += 1
-    return h
-
-
 @settings(max_examples=20, deadline=None)
 @given(conv_nets(), st.integers(0, 2**16))
 def test_conv_network_matches_pytorch_float64(net_spec, seed):
@@ -105,7 +84,7 @@ def test_conv_network_matches_pytorch_float64(net_spec, seed):
     loss, g = value_and_grad(net, net.params, X, y, 0.0)
     W = [torch.tensor(p["factors"][0], requires_grad=True) for p in net.params]
     b = [torch.tensor(p["bias"], requires_grad=True) for p in net.params]
-    ref = torch.nn.functional.cross_entropy(_torch_logits(layers, W, b, torch.tensor(X)), torch.tensor(y))
+    ref = torch.nn.functional.cross_entropy(torch_logits(layers, W, b, torch.tensor(X)), torch.tensor(y))
     ref.backward()
     assert abs(loss - ref.item()) <= 1e-12 * max(1.0, abs(ref.item()))
     for ours, w, bb in zip(g, W, b):

@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 import pytest
+from torch_reference import torch_logits
 
 from dwf_theory.trainer import (
     PRUNERS,
@@ -68,25 +69,7 @@ def plain(name, seed=0):
 
 
 def torch_forward(net, Ws, bs, X):
-    import torch.nn.functional as F
-
-    h, k, last = X, 0, len(Ws) - 1
-    for spec in net.layers:
-        if isinstance(spec, Flatten):
-            h = h.flatten(1)
-            continue
-        if isinstance(spec, MaxPool):
-            h = (F.max_pool1d if h.dim() == 3 else F.max_pool2d)(h, spec.size)
-            continue
-        if isinstance(spec, Dense):
-            h = h @ Ws[k] + bs[k]
-        else:
-            conv = F.conv1d if isinstance(spec, Conv1d) else F.conv2d
-            h = conv(h, Ws[k], bs[k], stride=spec.stride, padding=spec.padding)
-        if k < last:
-            h = F.relu(h)
-        k += 1
-    return h
+    return torch_logits(net.layers, Ws, bs, X)
 
 
 def torch_scores(net, W, b, X, y, temperature):
