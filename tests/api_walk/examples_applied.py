@@ -784,6 +784,7 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.figures.compare.write_comparison": E(
         lambda: dict(result=_compare_result(), out=_TMP, stem="walk_comparison", tolerance=0.01, raw=True),
         valid={"stem": ("none",)},  # None: compare_<dataset>_<arch>
+        fixed={"out": "any folder name is valid, and the walk must not write outside a temporary folder"},
     ),
     "dwf_theory.figures.compare.load_comparison": E(lambda: dict(source=_compare_result().as_dict(), name="source")),
 }
