@@ -224,6 +224,12 @@ def _add_compare(sub) -> None:
         "(default 0.03,0.1,0.3; with --optimizer sgd 0.3,1,3)",
     )
     p.add_argument("--max-search", type=int, help="λ-search runs per DWF depth and learning rate (default 9)")
+    p.add_argument(
+        "--rescale",
+        action="store_true",
+        help="start DWF from truncated factors rescaled to the dense initialization's variance "
+        "(default: the paper's truncated initialization, narrower by 0.55-0.28x for D = 2-4)",
+    )
     p.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)")
     p.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS (pip install dwf-theory[dask])"

@@ -219,6 +219,71 @@ def test_incomplete_seed_is_left_out_and_pairs_use_common_seeds():
     assert d.interval.n == 3 and math.isclose(d.interval.mean, np.mean(diffs), rel_tol=1e-12)
 
 
+def test_a_method_without_finished_runs_gets_no_runs_not_a_verdict():
+    cmp, _ = _constructed()
+    kept = tuple(r for r in cmp.runs if not (r.method == "snip" and r.phase == "final"))
+    cmp = dataclasses.replace(cmp, runs=kept)
+    by = {(d.question, d.target): d for d in cmp.verdicts}
+    # snip is still the best pruner on validation at 100×, but it has no finished seed: no difference, no verdict
+    d = by["DWF better than the best pruner", 100.0]
+    assert (d.b, d.verdict, d.interval) == ("snip", "no runs", None)
+    assert "snip → no runs" in cmp.table()
+    # the other verdicts are unaffected
+    assert by["D >= 3 better than D = 2", 10.0].verdict == "yes"
+
+
+def test_rescaled_budget_is_recorded_and_validated():
+    cmp, _ = _constructed()
+    assert "truncated (paper)" in cmp.table()
+    rescaled = dataclasses.replace(cmp, budget=Budget(lrs=(0.1,), rescale=True))
+    assert "rescaled to the dense variance" in rescaled.table()
+    back = Comparison.from_dict(json.loads(json.dumps(rescaled.as_dict())))
+    assert back.budget.rescale is True and back == rescaled
+    old = rescaled.as_dict()
+    del old["budget"]["rescale"]  # a JSON written before the option existed: the paper's initialization
+    assert Comparison.from_dict(old).budget.rescale is False
+    with pytest.raises(TypeError, match="rescale"):
+        Budget(rescale="yes")
+
+
+@pytest.mark.parametrize(
+    "method, rescale, expected", [("dwf-3", True, True), ("dwf-3", False, False), ("dense", True, False)]
+)
+def test_rescale_reaches_the_dwf_runs_only(monkeypatch, method, rescale, expected):
+    import importlib
+
+    compare_module = importlib.import_module("dwf_theory.trainer.compare")  # the module, not the function
+
+    seen = {}
+
+    def fake_run(*args, **kwargs):
+        seen.update(kwargs)
+        return {"layer_density": [1.0]}
+
+    monkeypatch.setattr(compare_module, "run", fake_run)
+    cfg = dict(
+        dataset="digits",
+        arch="lenet5",
+        data_dir=None,
+        validation=0.2,
+        epochs=1,
+        batch_size=64,
+        optimizer="momentum",
+        schedule="warmup-cosine",
+        zero_tol=1e-3,
+        rescale=rescale,
+        method=method,
+        phase="final",
+        seed=0,
+        knob=1e-3,
+        lr=0.1,
+        lam=1e-3,
+        split="test",
+    )
+    compare_module._train(cfg)
+    assert seen["rescale"] is expected
+
+
 def test_json_round_trip():
     cmp, _ = _constructed()
     runs = list(cmp.runs)
@@ -429,6 +494,7 @@ def test_one_run_is_the_same_in_process_and_in_a_pool():
         optimizer="momentum",
         schedule="warmup-cosine",
         zero_tol=1e-3,
+        rescale=False,
         method="synflow",
         phase="final",
         seed=4,

@@ -58,6 +58,13 @@ def test_max_compression_within_is_the_last_point_above_the_level(points, dense,
         assert all(y < level + 1e-9 for y in accuracy_at(c, a, beyond))
 
 
+@settings(max_examples=40, deadline=None)
+@given(runs, st.floats(0.05, 1.0), st.floats(0.0, 0.2))
+def test_relative_tolerance_is_a_fraction_of_dense(points, dense, tol):
+    c, a = np.array(points).T
+    assert max_compression_within(c, a, dense, tol, relative=True) == max_compression_within(c, a, dense, tol * dense)
+
+
 def test_worked_example():
     # Runs at 10× (0.95), 100× (0.90), 50× (0.80, dominated): frontier 10→100; 1 % drop from 0.96 → level 0.95.
     c, a = [10.0, 100.0, 50.0], [0.95, 0.90, 0.80]
@@ -82,3 +89,8 @@ def test_worked_example():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_relative_must_be_a_flag():
+    with pytest.raises(TypeError, match="relative"):
+        max_compression_within([2.0], [0.5], 0.9, 0.1, relative="yes")

@@ -154,7 +154,7 @@ def compare_command(args) -> int:
             seeds=seeds,
             executor=executor,
             optimizer=args.optimizer,
-            quick=args.quick,
+            quick=args.quick and budget is None,
             budget=budget,
             data_dir=args.data_dir,
             progress=sys.stderr.isatty() and not args.json,
@@ -163,20 +163,30 @@ def compare_command(args) -> int:
         executor.shutdown(wait=False, cancel_futures=True)
     stem = f"compare_{cmp.dataset}_{cmp.arch}"
     stem += ("_sgd" if cmp.optimizer == "sgd" else "") + ("_quick" if args.quick else "")
+    stem += "_rescaled" if cmp.budget.rescale else ""
     paths = write_comparison(cmp, Path(args.out) if args.out else default_out(), stem=stem)
     code = _print_comparison(cmp, paths, args.json)
     return code if cmp.completed else 130
 
 
 def _budget(args):
-    """The budget of ``--epochs``, ``--lrs`` and ``--max-search`` (``None``: the default, or the quick one)."""
-    from .compare_result import Budget
+    """The budget of ``--epochs``, ``--lrs``, ``--max-search`` and ``--rescale`` (``None``: the default one).
+
+    With ``--quick`` only ``--rescale`` may be given: the quick budget with rescaled factors.
+    """
+    import dataclasses
+
+    from .compare_result import QUICK_BUDGET, Budget
 
     given = {k: x for k, x in (("epochs", args.epochs), ("lrs", args.lrs), ("max_search", args.max_search)) if x}
+    if args.quick and given:
+        raise ValueError("--quick has its own budget: leave out --epochs, --lrs and --max-search")
+    if args.rescale:
+        given["rescale"] = True
     if not given:
         return None
     if args.quick:
-        raise ValueError("--quick has its own budget: leave out --epochs, --lrs and --max-search")
+        return dataclasses.replace(QUICK_BUDGET, **given)
     if "lrs" in given:
         try:
             given["lrs"] = tuple(float(x) for x in _names(args.lrs, "--lrs"))

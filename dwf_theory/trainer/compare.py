@@ -137,6 +137,7 @@ def _train(cfg: dict) -> tuple:
         lam=cfg["lam"],
         schedule=cfg["schedule"],
         init="standard" if dense else DWF_INIT,
+        rescale=cfg["rescale"] and not dense,
         **common,
     )
     return out, bool(min(out["layer_density"]) == 0.0)
@@ -368,6 +369,7 @@ def compare(
         optimizer=optimizer,
         schedule=SCHEDULE[optimizer],
         zero_tol=budget.zero_tol,
+        rescale=budget.rescale,
     )
     setup = dict(common=common, pruner_lam=budget.pruner_lam, penalty_lam=budget.penalty_lam)
     lo, hi = targets[0], targets[-1] * budget.margin

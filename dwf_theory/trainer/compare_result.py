@@ -80,6 +80,12 @@ class Budget:
         Seed of the tuning runs (not one of the evaluation seeds).
     zero_tol : float >= 0
         Weights ``|w| <= zero_tol`` count as zero (compression ratio, pruned accuracy).
+    rescale : bool
+        Start DWF from truncated factors rescaled so that their product has exactly the dense
+        initialization's variance (``rescale`` of :func:`~dwf_theory.init_factors`). Default ``False``:
+        the paper's truncated initialization, whose product is narrower (0.55, 0.37, 0.28 × the dense
+        standard deviation for D = 2, 3, 4 at He scale), so deep convolutional nets start with a
+        vanishing signal.
     """
 
     epochs: int = 100
@@ -94,6 +100,7 @@ class Budget:
     penalty_lam: float = 1e-4
     tuning_seed: int = 1000
     zero_tol: float = 1e-3
+    rescale: bool = False
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -114,6 +121,7 @@ class Budget:
         set_(self, "penalty_lam", v.positive(self.penalty_lam, "penalty_lam"))
         set_(self, "tuning_seed", v.whole_number(self.tuning_seed, "tuning_seed", 0, 2**32 - 1))
         set_(self, "zero_tol", v.real_scalar(self.zero_tol, "zero_tol", minimum=0.0))
+        set_(self, "rescale", v.flag(self.rescale, "rescale"))
 
     def as_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -334,6 +342,7 @@ def _format_table(cmp: Comparison) -> str:
         f"optimizer {cmp.optimizer} ({SCHEDULE[cmp.optimizer]}), {b.epochs} epochs, batch {b.batch_size}",
         f"learning rates tuned on the validation split ({100 * b.validation:g} % of the training rows, seed "
         f"{b.tuning_seed}) over {', '.join(f'{x:g}' for x in b.lrs)}; {len(cmp.runs)} runs, {cmp.seconds:.0f} s",
+        f"DWF initialization: {'truncated, rescaled to the dense variance' if b.rescale else 'truncated (paper)'}; "
         f"dense (D = 1, lr {cmp.lr.get('dense', float('nan')):g}): test accuracy {_fmt_cell(cmp.dense)}",
         "",
         "test accuracy at the target compression: mean [95 % CI] over seeds (not reached k/n: on k of n seeds)",

@@ -23,9 +23,10 @@ from .frontier import accuracy_at, max_compression_within
 
 __all__ = ["Interval", "Cell", "Difference", "mean_interval", "paired_difference", "verdict", "VERDICTS"]
 
-#: The outcomes of :func:`verdict` (and ``'not reached'``, used by the comparison when a method
-#: does not reach a target compression on every seed).
-VERDICTS = ("yes", "no", "inconclusive", "not reached")
+#: The outcomes of :func:`verdict`, and two used by the comparison: ``'not reached'`` when a method
+#: does not reach a target compression on every seed, ``'no runs'`` when a method has no finished
+#: seed at all (an interrupted comparison).
+VERDICTS = ("yes", "no", "inconclusive", "not reached", "no runs")
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,8 @@ class Difference:
 
     ``question`` names the verdict it decides (``None`` for a difference reported without one);
     ``verdict`` is one of :data:`VERDICTS` (``'not reached'`` when ``a`` or ``b`` does not reach the
-    target on every seed; ``'inconclusive'`` with fewer than two paired seeds).
+    target on every seed; ``'no runs'`` when one of them has no finished seed; ``'inconclusive'`` with
+    fewer than two paired seeds).
     """
 
     question: str | None
@@ -182,7 +184,9 @@ def _cell(values: dict, seeds: list, *, level: float, log: bool = False, censore
 
 def _paired(a: dict, b: dict, seeds_a: list, seeds_b: list, *, level: float) -> tuple:
     """``(interval or None, verdict)`` of the per-seed values ``a − b`` (dicts seed → value or ``None``)."""
-    if not seeds_a or not seeds_b or any(a.get(s) is None for s in seeds_a) or any(b.get(s) is None for s in seeds_b):
+    if not seeds_a or not seeds_b:
+        return None, "no runs"
+    if any(a.get(s) is None for s in seeds_a) or any(b.get(s) is None for s in seeds_b):
         return None, "not reached"
     common = [s for s in seeds_a if s in set(seeds_b)]
     if not common:
@@ -201,7 +205,7 @@ def _frontier_values(runs: list, targets, dense, tolerances) -> dict:
     top = max((x for x in c if math.isfinite(x)), default=None)
     within, censored = [], []
     for x in tolerances:
-        w = None if dense is None else max_compression_within(c, a, dense, x / 100 * dense)
+        w = None if dense is None else max_compression_within(c, a, dense, x / 100, relative=True)
         if w is not None and (math.isinf(w) or (top is not None and w >= top)):
             w = top  # within x % at the most compressed run: a lower bound
         within.append(w)

@@ -86,8 +86,12 @@ def accuracy_at(compression, accuracy, targets) -> list:
     return [None if t > fc[-1] else _interpolate(fc, fa, float(t)) for t in ts]
 
 
-def max_compression_within(compression, accuracy, dense_accuracy, tolerance) -> float | None:
-    """The largest compression at which the interpolated frontier is ``>= dense_accuracy − tolerance``.
+def max_compression_within(compression, accuracy, dense_accuracy, tolerance, *, relative=False) -> float | None:
+    """The largest compression at which the interpolated frontier is within ``tolerance`` of dense.
+
+    Within means ``>= dense_accuracy − tolerance`` (absolute, the default) or, with ``relative``,
+    ``>= (1 − tolerance) · dense_accuracy`` — the paper's "within x % of dense" is ``relative`` with
+    ``tolerance = x / 100`` (what :func:`~dwf_theory.trainer.compare` reports).
 
     ``None`` when even the least compressed frontier point is below that level. The result is a
     frontier point or a crossing of the level between two frontier points (in log c).
@@ -98,10 +102,15 @@ def max_compression_within(compression, accuracy, dense_accuracy, tolerance) -> 
     dense_accuracy : float
         The accuracy of the dense (uncompressed) network.
     tolerance : float >= 0
-        Allowed drop in accuracy units (0.01: one percentage point).
+        Allowed drop: in accuracy units (0.01: one percentage point), or with ``relative`` as a
+        fraction of ``dense_accuracy`` (0.01: one percent of it).
+    relative : bool
     """
     fc, fa = frontier(compression, accuracy)
-    level = v.real_scalar(dense_accuracy, "dense_accuracy") - v.real_scalar(tolerance, "tolerance", minimum=0.0)
+    dense_accuracy = v.real_scalar(dense_accuracy, "dense_accuracy")
+    tolerance = v.real_scalar(tolerance, "tolerance", minimum=0.0)
+    drop = tolerance * dense_accuracy if v.flag(relative, "relative") else tolerance
+    level = dense_accuracy - drop
     if fa[0] < level:
         return None
     ok = np.nonzero(fa >= level)[0][-1]
