@@ -13,7 +13,8 @@ the table. Ids are grouped by topic:
   (C55–C56: the variance of the truncated scheme);
 * C48–C52 ``phase``: phase diagrams;
 * C60–C66 ``trainer``: the reference trainer;
-* C70–C76 ``parametrizations``: penalties induced by other factorizations, the group prox, Powerpropagation.
+* C70–C76 ``parametrizations``: penalties induced by other factorizations, the group prox, Powerpropagation;
+* C80–C81 ``network``: Theorem 1 on trained networks (balance, first-order conditions, local minimality).
 """
 
 from . import (  # noqa: F401  (registers)
@@ -21,6 +22,7 @@ from . import (  # noqa: F401  (registers)
     dynamics,
     equivalence,
     initialization,
+    network,
     parametrizations,
     phase,
     symbolic,

@@ -31,6 +31,7 @@ from .metrics import SparsityReport, magnitude_masks, prune, sparsity_report
 from .network import ARCHITECTURES, Conv1d, Conv2d, Dense, Flatten, MaxPool, ModelSpec, Network, build_network
 from .objective import objective, value_and_grad
 from .optim import SCHEDULES, learning_rates, sgd_momentum_step
+from .polish import PolishResult, polish
 from .pruning import PRUNERS, prune_and_train
 from .sharpness import sharpness
 from .studies import LRStudy, PhaseStudy, load_study, lr_study, phase_markers, phase_study
@@ -89,6 +90,8 @@ __all__ = [
     "layer_density",
     "init_lr_grid",
     "sharpness",
+    "polish",
+    "PolishResult",
     "lr_study",
     "phase_study",
     "phase_markers",

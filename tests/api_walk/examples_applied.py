@@ -236,6 +236,7 @@ EXEMPT: dict[str, str] = {
     "dwf_theory.trainer.metrics.SparsityReport": _RESULT,
     "dwf_theory.trainer.sweep.SweepResult": _RESULT,
     "dwf_theory.trainer.train.EpochRecord": _RESULT,
+    "dwf_theory.trainer.polish.PolishResult": _RESULT,
     "dwf_theory.trainer.train.History": _RESULT,
     "dwf_theory.trainer.compare_result.Comparison": _RESULT + " (what compare returns; built from its runs)",
     "dwf_theory.trainer.compare_result.RunRecord": _RESULT + " (one run of a comparison)",
@@ -658,6 +659,9 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.trainer.sharpness.sharpness": E(
         lambda: dict(model=_mlp(), X=_xy()[0], y=_xy()[1], lam=1e-3, params=None, iters=500, tol=1e-6, rng=0),
         valid={"params": ("none",), "rng": ("none",)},  # None: the model's parameters / fresh entropy
+    ),
+    "dwf_theory.trainer.polish.polish": E(
+        lambda: dict(model=_mlp(), X=_xy()[0], y=_xy()[1], lam=1e-2, zero_tol=1e-6, tol=1e-10, max_iter=20)
     ),
     "dwf_theory.trainer.sharpness.flat_objective": E(
         lambda: dict(model=_mlp(), X=_xy()[0], y=_xy()[1], lam=1e-3, params=None), valid={"params": ("none",)}

@@ -25,6 +25,7 @@ TOPICS = (
     "initialization",
     "phase",
     "trainer",
+    "network",
     "parametrizations",
 )
 

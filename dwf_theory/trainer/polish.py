@@ -1,0 +1,171 @@
+"""Full-batch polish of a trained DWF network to a stationary point of its objective.
+
+SGD leaves a network near, not at, a stationary point of ``F(ω, b) = mean loss + (λ/D) Σ‖ω‖²``.
+To check the paper's Theorem 1 on a trained network (its collapsed weights satisfy the
+L_{2/D} conditions, its factors are balanced) the point has to be stationary to many digits.
+:func:`polish` gets there in four steps:
+
+1. weights with ``|w| <= zero_tol`` are set to exactly zero by zeroing all their factors — a
+   stationary point of ``F`` in those coordinates for every ``D >= 2`` (each factor's gradient
+   ``G Π_{k≠d} ω_k + (2λ/D) ω_d`` vanishes);
+2. the remaining factors and the biases are minimized full batch by L-BFGS (SciPy);
+3. then by SciPy's Newton–CG trust-region method (``trust-ncg``) on autograd's exact
+   Hessian–vector products, which converges where L-BFGS stalls on the ill-conditioned end;
+4. then by Newton steps on the gradient, ``H p = −∇F`` solved by MINRES on autograd's exact
+   Hessian–vector products, kept while the gradient norm falls. No line search: near the minimum
+   a test of the decrease of ``F`` is lost in the rounding of ``F`` (a step from gradient ``g``
+   lowers ``F`` by only about ``g²/2h``), while the gradient itself still converges quadratically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+from scipy.optimize import minimize
+from scipy.sparse.linalg import LinearOperator, minres
+
+from .. import _validate as v
+from .network import Network, _check_inputs, _check_model
+from .objective import _data_loss, _prepare_targets
+
+__all__ = ["PolishResult", "polish"]
+
+NEWTON_STEPS = 50  # Newton steps at most (near the minimum a handful suffice)
+HALVINGS = 4  # a Newton step is halved at most this often to lower the gradient norm
+
+
+@dataclass(frozen=True)
+class PolishResult:
+    """How a polish ended.
+
+    Attributes
+    ----------
+    objective : float
+        ``F`` at the polished point.
+    gradient_norm : float
+        Euclidean norm of ``∇F`` over the factors and biases at the end (the factors of the weights
+        zeroed in step 1 are zero, where their gradient vanishes).
+    n_support : int
+        Collapsed weights left free (``|w| > zero_tol`` at the start).
+    iterations : int
+        L-BFGS and trust-region iterations plus Newton steps.
+    converged : bool
+        ``gradient_norm <= tol``.
+    """
+
+    objective: float
+    gradient_norm: float
+    n_support: int
+    iterations: int
+    converged: bool
+
+
+def polish(model: Network, X, y, lam, *, zero_tol=1e-6, tol=1e-10, max_iter=2000) -> PolishResult:
+    """Minimize the DWF objective of ``model`` full batch from its current parameters, in place.
+
+    Parameters
+    ----------
+    model : Network or MLP
+        ``D >= 2``; its ``params`` are replaced by the polished ones. The polish runs in float64 and
+        writes back in the model's dtype: build the model with ``dtype=np.float64`` to keep the digits.
+    X, y : arrays
+        The full training set (as for :func:`~dwf_theory.trainer.value_and_grad`).
+    lam : float > 0
+    zero_tol : float >= 0
+        Collapsed weights at or below it are set to exactly zero first (step 1 of the module docstring).
+    tol : float > 0
+        Target norm of the gradient over the free parameters.
+    max_iter : int >= 1
+        Iterations of L-BFGS and of the trust region at most, and Newton steps (at most
+        :data:`NEWTON_STEPS`).
+    """
+    _check_model(model)
+    if model.D < 2:
+        raise ValueError(f"polish needs a factorized model (D >= 2), got D = {model.D}")
+    lam = v.positive(lam, "lam")
+    zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
+    tol = v.positive(tol, "tol")
+    max_iter = v.whole_number(max_iter, "max_iter", 1, 10**6)
+    X = _check_inputs(model, X).astype(np.float64)
+    T = _prepare_targets(model, y, X.shape[0])
+    params = model.params
+    masks = [np.abs(np.prod(p["factors"], axis=0)) > zero_tol for p in params]
+    sizes = [(p["factors"].size, p["bias"].size) for p in params]
+    D = model.D
+
+    def unpack(theta):
+        weights, biases, i = [], [], 0
+        for p, mask, (nf, nb) in zip(params, masks, sizes):
+            factors = anp.reshape(theta[i : i + nf], p["factors"].shape)
+            w = factors[0]
+            for f in factors[1:]:  # a running product: autograd's prod divides by the (zero) factors
+                w = w * f
+            weights.append(w * mask)
+            biases.append(anp.reshape(theta[i + nf : i + nf + nb], p["bias"].shape))
+            i += nf + nb
+        return weights, biases
+
+    penalized = np.concatenate([np.r_[np.ones(nf), np.zeros(nb)] for nf, nb in sizes])
+
+    def F(theta):
+        weights, biases = unpack(theta)
+        return _data_loss(model._apply(weights, biases, X), T, model.loss) + lam / D * anp.sum(
+            penalized * theta * theta
+        )
+
+    # off the support the factors start at zero and stay there (F does not depend on them but through
+    # the penalty, whose minimum they sit at)
+    theta0 = np.concatenate(
+        [np.r_[(p["factors"] * mask).ravel(), p["bias"].ravel()] for p, mask in zip(params, masks)]
+    ).astype(np.float64)
+    value_and_grad = autograd.value_and_grad(F)
+    hvp = autograd.hessian_vector_product(F)
+    with np.errstate(over="ignore", invalid="ignore"):  # rejected trial steps may overflow tanh's derivative
+        first = minimize(
+            value_and_grad, theta0, jac=True, method="L-BFGS-B", options=dict(maxiter=max_iter, gtol=tol, ftol=0.0)
+        )
+        second = minimize(
+            value_and_grad, first.x, jac=True, hessp=hvp, method="trust-ncg", options=dict(maxiter=max_iter, gtol=tol)
+        )
+        theta = second.x if second.fun <= first.fun else first.x
+        theta, steps = _newton(value_and_grad, hvp, theta, tol, min(max_iter, NEWTON_STEPS))
+    value, grad = value_and_grad(theta)
+    i = 0
+    for p, mask, (nf, nb) in zip(params, masks, sizes):
+        p["factors"][...] = theta[i : i + nf].reshape(p["factors"].shape) * mask
+        p["bias"][...] = theta[i + nf : i + nf + nb].reshape(p["bias"].shape)
+        i += nf + nb
+    gnorm = float(np.linalg.norm(grad))
+    return PolishResult(
+        objective=float(value),
+        gradient_norm=gnorm,
+        n_support=int(sum(m.sum() for m in masks)),
+        iterations=int(first.nit + second.nit + steps),
+        converged=bool(np.isfinite(gnorm) and gnorm <= tol),
+    )
+
+
+def _newton(value_and_grad, hvp, theta, tol: float, max_steps: int):
+    """Newton steps on the gradient while its norm falls; returns (θ, steps).
+
+    Each step solves ``H p = −∇F`` by MINRES on autograd's Hessian–vector products and takes the
+    largest of ``p, p/2, …, p/2^HALVINGS`` that lowers the gradient norm (none: stop).
+    """
+    _, g = value_and_grad(theta)
+    best, steps = float(np.linalg.norm(g)), 0
+    while steps < max_steps and best > tol:
+        H = LinearOperator((theta.size, theta.size), matvec=lambda u, t=theta: hvp(t, u), dtype=float)
+        p, _ = minres(H, -g, rtol=1e-12, maxiter=10 * theta.size)
+        for k in range(HALVINGS + 1):
+            trial = theta + p / 2**k
+            _, g_trial = value_and_grad(trial)
+            norm = float(np.linalg.norm(g_trial))
+            if norm < best:
+                break
+        else:
+            break
+        theta, g, best, steps = trial, g_trial, norm, steps + 1
+    return theta, steps
