@@ -152,6 +152,11 @@ def _add_train(sub) -> None:
     p.add_argument("--schedule", choices=SCHEDULES)
     p.add_argument("--init", choices=SCHEMES)
     p.add_argument(
+        "--rescale",
+        action="store_true",
+        help="rescale the truncated factors so that their product has the dense initialization's variance",
+    )
+    p.add_argument(
         "--zero-tol", type=float, default=1e-3, help="weights with |w| <= ZERO_TOL count as zero (default 1e-3)"
     )
     p.add_argument(

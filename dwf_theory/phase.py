@@ -344,15 +344,9 @@ def _balanced_scalar_run(
         return _balanced_momentum_run(
             a0, z, lr, lam, D, steps, momentum, bound=bound, zero_tol=zero_tol, grad_tol=grad_tol
         )
-    N = a0.shape[0]
     c2 = 2.0 * lam / D
-    run = _Run(np.full(N, NOT_CONVERGED, dtype=np.int8), a0.copy(), np.full(N, steps, dtype=np.int64))
+    run, idx, a, eta = _balanced_start(a0, lr, steps, bound)
     with np.errstate(over="ignore", invalid="ignore"):
-        bad = _outside(a0, bound)
-        run.codes[bad] = DIVERGED
-        run.steps[bad] = 0
-        idx = np.flatnonzero(~bad)
-        a, eta = a0[idx], lr[idx, None]
         if active_set:
             idx, a = _iterate_active(
                 a,
@@ -371,12 +365,7 @@ def _balanced_scalar_run(
             diverged = np.zeros(idx.size, dtype=bool)
         else:
             diverged = _iterate_all(a, z, eta, c2, D, steps, bound)
-        if idx.size:
-            run.state[idx] = a
-            g, w = _balanced_g(a, z, c2, D)
-            w_norm = np.sqrt(np.sum(w * w, axis=1))
-            grad_norm = math.sqrt(D) * np.sqrt(np.sum(g * g, axis=1))
-            run.codes[idx] = _classify(diverged | _outside(a, bound), w_norm, grad_norm, zero_tol, grad_tol)
+        _balanced_finish(run, idx, a, z, c2, D, diverged | _outside(a, bound), zero_tol, grad_tol)
     return run
 
 
@@ -389,15 +378,9 @@ def _balanced_momentum_run(a0, z, lr, lam, D, steps, momentum, *, bound, zero_to
     gradient descent only. A row that leaves ``bound`` (checked at every step) is labelled
     'diverged' and stops.
     """
-    N = a0.shape[0]
     c2 = 2.0 * lam / D
-    run = _Run(np.full(N, NOT_CONVERGED, dtype=np.int8), a0.copy(), np.full(N, steps, dtype=np.int64))
+    run, idx, a, eta = _balanced_start(a0, lr, steps, bound)
     with np.errstate(over="ignore", invalid="ignore"):
-        bad = _outside(a0, bound)
-        run.codes[bad] = DIVERGED
-        run.steps[bad] = 0
-        idx = np.flatnonzero(~bad)
-        a, eta = a0[idx], lr[idx, None]
         b = np.zeros_like(a)
         for step in range(1, steps + 1):
             if a.shape[0] == 0:
@@ -413,13 +396,32 @@ def _balanced_momentum_run(a0, z, lr, lam, D, steps, momentum, *, bound, zero_to
                 run.steps[idx[out]] = step
                 keep = ~out
                 idx, a, b, eta = idx[keep], a[keep], b[keep], eta[keep]
-        if idx.size:
-            run.state[idx] = a
-            g, w = _balanced_g(a, z, c2, D)
-            w_norm = np.sqrt(np.sum(w * w, axis=1))
-            grad_norm = math.sqrt(D) * np.sqrt(np.sum(g * g, axis=1))
-            run.codes[idx] = _classify(np.zeros(idx.size, dtype=bool), w_norm, grad_norm, zero_tol, grad_tol)
+        _balanced_finish(run, idx, a, z, c2, D, np.zeros(idx.size, dtype=bool), zero_tol, grad_tol)
     return run
+
+
+def _balanced_start(a0, lr, steps: int, bound):
+    """A fresh :class:`_Run` for the rows of ``a0``: starts outside ``bound`` are labelled 'diverged'
+    at step 0; returns it with the indices, states and (column) learning rates of the other rows."""
+    N = a0.shape[0]
+    run = _Run(np.full(N, NOT_CONVERGED, dtype=np.int8), a0.copy(), np.full(N, steps, dtype=np.int64))
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = _outside(a0, bound)
+    run.codes[bad] = DIVERGED
+    run.steps[bad] = 0
+    idx = np.flatnonzero(~bad)
+    return run, idx, a0[idx], lr[idx, None]
+
+
+def _balanced_finish(run: _Run, idx, a, z, c2: float, D: int, diverged, zero_tol, grad_tol) -> None:
+    """Write the final states ``a`` of the rows ``idx`` still running into ``run`` and label them."""
+    if not idx.size:
+        return
+    run.state[idx] = a
+    g, w = _balanced_g(a, z, c2, D)
+    w_norm = np.sqrt(np.sum(w * w, axis=1))
+    grad_norm = math.sqrt(D) * np.sqrt(np.sum(g * g, axis=1))
+    run.codes[idx] = _classify(diverged, w_norm, grad_norm, zero_tol, grad_tol)
 
 
 def _batched_grad(loss: Loss, W: np.ndarray) -> np.ndarray:

@@ -246,6 +246,23 @@ def test_rescaled_budget_is_recorded_and_validated():
         Budget(rescale="yes")
 
 
+def _cfg(**entries) -> dict:
+    """One run's configuration (as ``compare`` builds it): digits, a test-split run at lr 0.1, and ``entries``."""
+    base = dict(
+        dataset="digits",
+        data_dir=None,
+        validation=0.2,
+        batch_size=64,
+        optimizer="momentum",
+        schedule="warmup-cosine",
+        zero_tol=1e-3,
+        phase="final",
+        lr=0.1,
+        split="test",
+    )
+    return base | entries
+
+
 @pytest.mark.parametrize(
     "method, rescale, expected", [("dwf-3", True, True), ("dwf-3", False, False), ("dense", True, False)]
 )
@@ -261,25 +278,7 @@ def test_rescale_reaches_the_dwf_runs_only(monkeypatch, method, rescale, expecte
         return {"layer_density": [1.0]}
 
     monkeypatch.setattr(compare_module, "run", fake_run)
-    cfg = dict(
-        dataset="digits",
-        arch="lenet5",
-        data_dir=None,
-        validation=0.2,
-        epochs=1,
-        batch_size=64,
-        optimizer="momentum",
-        schedule="warmup-cosine",
-        zero_tol=1e-3,
-        rescale=rescale,
-        method=method,
-        phase="final",
-        seed=0,
-        knob=1e-3,
-        lr=0.1,
-        lam=1e-3,
-        split="test",
-    )
+    cfg = _cfg(arch="lenet5", epochs=1, rescale=rescale, method=method, seed=0, knob=1e-3, lam=1e-3)
     compare_module._train(cfg)
     assert seen["rescale"] is expected
 
@@ -484,25 +483,7 @@ def test_dask_local_cluster_equals_the_process_pool_bit_for_bit(quick_pool):
 def test_one_run_is_the_same_in_process_and_in_a_pool():
     from concurrent.futures import ProcessPoolExecutor
 
-    cfg = dict(
-        dataset="digits",
-        arch="lenet300",
-        data_dir=None,
-        validation=0.2,
-        epochs=2,
-        batch_size=64,
-        optimizer="momentum",
-        schedule="warmup-cosine",
-        zero_tol=1e-3,
-        rescale=False,
-        method="synflow",
-        phase="final",
-        seed=4,
-        knob=20.0,
-        lr=0.1,
-        lam=0.0,
-        split="test",
-    )
+    cfg = _cfg(arch="lenet300", epochs=2, rescale=False, method="synflow", seed=4, knob=20.0, lam=0.0)
     here = _run_one(cfg)
     with ProcessPoolExecutor(1) as pool:
         there = pool.submit(_run_one, cfg).result()

@@ -407,10 +407,18 @@ def test_comparison_draws_means_bands_dense_line_and_tolerance():
     assert lines["dense"].get_ydata()[0] == 0.975
     (band,) = [p for p in ax.patches if p.get_label() == "within 2 % of dense"]
     ys = band.get_path().transformed(band.get_patch_transform()).vertices[:, 1]
-    np.testing.assert_allclose([ys.min(), ys.max()], [0.955, 0.975], rtol=1e-15)
+    np.testing.assert_allclose([ys.min(), ys.max()], [0.98 * 0.975, 0.975], rtol=1e-15)  # 2 % of dense
     assert len(ax.collections) == 2  # one confidence band per method
     assert _legend(ax) == ["within 2 % of dense", "dense", "DWF D=3", "magnitude"]
     assert ax.get_xscale() == "log" and ax.get_ylabel() == "test accuracy"
+
+
+def test_comparison_bands_are_clipped_to_the_range_of_an_accuracy():
+    wide = _comparison()
+    wide["DWF D=3"]["lo"], wide["DWF D=3"]["hi"] = [-0.2, 0.9, 0.5], [1.3, 1.0, 1.2]
+    ax = plot.comparison(wide, 0.975)
+    ys = np.concatenate([p.vertices[:, 1] for p in ax.collections[0].get_paths()])
+    assert ys.min() == 0.0 and ys.max() == 1.0
 
 
 def test_comparison_refuses_malformed_results():

@@ -56,3 +56,13 @@ def test_train_with_a_pruner_hits_its_compression(capsys):
     assert "--compression" in capsys.readouterr().err
     assert main(["train", "--compression", "5", "--epochs", "1"]) == 2
     assert "--pruner" in capsys.readouterr().err
+
+
+def test_train_rescale_is_recorded_and_refused_for_pruners(capsys):
+    argv = ["train", "--preset", "quick", "--epochs", "1", "--hidden", "8", "--json"]
+    assert main([*argv, "--rescale"]) == 0
+    assert json.loads(capsys.readouterr().out)["rescale"] is True
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["rescale"] is False  # the paper's truncated initialization
+    assert main(["train", "--pruner", "snip", "--compression", "5", "--epochs", "1", "--rescale"]) == 2
+    assert "--rescale" in capsys.readouterr().err

@@ -18,6 +18,7 @@ import functools
 import numpy as np
 
 from ._registry import Measured, claim, fmt_set, paper, worse
+from .trainer import _direct_network
 
 DEPTHS = (2, 3, 4)
 LAMS = {2: 1e-2, 3: 4e-3, 4: 2e-3}  # strengths that leave a sparse network that still learns, per depth
@@ -68,41 +69,9 @@ def _polished():
     return tuple(out)
 
 
-def _logits(model, weights, biases, X):
-    """The network's logits written out here (tanh; dense ``h W + b``; direct convolution), complex-safe."""
-    from ..trainer import Dense, Flatten
-
-    h, k, last = X, 0, len(weights) - 1
-    for spec in model.layers:
-        if isinstance(spec, Flatten):
-            h = h.reshape(h.shape[0], -1)
-            continue
-        if isinstance(spec, Dense):
-            h = h @ weights[k] + biases[k]
-        else:
-            h = _conv(h, weights[k], biases[k], spec.stride, spec.padding)
-        if k < last:
-            h = np.tanh(h)
-        k += 1
-    return h
-
-
-def _conv(x, W, b, stride: int, padding: int):
-    """Cross-correlation of ``x (n, C, H, W)`` with ``W (C_out, C, k, k)``, a loop over output positions."""
-    x = np.pad(x, [(0, 0), (0, 0), (padding, padding), (padding, padding)])
-    k = W.shape[2]
-    oh, ow = (x.shape[2] - k) // stride + 1, (x.shape[3] - k) // stride + 1
-    out = np.empty((x.shape[0], W.shape[0], oh, ow), dtype=np.result_type(x, W))
-    for i in range(oh):
-        for j in range(ow):
-            window = x[:, :, i * stride : i * stride + k, j * stride : j * stride + k]
-            out[:, :, i, j] = np.tensordot(window, W, axes=([1, 2, 3], [1, 2, 3])) + b
-    return out
-
-
 def _loss(model, weights, biases, X, y):
     """Mean softmax cross-entropy (complex-safe: the shift is the real row maximum)."""
-    a = _logits(model, weights, biases, X)
+    a = _direct_network(model.layers, weights, biases, X, np.tanh)
     m = a.real.max(axis=1, keepdims=True)
     return np.mean(np.log(np.exp(a - m).sum(axis=1)) + m[:, 0] - a[np.arange(y.size), y])
 

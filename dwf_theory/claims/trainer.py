@@ -358,7 +358,7 @@ def _direct_conv(x, W, b, stride: int, padding: int):
     x = np.pad(x, [(0, 0), (0, 0)] + [(padding, padding)] * nd)
     k = W.shape[2:]
     out_sizes = [(s - kk) // stride + 1 for s, kk in zip(x.shape[2:], k)]
-    out = np.empty((x.shape[0], W.shape[0], *out_sizes))
+    out = np.empty((x.shape[0], W.shape[0], *out_sizes), dtype=np.result_type(x, W, float))  # complex-safe
     for pos in np.ndindex(*out_sizes):
         window = x[(slice(None), slice(None), *[slice(p * stride, p * stride + kk) for p, kk in zip(pos, k)])]
         out[(slice(None), slice(None), *pos)] = np.tensordot(window, W, axes=(range(1, nd + 2), range(1, nd + 2))) + b
@@ -375,8 +375,9 @@ def _direct_pool(x, size: int):
     return out
 
 
-def _direct_network(layers, weights, biases, X):
-    """Logits of a Conv/MaxPool/Flatten/Dense stack (ReLU after every parametric layer but the last)."""
+def _direct_network(layers, weights, biases, X, activation=lambda h: np.maximum(h, 0.0)):
+    """Logits of a Conv/MaxPool/Flatten/Dense stack (``activation``, default ReLU, after every parametric
+    layer but the last); complex-safe for a smooth ``activation`` such as ``np.tanh``."""
     from ..trainer import Dense, MaxPool
 
     h, k, last = X, 0, len(weights) - 1
@@ -392,7 +393,7 @@ def _direct_network(layers, weights, biases, X):
         else:
             h = _direct_conv(h, weights[k], biases[k], spec.stride, spec.padding)
         if k < last:
-            h = np.maximum(h, 0.0)
+            h = activation(h)
         k += 1
     return h
 

@@ -59,11 +59,11 @@ def _method(name, entry) -> tuple[np.ndarray, ...]:
 def comparison(result, dense_accuracy, ax=None, *, tolerance=0.01, legend: bool = True):
     """Accuracy against compression per method, with confidence bands, the dense accuracy and a tolerance band.
 
-    The band marks accuracies within ``tolerance`` of the dense network's,
-    ``[dense − tolerance, dense]``, in accuracy units (0.01: one percentage point): the largest
-    compression a method reaches inside it is the comparison metric of Kolb et al. (ICLR 2025),
-    the largest compression within x % of the dense accuracy
-    (:func:`dwf_theory.trainer.max_compression_within` uses the same tolerance).
+    The grey band marks accuracies within ``tolerance`` (a fraction) of the dense network's,
+    ``[(1 − tolerance)·dense, dense]``: the largest compression a method reaches inside it is the
+    comparison metric of Kolb et al. (ICLR 2025), the largest compression within x % of the dense
+    accuracy (:func:`dwf_theory.trainer.max_compression_within` with ``relative=True``). The
+    confidence bands are drawn clipped to [0, 1], the range of an accuracy.
 
     Parameters
     ----------
@@ -74,7 +74,7 @@ def comparison(result, dense_accuracy, ax=None, *, tolerance=0.01, legend: bool 
         Test accuracy of the dense (uncompressed) network.
     ax : matplotlib Axes, optional
     tolerance : float in [0, 1)
-        Allowed drop in accuracy units; ``0``: no band.
+        Allowed drop as a fraction of ``dense_accuracy`` (0.01: 1 %); ``0``: no band.
     legend : bool
 
     Returns
@@ -91,7 +91,7 @@ def comparison(result, dense_accuracy, ax=None, *, tolerance=0.01, legend: bool 
     ax = c.axes(ax, (5.6, 4.2))
     if tolerance > 0:
         ax.axhspan(
-            dense_accuracy - tolerance,
+            (1 - tolerance) * dense_accuracy,
             dense_accuracy,
             color="0.88",
             lw=0,
@@ -102,6 +102,7 @@ def comparison(result, dense_accuracy, ax=None, *, tolerance=0.01, legend: bool 
         (line,) = ax.plot(ratio, mean, marker="o", ms=3, lw=1.4, label=str(name))
         band = np.isfinite(lo) & np.isfinite(hi)
         if band.any():
+            lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
             ax.fill_between(ratio, lo, hi, where=band, color=line.get_color(), alpha=0.2, lw=0)
     ax.set(xscale="log", xlabel="compression ratio (all / nonzero weights)", ylabel="test accuracy")
     if legend:

@@ -32,14 +32,23 @@ def train_command(args) -> int:
         data_dir=args.data_dir,
     )
     if args.pruner is not None:
+        if args.rescale:
+            raise ValueError("--rescale applies to DWF's factors, not to --pruner (whose network is not factorized)")
         if args.compression is None:
             raise ValueError("--pruner needs --compression (the target compression ratio)")
         summary = run_pruner(args.dataset, args.pruner, args.compression, args.preset or "dense", **common)
     else:
         if args.compression is not None:
             raise ValueError("--compression applies to --pruner; DWF's compression follows from λ (--lam)")
+        rescale = True if args.rescale else None  # None keeps the preset's (the paper's truncated init)
         summary = run(
-            args.dataset, args.depth, args.preset or "sparse", schedule=args.schedule, init=args.init, **common
+            args.dataset,
+            args.depth,
+            args.preset or "sparse",
+            schedule=args.schedule,
+            init=args.init,
+            rescale=rescale,
+            **common,
         )
     print(json.dumps(summary) if args.json else format_summary(summary))
     return 0 if summary["status"] != "diverged" else 1
