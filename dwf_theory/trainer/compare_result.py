@@ -83,9 +83,9 @@ class Budget:
     rescale : bool
         Start DWF from truncated factors rescaled so that their product has exactly the dense
         initialization's variance (``rescale`` of :func:`~dwf_theory.init_factors`). Default ``False``:
-        the paper's truncated initialization, whose product is narrower (0.55, 0.37, 0.28 × the dense
-        standard deviation for D = 2, 3, 4 at He scale), so deep convolutional nets start with a
-        vanishing signal.
+        the paper's truncated initialization, whose product is narrower (0.55, 0.37, 0.28 × the
+        dense standard deviation for D = 2, 3, 4 at the He scale of 64 inputs), so deep
+        convolutional nets start with a vanishing signal.
     """
 
     epochs: int = 100
@@ -345,7 +345,8 @@ def _format_table(cmp: Comparison) -> str:
         f"DWF initialization: {'truncated, rescaled to the dense variance' if b.rescale else 'truncated (paper)'}; "
         f"dense (D = 1, lr {cmp.lr.get('dense', float('nan')):g}): test accuracy {_fmt_cell(cmp.dense)}",
         "",
-        "test accuracy at the target compression: mean [95 % CI] over seeds (not reached k/n: on k of n seeds)",
+        "test accuracy at the target compression: mean [95 % CI] over seeds "
+        "(not reached k/n: reached on only k of n seeds)",
     ]
     width = max(len(label(m)) for m in cmp.methods) + 2
     cols = 26
