@@ -103,7 +103,7 @@ def _G(model, weights, X, y, lam, D):
     f"Digits ({N_ROWS} training rows), {NET_TEXT}; D ∈ {fmt_set(DEPTHS)} with λ = "
     f"{', '.join(f'{LAMS[D]:g}' for D in DEPTHS)}; {EPOCHS} epochs of SGD (momentum 0.9, cosine, batch 50, "
     f"η = {LR:g}), then {ROUNDS} rounds of polish (weights |w| <= {ZERO_TOL[2]:g} for D = 2, "
-    f"{ZERO_TOL[3]:g} for D >= 3 zeroed; L-BFGS, trust-region Newton–Krylov, then Newton steps by MINRES; "
+    f"{ZERO_TOL[3]:g} for D >= 3 zeroed; L-BFGS, trust-region Newton–CG, then Newton steps by MINRES; "
     f"at most {POLISH_ITER} iterations each). ∂L/∂w by the complex step through a forward pass written here. Error = "
     "largest of: factor imbalance (max_d ω_d² − min_d ω_d²)/|w|^{2/D}; stationarity residual relative to "
     "λq|w|^{q−1}; for D = 2, |∂L/∂w_j|/λ − 1 off the support (≤ 0 passes).",
