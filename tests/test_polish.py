@@ -99,6 +99,8 @@ def test_a_convolutional_network_converges():
         (dict(X=np.zeros((ROWS, 4))), ValueError, "X"),
         (dict(y=np.arange(ROWS - 1) % 3), ValueError, "y"),
         (dict(model="net"), TypeError, "model"),
+        (dict(lam=1e308), ValueError, "not finite"),
+        (dict(X=np.full((ROWS, 5), 1e308)), ValueError, "too large"),
     ],
 )
 def test_bad_input(kwargs, error, match):

@@ -122,16 +122,40 @@ def polish(model: Network, X, y, lam, *, zero_tol=1e-6, tol=1e-10, max_iter=2000
         [np.r_[(p["factors"] * mask).ravel(), p["bias"].ravel()] for p, mask in zip(params, masks)]
     ).astype(np.float64)
     value_and_grad = autograd.value_and_grad(F)
-    hvp = autograd.hessian_vector_product(F)
-    with np.errstate(over="ignore", invalid="ignore"):  # rejected trial steps may overflow tanh's derivative
-        first = minimize(
-            value_and_grad, theta0, jac=True, method="L-BFGS-B", options=dict(maxiter=max_iter, gtol=tol, ftol=0.0)
+    raw_hvp = autograd.hessian_vector_product(F)
+
+    def hvp(theta, u):
+        out = raw_hvp(theta, u)
+        if not np.all(np.isfinite(out)):
+            raise _Overflow
+        return out
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        start, start_grad = value_and_grad(theta0)
+    if not (np.isfinite(start) and np.all(np.isfinite(start_grad))):
+        raise ValueError(
+            f"the objective or its gradient is not finite at the model's parameters (F = {float(start)}): "
+            "X, lam or the parameters are too large"
         )
-        second = minimize(
-            value_and_grad, first.x, jac=True, hessp=hvp, method="trust-ncg", options=dict(maxiter=max_iter, gtol=tol)
-        )
-        theta = second.x if second.fun <= first.fun else first.x
-        theta, steps = _newton(value_and_grad, hvp, theta, tol, min(max_iter, NEWTON_STEPS))
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # rejected trial steps may overflow tanh's derivative
+            first = minimize(
+                value_and_grad, theta0, jac=True, method="L-BFGS-B", options=dict(maxiter=max_iter, gtol=tol, ftol=0.0)
+            )
+            second = minimize(
+                value_and_grad,
+                first.x,
+                jac=True,
+                hessp=hvp,
+                method="trust-ncg",
+                options=dict(maxiter=max_iter, gtol=tol),
+            )
+            theta = second.x if second.fun <= first.fun else first.x
+            theta, steps = _newton(value_and_grad, hvp, theta, tol, min(max_iter, NEWTON_STEPS))
+    except _Overflow:
+        raise ValueError(
+            "the Hessian of the objective overflowed during the polish: X, lam or the parameters are too large"
+        ) from None
     value, grad = value_and_grad(theta)
     i = 0
     for p, mask, (nf, nb) in zip(params, masks, sizes):
@@ -146,6 +170,10 @@ def polish(model: Network, X, y, lam, *, zero_tol=1e-6, tol=1e-10, max_iter=2000
         iterations=int(first.nit + second.nit + steps),
         converged=bool(np.isfinite(gnorm) and gnorm <= tol),
     )
+
+
+class _Overflow(Exception):
+    """A Hessian–vector product that is not finite (the polish stops with a ValueError)."""
 
 
 def _newton(value_and_grad, hvp, theta, tol: float, max_steps: int):

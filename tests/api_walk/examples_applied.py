@@ -509,7 +509,9 @@ EXAMPLES: dict[str, Example] = {
         lambda: dict(compression=[10.0, 100.0], accuracy=[0.95, 0.9], targets=[20.0, 1000.0])
     ),
     "dwf_theory.trainer.frontier.max_compression_within": E(
-        lambda: dict(compression=[10.0, 100.0], accuracy=[0.95, 0.9], dense_accuracy=0.96, tolerance=0.035)
+        lambda: dict(
+            compression=[10.0, 100.0], accuracy=[0.95, 0.9], dense_accuracy=0.96, tolerance=0.035, relative=False
+        )
     ),
     # trainer: metrics ---------------------------------------------------------------------------------
     "dwf_theory.trainer.metrics.sparsity_report": E(
@@ -774,6 +776,7 @@ EXAMPLES: dict[str, Example] = {
             penalty_lam=1e-4,
             tuning_seed=1000,
             zero_tol=1e-3,
+            rescale=False,
         ),
         valid={"lrs": ("none",)},  # None: the optimizer's default grid
     ),
