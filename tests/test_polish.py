@@ -60,6 +60,11 @@ def test_small_weights_are_zeroed_and_zeros_stay_zero(D, seed):
     cut = float(np.median(np.abs(np.concatenate([w.ravel() for w in w0]))))
     result = polish(model, X, y, 1e-2, zero_tol=cut, max_iter=50)
     assert result.n_support == sum(int(np.sum(np.abs(w) > cut)) for w in w0)
+    # what the result reports is the point written back (the trainer's objective and gradient there)
+    after = objective(model, model.params, X, y, 1e-2)
+    assert abs(result.objective - after) <= 1e-12 * abs(after)
+    grad = _factor_gradient_norm(model, X, y, 1e-2)
+    assert abs(result.gradient_norm - grad) <= 1e-6 * grad + 1e-15
     for before, after, p in zip(w0, model.weights(), model.params):
         off = np.abs(before) <= cut
         assert np.all(after[off] == 0.0) and np.all(p["factors"][:, off] == 0.0)

@@ -300,6 +300,12 @@ def _c63():
     return Measured(error, {"epochs": epochs, "test images": correct.size}, detail)
 
 
+def _weight_pairs(depths) -> int:
+    """Pairs (d < k) of factors over every weight of the small MLP, summed over ``depths``."""
+    n_weights = sum(a * b for a, b in zip(SMALL_SIZES, SMALL_SIZES[1:]))
+    return sum(D * (D - 1) // 2 * n_weights for D in depths)
+
+
 C64_DEPTHS = (3, 4)
 C64_LAM = 0.3
 C64_LR = 0.05
@@ -316,11 +322,7 @@ C64_LR = 0.05
     "(ω_d² + ω_k²) over every weight and pair d < k.",
     1e-12,
     source=derived("one gradient step on ω_d and ω_k, expanded"),
-    sample={
-        "weight pairs": sum(
-            D * (D - 1) // 2 * sum(a * b for a, b in zip(SMALL_SIZES, SMALL_SIZES[1:])) for D in C64_DEPTHS
-        )
-    },
+    sample={"weight pairs": _weight_pairs(C64_DEPTHS)},
 )
 def _c64():
     from ..trainer import train
@@ -490,11 +492,7 @@ C66_WARMUP_STEPS = 3
     "error = largest |δ' − formula| / (ω_d² + ω_k² + η²μ²(v_d² + v_k²)) over every weight and pair d < k.",
     1e-12,
     source=derived("one heavy-ball step on ω_d and ω_k, expanded"),
-    sample={
-        "weight pairs": sum(
-            D * (D - 1) // 2 * sum(a * b for a, b in zip(SMALL_SIZES, SMALL_SIZES[1:])) for D in C66_DEPTHS
-        )
-    },
+    sample={"weight pairs": _weight_pairs(C66_DEPTHS)},
 )
 def _c66():
     from ..trainer import sgd_momentum_step, value_and_grad

@@ -22,14 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import autograd
-import autograd.numpy as anp
 import numpy as np
 from scipy.optimize import minimize
 from scipy.sparse.linalg import LinearOperator, minres
 
 from .. import _validate as v
-from .network import Network, _check_inputs, _check_model
-from .objective import _data_loss, _prepare_targets
+from .network import Network, _check_model
+from .sharpness import flat_objective
 
 __all__ = ["PolishResult", "polish"]
 
@@ -89,38 +88,13 @@ def polish(model: Network, X, y, lam, *, zero_tol=1e-6, tol=1e-10, max_iter=2000
     zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
     tol = v.positive(tol, "tol")
     max_iter = v.whole_number(max_iter, "max_iter", 1, 10**6)
-    X = _check_inputs(model, X).astype(np.float64)
-    T = _prepare_targets(model, y, X.shape[0])
     params = model.params
     masks = [np.abs(np.prod(p["factors"], axis=0)) > zero_tol for p in params]
-    sizes = [(p["factors"].size, p["bias"].size) for p in params]
-    D = model.D
-
-    def unpack(theta):
-        weights, biases, i = [], [], 0
-        for p, mask, (nf, nb) in zip(params, masks, sizes):
-            factors = anp.reshape(theta[i : i + nf], p["factors"].shape)
-            w = factors[0]
-            for f in factors[1:]:  # a running product: autograd's prod divides by the (zero) factors
-                w = w * f
-            weights.append(w * mask)
-            biases.append(anp.reshape(theta[i + nf : i + nf + nb], p["bias"].shape))
-            i += nf + nb
-        return weights, biases
-
-    penalized = np.concatenate([np.r_[np.ones(nf), np.zeros(nb)] for nf, nb in sizes])
-
-    def F(theta):
-        weights, biases = unpack(theta)
-        return _data_loss(model._apply(weights, biases, X), T, model.loss) + lam / D * anp.sum(
-            penalized * theta * theta
-        )
-
-    # off the support the factors start at zero and stay there (F does not depend on them but through
-    # the penalty, whose minimum they sit at)
-    theta0 = np.concatenate(
-        [np.r_[(p["factors"] * mask).ravel(), p["bias"].ravel()] for p, mask in zip(params, masks)]
-    ).astype(np.float64)
+    # Off the support every factor starts at exactly zero and stays there: a factor's gradient and its
+    # second derivatives with any other coordinate carry another factor of the same weight (zero) as a
+    # product, so L-BFGS, the trust region and Newton's steps all leave those coordinates untouched.
+    start = [dict(p, factors=p["factors"] * mask) for p, mask in zip(params, masks)]
+    F, theta0 = flat_objective(model, X, y, lam, params=start)
     value_and_grad = autograd.value_and_grad(F)
     raw_hvp = autograd.hessian_vector_product(F)
 
@@ -131,10 +105,10 @@ def polish(model: Network, X, y, lam, *, zero_tol=1e-6, tol=1e-10, max_iter=2000
         return out
 
     with np.errstate(over="ignore", invalid="ignore"):
-        start, start_grad = value_and_grad(theta0)
-    if not (np.isfinite(start) and np.all(np.isfinite(start_grad))):
+        value0, grad0 = value_and_grad(theta0)
+    if not (np.isfinite(value0) and np.all(np.isfinite(grad0))):
         raise ValueError(
-            f"the objective or its gradient is not finite at the model's parameters (F = {float(start)}): "
+            f"the objective or its gradient is not finite at the model's parameters (F = {float(value0)}): "
             "X, lam or the parameters are too large"
         )
     try:
@@ -151,14 +125,14 @@ def polish(model: Network, X, y, lam, *, zero_tol=1e-6, tol=1e-10, max_iter=2000
                 options=dict(maxiter=max_iter, gtol=tol),
             )
             theta = second.x if second.fun <= first.fun else first.x
-            theta, steps = _newton(value_and_grad, hvp, theta, tol, min(max_iter, NEWTON_STEPS))
+            theta, steps, value, grad = _newton(value_and_grad, hvp, theta, tol, min(max_iter, NEWTON_STEPS))
     except _Overflow:
         raise ValueError(
             "the Hessian of the objective overflowed during the polish: X, lam or the parameters are too large"
         ) from None
-    value, grad = value_and_grad(theta)
     i = 0
-    for p, mask, (nf, nb) in zip(params, masks, sizes):
+    for p, mask in zip(params, masks):
+        nf, nb = p["factors"].size, p["bias"].size
         p["factors"][...] = theta[i : i + nf].reshape(p["factors"].shape) * mask
         p["bias"][...] = theta[i + nf : i + nf + nb].reshape(p["bias"].shape)
         i += nf + nb
@@ -177,23 +151,23 @@ class _Overflow(Exception):
 
 
 def _newton(value_and_grad, hvp, theta, tol: float, max_steps: int):
-    """Newton steps on the gradient while its norm falls; returns (θ, steps).
+    """Newton steps on the gradient while its norm falls; returns (θ, steps, F(θ), ∇F(θ)).
 
     Each step solves ``H p = −∇F`` by MINRES on autograd's Hessian–vector products and takes the
     largest of ``p, p/2, …, p/2^HALVINGS`` that lowers the gradient norm (none: stop).
     """
-    _, g = value_and_grad(theta)
+    value, g = value_and_grad(theta)
     best, steps = float(np.linalg.norm(g)), 0
     while steps < max_steps and best > tol:
         H = LinearOperator((theta.size, theta.size), matvec=lambda u, t=theta: hvp(t, u), dtype=float)
         p, _ = minres(H, -g, rtol=1e-12, maxiter=10 * theta.size)
         for k in range(HALVINGS + 1):
             trial = theta + p / 2**k
-            _, g_trial = value_and_grad(trial)
+            value_trial, g_trial = value_and_grad(trial)
             norm = float(np.linalg.norm(g_trial))
             if norm < best:
                 break
         else:
             break
-        theta, g, best, steps = trial, g_trial, norm, steps + 1
-    return theta, steps
+        theta, value, g, best, steps = trial, value_trial, g_trial, norm, steps + 1
+    return theta, steps, value, g

@@ -13,11 +13,6 @@ def _skip_polish(polish):
     return mutant
 
 
-MUTATIONS = {
-    "C80": [
-        Mutation("dwf_theory.trainer.polish.polish", _skip_polish, "no polish: the SGD end point is not stationary")
-    ],
-    "C81": [
-        Mutation("dwf_theory.trainer.polish.polish", _skip_polish, "no polish: the SGD end point is not stationary")
-    ],
-}
+SKIP = Mutation("dwf_theory.trainer.polish.polish", _skip_polish, "no polish: the SGD end point is not stationary")
+
+MUTATIONS = {"C80": [SKIP], "C81": [SKIP]}
