@@ -23,6 +23,7 @@ from autograd.tracer import getval
 
 from .. import _validate as v
 from ..initialization import SCHEMES, init_factors
+from .groups import balanced_groups, collapse, unit_norms
 from .ops import conv, conv_output_size, max_pool
 
 __all__ = [
@@ -45,12 +46,18 @@ LOSSES = ("cross_entropy", "mse")
 
 @dataclass(frozen=True)
 class Dense:
-    """A fully connected layer with ``units`` outputs; weight ``(n_in, units)``, ``h ↦ h W + b``."""
+    """A fully connected layer with ``units`` outputs; weight ``(n_in, units)``, ``h ↦ h W + b``.
+
+    ``grouped=True`` factorizes the incoming weights of each unit as gates times one vector
+    (:mod:`dwf_theory.trainer.groups`), so that the penalty switches whole units off.
+    """
 
     units: int
+    grouped: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "units", v.whole_number(self.units, "units", 1))
+        object.__setattr__(self, "grouped", v.flag(self.grouped, "grouped"))
 
 
 @dataclass(frozen=True)
@@ -59,12 +66,14 @@ class _Conv:
     kernel_size: int
     stride: int = 1
     padding: int = 0
+    grouped: bool = False
 
     ndim = 0  # spatial dimensions, set by the subclasses
 
     def __post_init__(self):
         for name, low in (("channels", 1), ("kernel_size", 1), ("stride", 1), ("padding", 0)):
             object.__setattr__(self, name, v.whole_number(getattr(self, name), name, low))
+        object.__setattr__(self, "grouped", v.flag(self.grouped, "grouped"))
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,8 @@ class Conv1d(_Conv):
     """A 1-D convolution with ``channels`` filters of length ``kernel_size``; kernel ``(C_out, C_in, k)``.
 
     PyTorch's ``Conv1d`` semantics: cross-correlation, zero ``padding`` on both sides, ``stride``.
+    ``grouped=True`` factorizes each filter as gates times one vector (:mod:`dwf_theory.trainer.groups`),
+    so that the penalty switches whole filters off.
     """
 
     ndim = 1
@@ -81,7 +92,7 @@ class Conv1d(_Conv):
 class Conv2d(_Conv):
     """A 2-D convolution with ``channels`` square ``kernel_size × kernel_size`` filters.
 
-    Kernel ``(C_out, C_in, k, k)``; PyTorch's ``Conv2d`` semantics, as :class:`Conv1d`.
+    Kernel ``(C_out, C_in, k, k)``; PyTorch's ``Conv2d`` semantics and ``grouped``, as :class:`Conv1d`.
     """
 
     ndim = 2
@@ -200,7 +211,13 @@ class Network:
     Attributes
     ----------
     params : list of dict
-        One ``{'factors': (D, *weight_shape), 'bias': (n_out,)}`` per parametric layer; biases start at zero.
+        One ``{'factors': (D, *weight_shape), 'bias': (n_out,)}`` per parametric layer; a grouped layer
+        (``Dense(..., grouped=True)``, ``Conv2d(..., grouped=True)``) holds
+        ``{'gates': (D − 1, G), 'vector': weight_shape, 'bias': (n_out,)}`` instead, ``G`` its units or
+        filters, initialized at the balanced factorization (:func:`~dwf_theory.trainer.groups.balanced_groups`)
+        of the same collapsed draw as the plain layer's. Biases start at zero.
+    grouped : tuple of bool
+        Per parametric layer, whether it is grouped.
     weight_shapes : tuple of tuple
     output_shape : tuple
     sizes : tuple of int or None
@@ -243,15 +260,21 @@ class Network:
         eps = v.positive(eps, "eps")
         self.dtype = _dtype(dtype)
         gen = v.generator(rng)
+        self.grouped = tuple(s.grouped for s in self.layers if isinstance(s, (Dense, _Conv)))
         self.params = []
-        for shape in self.weight_shapes:
+        for shape, grouped in zip(self.weight_shapes, self.grouped):
             fan_in = shape[0] if len(shape) == 2 else math.prod(shape[1:])
             sigma_w = self.init_scale * math.sqrt(2.0 / fan_in)
             factors = init_factors(
                 shape, self.D, init, sigma_w, rng=gen, eps=min(eps, sigma_w / 2), rescale=self.rescale
             )
             n_out = shape[1] if len(shape) == 2 else shape[0]
-            self.params.append({"factors": factors.astype(self.dtype), "bias": np.zeros(n_out, self.dtype)})
+            if grouped:  # the same collapsed draw, factorized per group at its balanced point
+                gates, vector = balanced_groups(np.prod(factors, axis=0), self.D)
+                layer = {"gates": gates.astype(self.dtype), "vector": vector.astype(self.dtype)}
+            else:
+                layer = {"factors": factors.astype(self.dtype)}
+            self.params.append({**layer, "bias": np.zeros(n_out, self.dtype)})
 
     @property
     def n_outputs(self) -> int:
@@ -269,9 +292,20 @@ class Network:
         return "-".join(_describe(s) for s in self.layers)
 
     def weights(self, params=None) -> list:
-        """Collapsed weights ``W_l = Π_d ω_{l,d}`` of ``params`` (default: ``self.params``)."""
+        """Collapsed weights ``W_l = Π_d ω_{l,d}`` of ``params`` (default: ``self.params``).
+
+        A grouped layer's weight is ``W_g = (Π_d s_{g,d}) v_g`` per group (:mod:`dwf_theory.trainer.groups`).
+        """
         params = self.params if params is None else params
-        return [np.prod(p["factors"], axis=0) for p in params]
+        return [collapse(p) for p in params]
+
+    def unit_norms(self, params=None) -> list:
+        """``‖W_g‖_2`` of every unit's incoming weights (dense) or filter (convolution), one array per layer.
+
+        Defined for every layer, grouped or not; a unit whose norm is zero is switched off.
+        """
+        params = self.params if params is None else _check_params(self, params)
+        return [unit_norms(W) for W in self.weights(params)]
 
     def predict(self, X, params=None) -> np.ndarray:
         """Network output (logits for cross-entropy, predictions for MSE) on ``X`` of shape ``(n, *input_shape)``."""
@@ -325,11 +359,12 @@ def _input_shape(input_shape) -> tuple:
 
 
 def _describe(spec) -> str:
+    group = "g" if getattr(spec, "grouped", False) else ""
     if isinstance(spec, Dense):
-        return f"dense{spec.units}"
+        return f"dense{spec.units}{group}"
     if isinstance(spec, _Conv):
         extra = (f"s{spec.stride}" if spec.stride != 1 else "") + (f"p{spec.padding}" if spec.padding else "")
-        return f"conv{spec.ndim}d{spec.channels}k{spec.kernel_size}{extra}"
+        return f"conv{spec.ndim}d{spec.channels}k{spec.kernel_size}{extra}{group}"
     if isinstance(spec, MaxPool):
         return f"maxpool{spec.size}"
     return "flatten"
@@ -407,15 +442,16 @@ def _check_params(model: Network, params) -> list:
         raise ValueError(f"params must be a list of {len(model.params)} layer dicts like model.params")
     out = []
     for i, (p, ref) in enumerate(zip(params, model.params)):
-        if not isinstance(p, dict) or set(p) != {"factors", "bias"}:
-            raise ValueError(f"params[{i}] must be a dict with keys 'factors' and 'bias'")
-        f = v.factor_array(p["factors"], f"params[{i}]['factors']", D=model.D)
-        b = v.finite_array(p["bias"], f"params[{i}]['bias']")
-        if f.shape != ref["factors"].shape:
-            raise ValueError(f"params[{i}]['factors'] must have shape {ref['factors'].shape}, got {f.shape}")
-        if b.shape != ref["bias"].shape:
-            raise ValueError(f"params[{i}]['bias'] must have shape {ref['bias'].shape}, got {b.shape}")
-        out.append({"factors": f.astype(model.dtype, copy=False), "bias": b.astype(model.dtype, copy=False)})
+        if not isinstance(p, dict) or set(p) != set(ref):
+            keys = " and ".join(f"'{k}'" for k in ref)
+            raise ValueError(f"params[{i}] must be a dict with keys {keys}")
+        layer = {}
+        for key in ref:
+            a = v.finite_array(p[key], f"params[{i}]['{key}']")
+            if a.shape != ref[key].shape:
+                raise ValueError(f"params[{i}]['{key}'] must have shape {ref[key].shape}, got {a.shape}")
+            layer[key] = a.astype(model.dtype, copy=False)
+        out.append(layer)
     return out
 
 

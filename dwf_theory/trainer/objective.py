@@ -9,7 +9,9 @@ The gradient comes from ``autograd``, taken once with respect to the
 leave-one-out products of :func:`dwf_theory.penalty.leave_one_out_products`:
 ``∂F/∂ω_{l,d} = ∂ℓ/∂W_l ⊙ Π_{k≠d} ω_{l,k} + (2λ/D) ω_{l,d}``. This traces the
 network once per step whatever ``D`` is (claim C61 checks it against autograd
-through the factors directly).
+through the factors directly). Grouped layers chain ``∂ℓ/∂W_l`` to their gates and vectors
+the same way (:func:`dwf_theory.trainer.groups.grouped_gradients`); their penalty is
+``(λ/D)`` times the squares of the gates and vectors.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from autograd.tracer import getval
 
 from .. import _validate as v
 from .._products import leave_one_out
+from .groups import collapse, grouped_gradients
 from .network import Network, _check_inputs, _check_model, _check_params, _check_targets
 
 __all__ = ["value_and_grad", "objective"]
@@ -72,8 +75,8 @@ _network_value_and_grad = autograd.value_and_grad(_network_loss)
 
 
 def _penalty_value(params, D: int) -> float:
-    """``(1/D) Σ_l Σ_d ‖ω_{l,d}‖²`` (multiply by λ for the penalty term)."""
-    return float(sum(np.vdot(p["factors"], p["factors"]) for p in params) / D)
+    """``(1/D) Σ_l Σ_d ‖ω_{l,d}‖²`` over every factor, gate and vector (multiply by λ for the penalty term)."""
+    return float(sum(np.vdot(a, a) for p in params for k, a in p.items() if k != "bias") / D)
 
 
 def _fast_value_and_grad(model: Network, params, X, T, lam: float, *, penalty=None):
@@ -83,10 +86,10 @@ def _fast_value_and_grad(model: Network, params, X, T, lam: float, *, penalty=No
     of :func:`~dwf_theory.trainer.train`), added to the loss and to ``∂ℓ/∂W`` before the chain rule.
     """
     D = model.D
-    factors = [p["factors"] for p in params]
+    factors = [p.get("factors") for p in params]
     # Leave-one-out products first: the collapsed weight is the last one times the last factor.
-    loo = [None if D == 1 else leave_one_out(f) for f in factors]
-    weights = [f[0] if D == 1 else P[-1] * f[-1] for f, P in zip(factors, loo)]
+    loo = [None if D == 1 or f is None else leave_one_out(f) for f in factors]
+    weights = [collapse(p) if f is None else f[0] if D == 1 else P[-1] * f[-1] for p, f, P in zip(params, factors, loo)]
     biases = [p["bias"] for p in params]
     loss, g = _network_value_and_grad(weights + biases, model, X, T)
     L = len(params)
@@ -96,7 +99,10 @@ def _fast_value_and_grad(model: Network, params, X, T, lam: float, *, penalty=No
         g = [gW + p for gW, p in zip(g[:L], pg)] + list(g[L:])
     c = 2.0 * lam / D
     grads = []
-    for f, P, gW, gb in zip(factors, loo, g[:L], g[L:]):
+    for p, f, P, gW, gb in zip(params, factors, loo, g[:L], g[L:]):
+        if f is None:
+            grads.append({**grouped_gradients(p, gW, lam, D), "bias": np.asarray(gb, model.dtype)})
+            continue
         if D == 1:
             gf = gW[None].astype(model.dtype)
         else:

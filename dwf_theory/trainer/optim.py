@@ -11,10 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as v
+from .groups import weight_key
 
 __all__ = ["SCHEDULES", "learning_rates", "sgd_momentum_step"]
 
 SCHEDULES = ("constant", "cosine", "warmup", "warmup-cosine")
+# The keys of a layer dict: a Hadamard layer, a grouped layer (gates times one vector per unit).
+_LAYOUTS = ({"factors", "bias"}, {"gates", "vector", "bias"})
 
 
 def learning_rates(schedule: str, lr, total_steps, *, warmup: float = 0.05) -> np.ndarray:
@@ -70,7 +73,7 @@ def sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, *, ma
     ----------
     params : list of dict
         One ``{'factors': (D, n_in, n_out), 'bias': (n_out,)}`` per layer (e.g. ``model.params``),
-        float arrays updated in place.
+        or ``{'gates', 'vector', 'bias'}`` for a grouped layer; float arrays updated in place.
     grads : list of dict
         Shaped like ``params`` (e.g. from :func:`~dwf_theory.trainer.value_and_grad`).
     velocity : list of dict
@@ -78,8 +81,9 @@ def sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, *, ma
     lr : float > 0
     momentum : float in [0, 1)
     masks : list of bool arrays, optional
-        One ``(n_in, n_out)`` array per layer: the factors are multiplied by the mask after
-        the step, which keeps pruned weights at zero (fine-tuning a magnitude-pruned network).
+        One array of the weight's shape per layer: the factors (a grouped layer's vector) are
+        multiplied by the mask after the step, which keeps pruned weights at zero (fine-tuning a
+        magnitude-pruned network).
 
     Nothing is changed, and ``ValueError`` is raised, if the step would overflow float64.
     """
@@ -91,20 +95,20 @@ def sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, *, ma
         new_vel = [
             {
                 k: np.asarray(momentum * vel[k] + g[k] if momentum else g[k], dtype=vel[k].dtype).copy()
-                for k in ("factors", "bias")
+                for k in params[i]
             }
-            for g, vel in zip(grads, velocity)
+            for i, (g, vel) in enumerate(zip(grads, velocity))
         ]
-        new_par = [{k: p[k] - lr * nv[k] for k in ("factors", "bias")} for p, nv in zip(params, new_vel)]
+        new_par = [{k: p[k] - lr * nv[k] for k in p} for p, nv in zip(params, new_vel)]
     for layer in new_vel + new_par:
         for a in layer.values():
             v.finite_result(a, "params, grads, velocity and lr", "the step")
     for i, (p, vel, nv, npar) in enumerate(zip(params, velocity, new_vel, new_par)):
-        for key in ("factors", "bias"):
+        for key in p:
             vel[key][...] = nv[key]
             p[key][...] = npar[key]
         if masks is not None:
-            p["factors"] *= masks[i]
+            p[weight_key(p)] *= masks[i]
 
 
 def _momentum(momentum) -> float:
@@ -125,9 +129,15 @@ def _check_state(params, grads, velocity) -> None:
             raise ValueError(f"{name} must hold {len(params)} layer dicts like params, got {len(seq)}")
     for seq, name in ((params, "params"), (grads, "grads"), (velocity, "velocity")):
         for i, layer in enumerate(seq):
-            if not isinstance(layer, dict) or set(layer) != {"factors", "bias"}:
-                raise TypeError(f"{name}[{i}] must be a dict with keys 'factors' and 'bias'")
-            for key in ("factors", "bias"):
+            keys = set(layer) if isinstance(layer, dict) else None
+            if keys not in _LAYOUTS or (name != "params" and keys != set(params[i])):
+                want = (
+                    " and ".join(f"'{k}'" for k in params[i])
+                    if name != "params"
+                    else "'factors' and 'bias' (a grouped layer: 'gates', 'vector' and 'bias')"
+                )
+                raise TypeError(f"{name}[{i}] must be a dict with keys {want}")
+            for key in layer:
                 a = layer[key]
                 if name != "grads" and not (isinstance(a, np.ndarray) and a.dtype.kind == "f"):
                     raise TypeError(f"{name}[{i}]['{key}'] must be a float ndarray (updated in place)")
@@ -149,16 +159,18 @@ def _check_masks(masks, params):
         m = np.asarray(m) if isinstance(m, (np.ndarray, list, tuple)) else None
         if m is None or m.dtype != np.bool_:
             raise TypeError(f"masks[{i}] must be a boolean array")
-        if m.shape != np.shape(p["factors"])[1:]:
-            raise ValueError(f"masks[{i}] must have shape {np.shape(p['factors'])[1:]}, got {m.shape}")
-        out.append(m.astype(np.asarray(p["factors"]).dtype))
+        key = weight_key(p)
+        shape = np.shape(p[key])[1:] if key == "factors" else np.shape(p[key])
+        if m.shape != shape:
+            raise ValueError(f"masks[{i}] must have shape {shape}, got {m.shape}")
+        out.append(m.astype(np.asarray(p[key]).dtype))
     return out
 
 
 def _sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, *, masks=None) -> None:
     """Unchecked in-place :func:`sgd_momentum_step` (the training loop's; ``masks`` float 0/1 arrays)."""
     for i, (p, g, vel) in enumerate(zip(params, grads, velocity)):
-        for key in ("factors", "bias"):
+        for key in p:
             buf = vel[key]
             if momentum:
                 buf *= momentum
@@ -167,4 +179,4 @@ def _sgd_momentum_step(params, grads, velocity, lr: float, momentum: float, *, m
                 buf[...] = g[key]
             p[key] -= lr * buf
         if masks is not None:
-            p["factors"] *= masks[i]
+            p[weight_key(p)] *= masks[i]

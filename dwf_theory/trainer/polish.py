@@ -7,7 +7,8 @@ L_{2/D} conditions, its factors are balanced) the point has to be stationary to 
 
 1. weights with ``|w| <= zero_tol`` are set to exactly zero by zeroing all their factors — a
    stationary point of ``F`` in those coordinates for every ``D >= 2`` (each factor's gradient
-   ``G Π_{k≠d} ω_k + (2λ/D) ω_d`` vanishes);
+   ``G Π_{k≠d} ω_k + (2λ/D) ω_d`` vanishes); in a grouped layer, whole groups with
+   ``‖W_g‖ <= zero_tol`` (their gates and vector: the same argument);
 2. the remaining factors and the biases are minimized full batch by L-BFGS (SciPy);
 3. then by SciPy's Newton–CG trust-region method (``trust-ncg``) on autograd's exact
    Hessian–vector products, which converges where L-BFGS stalls on the ill-conditioned end;
@@ -27,8 +28,9 @@ from scipy.optimize import minimize
 from scipy.sparse.linalg import LinearOperator, minres
 
 from .. import _validate as v
+from .groups import _broadcast, collapse, is_grouped, unit_norms
 from .network import Network, _check_model
-from .sharpness import flat_objective
+from .sharpness import _unflatten, flat_objective
 
 __all__ = ["PolishResult", "polish"]
 
@@ -48,7 +50,8 @@ class PolishResult:
         Euclidean norm of ``∇F`` over the factors and biases at the end (the factors of the weights
         zeroed in step 1 are zero, where their gradient vanishes).
     n_support : int
-        Collapsed weights left free (``|w| > zero_tol`` at the start).
+        Collapsed weights left free (``|w| > zero_tol`` at the start; in a grouped layer, the
+        weights of the groups with ``‖W_g‖ > zero_tol``).
     iterations : int
         L-BFGS and trust-region iterations plus Newton steps.
     converged : bool
@@ -89,11 +92,11 @@ def polish(model: Network, X, y, lam, *, zero_tol=1e-6, tol=1e-10, max_iter=2000
     tol = v.positive(tol, "tol")
     max_iter = v.whole_number(max_iter, "max_iter", 1, 10**6)
     params = model.params
-    masks = [np.abs(np.prod(p["factors"], axis=0)) > zero_tol for p in params]
+    masks = [_support(p, zero_tol) for p in params]  # (masks of the layer's arrays, weights kept)
     # Off the support every factor starts at exactly zero and stays there: a factor's gradient and its
     # second derivatives with any other coordinate carry another factor of the same weight (zero) as a
     # product, so L-BFGS, the trust region and Newton's steps all leave those coordinates untouched.
-    start = [dict(p, factors=p["factors"] * mask) for p, mask in zip(params, masks)]
+    start = [{k: a * mask.get(k, 1.0) for k, a in p.items()} for p, (mask, _) in zip(params, masks)]
     F, theta0 = flat_objective(model, X, y, lam, params=start)
     value_and_grad = autograd.value_and_grad(F)
     raw_hvp = autograd.hessian_vector_product(F)
@@ -130,20 +133,32 @@ def polish(model: Network, X, y, lam, *, zero_tol=1e-6, tol=1e-10, max_iter=2000
         raise ValueError(
             "the Hessian of the objective overflowed during the polish: X, lam or the parameters are too large"
         ) from None
-    i = 0
-    for p, mask in zip(params, masks):
-        nf, nb = p["factors"].size, p["bias"].size
-        p["factors"][...] = theta[i : i + nf].reshape(p["factors"].shape) * mask
-        p["bias"][...] = theta[i + nf : i + nf + nb].reshape(p["bias"].shape)
-        i += nf + nb
+    for p, new, (mask, _) in zip(params, _unflatten(theta, params), masks):
+        for key in p:
+            p[key][...] = new[key] * mask.get(key, 1.0)
     gnorm = float(np.linalg.norm(grad))
     return PolishResult(
         objective=float(value),
         gradient_norm=gnorm,
-        n_support=int(sum(m.sum() for m in masks)),
+        n_support=sum(n for _, n in masks),
         iterations=int(first.nit + second.nit + steps),
         converged=bool(np.isfinite(gnorm) and gnorm <= tol),
     )
+
+
+def _support(p: dict, zero_tol: float) -> tuple[dict, int]:
+    """0/1 masks of the arrays of one layer dict that keep its support, and the number of weights kept.
+
+    Hadamard layers: the weights with ``|w| > zero_tol`` (every factor); grouped layers: the groups
+    with ``‖W_g‖ > zero_tol`` (their gates and vector). The bias has no mask.
+    """
+    W = collapse(p)
+    if not is_grouped(p):
+        keep = np.abs(W) > zero_tol
+        return {"factors": keep.astype(W.dtype)}, int(keep.sum())
+    alive = unit_norms(W) > zero_tol
+    mask = _broadcast(alive.astype(W.dtype), W.shape)
+    return {"gates": alive.astype(W.dtype), "vector": mask}, int(alive.sum()) * (W.size // alive.size)
 
 
 class _Overflow(Exception):

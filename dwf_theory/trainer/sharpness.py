@@ -34,6 +34,7 @@ from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, LinearOperator
 
 from .. import _validate as v
 from .._threads import one_blas_thread
+from .groups import collapse
 from .network import Network, _check_inputs, _check_model, _check_params
 from .objective import _data_loss, _prepare_targets
 
@@ -55,8 +56,9 @@ def flat_objective(model: Network, X, y, lam, *, params=None):
     """The training objective as an autograd-traceable function of one flat parameter vector.
 
     ``F(θ) = ℓ(f(X; W(θ), b(θ)), y) + (λ/D) Σ‖ω‖²`` with ``θ`` the concatenation, layer by layer, of
-    the factors (``(D, *weight_shape)``, C order) and the bias; the collapsed weight is the explicit
-    product ``ω_1 · ω_2 ⋯ ω_D`` (twice differentiable everywhere, unlike a division-based
+    the layer's arrays in their order (the factors ``(D, *weight_shape)``, or a grouped layer's gates
+    and vector, then the bias; C order; :func:`_unflatten` inverts it); the collapsed weight is the
+    explicit product ``ω_1 · ω_2 ⋯ ω_D`` (twice differentiable everywhere, unlike a division-based
     ``prod``), the loss is the trainer's (:func:`~dwf_theory.trainer.objective`).
 
     Parameters
@@ -83,26 +85,36 @@ def flat_objective(model: Network, X, y, lam, *, params=None):
     T = _prepare_targets(model, y, X.shape[0]).astype(np.float64)
     lam = v.regularization(lam)
     D = model.D
-    layout = [(p["factors"].shape, p["bias"].shape) for p in params]
-    theta0 = np.concatenate([np.concatenate([p["factors"].ravel(), p["bias"].ravel()]) for p in params])
-    theta0 = theta0.astype(np.float64)
+    layout = [[(key, a.shape) for key, a in p.items()] for p in params]
+    theta0 = np.concatenate([a.ravel() for p in params for a in p.values()]).astype(np.float64)
 
     def F(theta):
         weights, biases, squares, i = [], [], 0.0, 0
-        for fshape, bshape in layout:
-            n = math.prod(fshape)
-            factors = anp.reshape(theta[i : i + n], fshape)
-            i += n
-            w = factors[0]
-            for d in range(1, D):
-                w = w * factors[d]
-            weights.append(w)
-            squares = squares + anp.sum(factors * factors)
-            biases.append(theta[i : i + bshape[0]])
-            i += bshape[0]
+        for shapes in layout:
+            arrays = {}
+            for key, shape in shapes:
+                n = math.prod(shape)
+                arrays[key] = anp.reshape(theta[i : i + n], shape)
+                i += n
+            weights.append(collapse(arrays, traced=True))
+            biases.append(arrays.pop("bias"))
+            for a in arrays.values():
+                squares = squares + anp.sum(a * a)
         return _data_loss(model._apply(weights, biases, X), T, model.loss) + (lam / D) * squares
 
     return F, theta0
+
+
+def _unflatten(theta, params) -> list:
+    """The layer dicts of the flat vector ``theta`` of :func:`flat_objective`, shaped like ``params``."""
+    out, i = [], 0
+    for p in params:
+        layer = {}
+        for key, a in p.items():
+            layer[key] = np.asarray(theta[i : i + a.size]).reshape(a.shape)
+            i += a.size
+        out.append(layer)
+    return out
 
 
 def sharpness(model: Network, X, y, lam, *, params=None, iters=1000, tol=1e-6, rng=None) -> float:

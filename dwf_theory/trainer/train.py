@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._threads import one_blas_thread
+from .groups import group_imbalance, is_grouped, weight_key
 from .metrics import _accuracy, _prune, _r2_score, _sparsity_report
 from .network import Network, _check_inputs, _check_model
 from .objective import _data_loss, _fast_value_and_grad, _penalty_value, _prepare_targets
@@ -31,7 +32,8 @@ class EpochRecord:
     collapsed weight of magnitude ``<= zero_tol`` (of the :class:`History`); ``sparsity``,
     ``compression_ratio``, ``n_nonzero`` and ``layer_density`` count ``|w| > zero_tol`` as
     nonzero; ``imbalance`` is the mean over
-    weights of ``max_d ω_d² − min_d ω_d²``.
+    weights of ``max_d ω_d² − min_d ω_d²`` (over the groups of a grouped layer: the spread of the
+    gates' and the vector's squares).
     """
 
     epoch: int
@@ -165,7 +167,7 @@ def _evaluate(
 
     ``penalty``: the extra penalty of :func:`train` (its value is part of ``train_objective``).
     """
-    W = [np.prod(p["factors"], axis=0) for p in params]
+    W = model.weights(params)
     b = [p["bias"] for p in params]
     rep = _sparsity_report(W, zero_tol)
     with np.errstate(all="ignore"):
@@ -199,12 +201,18 @@ def _evaluate(
 def _mean_imbalance(params) -> float:
     """Mean over all weights of ``max_d ω_d² − min_d ω_d²`` (:func:`dwf_theory.penalty.imbalance`, unchecked).
 
+    A grouped layer contributes one number per group, the spread of its ``D`` squares
+    ``s_{g,1}², …, s_{g,D−1}², ‖v_g‖²`` (:func:`~dwf_theory.trainer.groups.group_imbalance`).
+
     The same float64 numbers as ``imbalance``, which squares in float64, from fewer passes: squaring is
     monotone in ``|ω|`` and rounding is monotone, so ``max_d fl(ω_d²) = fl((max_d |ω_d|)²)``, likewise for
     the minimum, and the extremes of ``|ω_d|`` are taken in the factors' own dtype.
     """
     parts = []
     for p in params:
+        if is_grouped(p):
+            parts.append(group_imbalance(p))
+            continue
         a = np.abs(p["factors"])
         hi = np.max(a, axis=0).astype(np.float64)
         lo = np.min(a, axis=0).astype(np.float64)
@@ -407,7 +415,7 @@ def _apply_masks(model: Network, masks):
     if masks is None:
         return None
     for p, m in zip(model.params, masks):
-        p["factors"] *= m
+        p[weight_key(p)] *= m
     return masks
 
 
@@ -483,12 +491,12 @@ def _run_epochs(
             )
             if not (finite and all(np.all(np.isfinite(a)) for p in params for a in p.values())):
                 for p, s in zip(params, snapshot):  # keep the last finite state
-                    p["factors"][...] = s["factors"]
-                    p["bias"][...] = s["bias"]
+                    for key in p:
+                        p[key][...] = s[key]
                 records.append(record(epoch, rates[min(step, rates.size - 1)], "diverged"))
                 return records, "diverged", step
             if update_masks is not None:
-                new = update_masks(epoch, [np.prod(p["factors"], axis=0) for p in params])
+                new = update_masks(epoch, model.weights(params))
                 if new is not None:
                     masks = _apply_masks(model, new)
             records.append(record(epoch, rates[step - 1]))

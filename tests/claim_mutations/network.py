@@ -1,4 +1,4 @@
-"""Mutations of the subject of C80–C81 (Theorem 1 on trained networks): the full-batch polish."""
+"""Mutations of the subject of C80–C82 (Theorem 1 on trained networks): the full-batch polish, grouped layers."""
 
 from . import Mutation
 
@@ -15,4 +15,21 @@ def _skip_polish(polish):
 
 SKIP = Mutation("dwf_theory.trainer.polish.polish", _skip_polish, "no polish: the SGD end point is not stationary")
 
-MUTATIONS = {"C80": [SKIP], "C81": [SKIP]}
+
+
+def _first_gate_only(collapse):
+    """A grouped layer's weight from its first gate alone: the polish minimizes another objective."""
+
+    def mutant(p, *, traced=False):
+        if "gates" in p:
+            p = dict(p, gates=p["gates"][:1])
+        return collapse(p, traced=traced)
+
+    return mutant
+
+
+FIRST_GATE = Mutation(
+    "dwf_theory.trainer.groups.collapse", _first_gate_only, "grouped weights ignore all gates but the first"
+)
+
+MUTATIONS = {"C80": [SKIP], "C81": [SKIP], "C82": [SKIP, FIRST_GATE]}

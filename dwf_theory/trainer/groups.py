@@ -1,0 +1,124 @@
+"""Grouped (structured) DWF layers: one gated vector per unit or filter, so whole units switch off.
+
+A grouped layer factorizes each group of its weight — the incoming weights of one unit of a
+dense layer (a column ``W[:, g]`` of the ``(n_in, n_out)`` matrix) or one filter of a
+convolution (``W[g]`` of the ``(C_out, C_in, *k)`` kernel) — as ``D − 1`` scalar gates times
+one vector::
+
+    W_g = (s_{g,1} ⋯ s_{g,D−1}) · v_g,
+
+with the penalty ``(λ/D)(Σ_{g,d} s_{g,d}² + Σ_g ‖v_g‖²)`` on the gates and vectors. Its
+infimum over the factorizations of a given ``W`` is ``λ Σ_g ‖W_g‖_2^{2/D}`` (AM–GM on the
+``D`` numbers ``s_{g,1}², …, s_{g,D−1}², ‖v_g‖²``, whose product is ``‖W_g‖²``; equality at
+the balanced point ``s_{g,d}² = ‖v_g‖² = ‖W_g‖^{2/D}``; derived here, and
+:func:`dwf_theory.parametrizations.group_factorization`): the group lasso at ``D = 2``
+(Yuan & Lin 2006), a non-convex group penalty for ``D ≥ 3``.
+
+Parameters of a grouped layer: ``{'gates': (D − 1, G), 'vector': weight_shape, 'bias': (n_out,)}``
+with ``G`` the number of units (dense) or filters (convolution). A stationary point of the
+objective with ``W_g ≠ 0`` satisfies the group first-order condition
+``∇_{W_g} ℓ + λ q ‖W_g‖^{q−2} W_g = 0`` with ``q = 2/D``; a group whose gates and vector are
+all zero stays zero under gradient steps, and at a local minimum with ``D = 2``
+``‖∇_{W_g} ℓ‖ ≤ λ`` there (claim C82).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from autograd.tracer import getval
+
+from .._products import leave_one_out
+
+__all__ = ["is_grouped", "weight_key", "collapse", "unit_norms", "balanced_groups"]
+
+
+def is_grouped(p: dict) -> bool:
+    """Whether the layer dict ``p`` holds a grouped factorization (``'gates'`` and ``'vector'``)."""
+    return "gates" in p
+
+
+def weight_key(p: dict) -> str:
+    """The array that carries the weight's shape: ``'vector'`` (grouped) or ``'factors'`` (its trailing axes)."""
+    return "vector" if "gates" in p else "factors"
+
+
+def group_axis(shape) -> int:
+    """The axis of a weight of ``shape`` that indexes its groups: 1 (dense ``(n_in, n_out)``), 0 (kernel)."""
+    return 1 if len(shape) == 2 else 0
+
+
+def _broadcast(s: np.ndarray, shape) -> np.ndarray:
+    """Per-group values ``s`` (``(G,)``) shaped to broadcast against a weight of ``shape``."""
+    axis = group_axis(shape)
+    return s.reshape([-1 if i == axis else 1 for i in range(len(shape))])
+
+
+def _running_product(factors):
+    """``factors[0] · factors[1] ⋯`` over the leading axis, written out (autograd-traceable, twice
+    differentiable where factors vanish, unlike a division-based ``prod``); ones for no factors."""
+    if factors.shape[0] == 0:
+        return np.ones(factors.shape[1:], dtype=getval(factors).dtype)
+    out = factors[0]
+    for d in range(1, factors.shape[0]):
+        out = out * factors[d]
+    return out
+
+
+def collapse(p: dict, *, traced: bool = False):
+    """The collapsed weight of one layer dict: ``Π_d ω_d`` (Hadamard) or ``(Π_d s_{g,d}) v_g`` (grouped).
+
+    ``traced=True``: written out as running products, for autograd (the same numbers as ``np.prod``).
+    """
+    if "gates" not in p:
+        return _running_product(p["factors"]) if traced else np.prod(p["factors"], axis=0)
+    vector = p["vector"]
+    return _broadcast(_running_product(p["gates"]), vector.shape) * vector
+
+
+def unit_norms(W) -> np.ndarray:
+    """``‖W_g‖_2`` of every group of a weight: each unit's incoming weights (dense) or each filter (kernel)."""
+    W = np.asarray(W)
+    axes = tuple(i for i in range(W.ndim) if i != group_axis(W.shape))
+    return np.sqrt(np.sum(W * W, axis=axes))
+
+
+def balanced_groups(W, D: int) -> tuple[np.ndarray, np.ndarray]:
+    """The balanced grouped factorization of ``W``: gates ``‖W_g‖^{1/D}`` and ``v_g = W_g / ‖W_g‖^{(D−1)/D}``.
+
+    Every group then has ``s_{g,d}² = ‖v_g‖² = ‖W_g‖^{2/D}``, the point of least penalty among the
+    factorizations of ``W`` (module docstring); a zero group gets zero gates and a zero vector.
+    Returns ``(gates (D − 1, G), vector)``, whose collapse is ``W`` to rounding.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    norms = unit_norms(W)
+    alive = norms > 0
+    root = np.where(alive, norms, 1.0) ** (1.0 / D)
+    gates = np.tile(np.where(alive, root, 0.0), (D - 1, 1))
+    scale = np.where(alive, root ** (D - 1), 1.0)
+    return gates, W / _broadcast(scale, W.shape)
+
+
+def grouped_gradients(p: dict, gW, lam: float, D: int) -> dict:
+    """``∂F/∂gates`` and ``∂F/∂vector`` of a grouped layer from ``∂ℓ/∂W`` (chain rule; penalty ``(λ/D)Σ squares``).
+
+    ``∂F/∂v_g = (Π_d s_{g,d}) ∂ℓ/∂W_g + (2λ/D) v_g``;
+    ``∂F/∂s_{g,d} = ⟨∂ℓ/∂W_g, v_g⟩ Π_{e≠d} s_{g,e} + (2λ/D) s_{g,d}``.
+    """
+    gates, vector = p["gates"], p["vector"]
+    dtype = vector.dtype
+    axes = tuple(i for i in range(vector.ndim) if i != group_axis(vector.shape))
+    grad_vector = (gW * _broadcast(_running_product(gates), vector.shape)).astype(dtype)
+    inner = np.sum(gW * vector, axis=axes)
+    grad_gates = (leave_one_out(gates) * inner).astype(dtype) if gates.shape[0] else np.zeros_like(gates)
+    if lam:
+        c = 2.0 * lam / D
+        grad_vector += c * vector
+        grad_gates += c * gates
+    return {"gates": grad_gates, "vector": grad_vector}
+
+
+def group_imbalance(p: dict) -> np.ndarray:
+    """Per group ``max − min`` of the ``D`` squares ``s_{g,1}², …, s_{g,D−1}², ‖v_g‖²`` (zero when balanced)."""
+    vector = p["vector"].astype(np.float64)
+    squares = np.concatenate([p["gates"].astype(np.float64) ** 2, unit_norms(vector)[None] ** 2])
+    return np.max(squares, axis=0) - np.min(squares, axis=0)
