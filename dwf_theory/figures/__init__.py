@@ -39,6 +39,7 @@ FIGURES = {
     "trainer_accuracy_compression": trainer.accuracy_compression,
     "trainer_learning_phases": trainer.learning_phases,
     "trainer_layer_density": trainer.layer_density,
+    "trainer_units_kept": trainer.units_kept,
     "trainer_init_lr_regimes": trainer.init_lr_regimes,
     "which_minimum": solvers.which_minimum,
     "trainer_lr_edges": studies.lr_edges,

@@ -13,7 +13,7 @@ from .. import _validate as v
 from .. import plot as draw
 from .. import trainer
 
-__all__ = ["accuracy_compression", "learning_phases", "layer_density", "init_lr_regimes"]
+__all__ = ["accuracy_compression", "learning_phases", "layer_density", "units_kept", "init_lr_regimes"]
 
 
 def _executor(quick: bool):
@@ -61,6 +61,24 @@ def layer_density(*, quick: bool = False):
     draw.layer_density(rows, ax)
     lams = ", ".join(f"D={r['D']}: {r['lam']:g}" for r in rows)
     ax.set_title(f"Per-layer density at high compression (λ: {lams})")
+    return fig
+
+
+def units_kept(*, quick: bool = False):
+    """(e) Structured sparsity: hidden units kept and test accuracy against λ of grouped networks, D = 2, 3, 4."""
+    quick = v.flag(quick, "quick")
+    rows = trainer.units_vs_lambda(quick=quick, executor=_executor(quick), progress=False)
+    fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.6))
+    draw.units_kept(rows, axes[0])
+    draw.units_kept(rows, axes[1], y="test_accuracy", legend=False)
+    seeds = len({r["rng"] for r in rows})
+    fig.suptitle(
+        f"Digits, MLP {'-'.join(map(str, rows[0]['sizes']))} with hidden units grouped, {rows[0]['epochs']} epochs; "
+        f"mean of {seeds} seed{'s' if seeds > 1 else ''}, band min–max; "
+        f"units with all |w| ≤ {rows[0]['zero_tol']:g} are off",
+        fontsize=9,
+    )
+    fig.tight_layout()
     return fig
 
 

@@ -19,7 +19,7 @@ dynamics                   :func:`trajectory`, :func:`factor_plane` (``Trajector
 phase diagrams             :func:`phase_diagram` (``PhaseDiagram``), :func:`sparsity_phase`,
                            :func:`sparsity_curves` (``SparsityPhase``)
 initialization             :func:`product_densities`, :func:`mass_near_zero`
-trainer                    :func:`history` (``History``), :func:`sweep`, :func:`layer_density`,
+trainer                    :func:`history` (``History``), :func:`sweep`, :func:`layer_density`, :func:`units_kept`,
                            :func:`regimes` (``SweepResult`` or run summaries)
 solvers                    :func:`which_minimum` (``MinimaStudy``)
 method comparisons         :func:`comparison` (a dict per method, see :mod:`.comparison`)
@@ -52,7 +52,7 @@ from .phase import PHASE_COLORS, phase_diagram, sparsity_curves, sparsity_phase
 from .scalar import penalties, penalty_gaps, prox_curves
 from .solvers import which_minimum
 from .studies import lr_edges, onset_scaling, phase_histories
-from .trainer import REGIME_COLORS, history, layer_density, regimes, sweep
+from .trainer import REGIME_COLORS, history, layer_density, regimes, sweep, units_kept
 
 __all__ = [
     "PHASE_COLORS",
@@ -71,6 +71,7 @@ __all__ = [
     "history",
     "sweep",
     "layer_density",
+    "units_kept",
     "regimes",
     "which_minimum",
     "lr_edges",

@@ -8,11 +8,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter
 
 from .. import _validate as v
 from . import _common as c
 
-__all__ = ["history", "sweep", "layer_density", "regimes", "REGIME_COLORS"]
+__all__ = ["history", "sweep", "layer_density", "units_kept", "regimes", "REGIME_COLORS"]
 
 #: Colour of each regime of :data:`dwf_theory.trainer.experiments.REGIMES`, in that order.
 REGIME_COLORS = ("#bbbbbb", "#9ecae1", "#31a354", "#de2d26")
@@ -158,6 +159,54 @@ def layer_density(result, ax=None, *, legend: bool = True):
     ax.set(yscale="log", ylabel=f"density (fraction |w| > {rows[0]['zero_tol']:g})")
     if legend:
         ax.legend(frameon=False, fontsize=7)
+    return ax
+
+
+def units_kept(result, ax=None, *, y: str = "units", legend: bool = True):
+    """Hidden units kept (or test accuracy) against λ, one line per depth: the mean over seeds, band min–max.
+
+    Parameters
+    ----------
+    result : SweepResult or list of dict
+        Run summaries with ``lam``, ``D``, ``units_kept``, ``units`` (per parametric layer; the last is
+        the output layer, left out of the count) and ``test_accuracy``, e.g.
+        :func:`~dwf_theory.trainer.experiments.units_vs_lambda`; runs of the same (D, λ) are seeds.
+    ax : matplotlib Axes, optional
+    y : {'units', 'test_accuracy'}
+        Hidden units kept (those with a weight above the run's ``zero_tol``) or the test accuracy.
+    legend : bool
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    rows = c.rows(result, "result", ("lam", "D", "units_kept", "units", "test_accuracy"))
+    y = v.choice(y, "y", ("units", "test_accuracy"))
+    legend = v.flag(legend, "legend")
+    for r in rows:
+        v.real_scalar(r["lam"], "result entries' 'lam'", minimum=0.0)
+        if len(r["units_kept"]) != len(r["units"]) or len(r["units"]) < 2:
+            raise ValueError("result entries' 'units_kept' and 'units' must list the same layers, at least two")
+    total = sum(rows[0]["units"][:-1])
+    ax = c.axes(ax, (5.4, 3.8))
+    for D in sorted({r["D"] for r in rows}):
+        by_lam: dict = {}
+        for r in rows:
+            if r["D"] == D:
+                value = sum(r["units_kept"][:-1]) if y == "units" else r["test_accuracy"]
+                by_lam.setdefault(float(r["lam"]), []).append(float(value))
+        lams = sorted(by_lam)
+        values = [np.asarray(by_lam[lam]) for lam in lams]
+        (line,) = ax.plot(lams, [x.mean() for x in values], marker="o", lw=1.4, label=f"D={D}")
+        ax.fill_between(lams, [x.min() for x in values], [x.max() for x in values], color=line.get_color(), alpha=0.2)
+    ax.set(xscale=c.log_if_positive([r["lam"] for r in rows]), xlabel=c.KEY_LABELS.get("lam", "λ"))
+    ax.xaxis.set_minor_formatter(NullFormatter())  # within one decade, the minor labels would overlap
+    if y == "units":
+        ax.set(ylabel=f"hidden units kept (of {total})", ylim=(0, total * 1.05))
+    else:
+        ax.set(ylabel="test accuracy", ylim=(0, 1.02))
+    if legend:
+        ax.legend(frameon=False, fontsize=8)
     return ax
 
 

@@ -1,6 +1,7 @@
 """The reference trainer: NumPy + autograd DWF networks.
 
-Dense and convolutional layers whose weights are depth-``D`` factorizations, SGD (with or
+Dense and convolutional layers whose weights are depth-``D`` factorizations (or, grouped, one gated
+vector per unit or filter, so that whole units switch off), SGD (with or
 without momentum) on ``mean loss + (λ/D) Σ‖ω_d‖²``, sparsity metrics on the collapsed weights,
 the paper's pruning baselines, data sets by name, and the experiments of the empirical side
 of Kolb et al., ICLR 2025.
@@ -24,8 +25,10 @@ from .experiments import (
     prune_finetune,
     run,
     run_pruner,
+    units_vs_lambda,
 )
 from .frontier import accuracy_at, frontier, max_compression_within
+from .groups import CompactMLP, compact
 from .layers import MLP, forward
 from .metrics import SparsityReport, magnitude_masks, prune, sparsity_report
 from .network import ARCHITECTURES, Conv1d, Conv2d, Dense, Flatten, MaxPool, ModelSpec, Network, build_network
@@ -88,6 +91,9 @@ __all__ = [
     "accuracy_vs_compression",
     "learning_phases",
     "layer_density",
+    "units_vs_lambda",
+    "compact",
+    "CompactMLP",
     "init_lr_grid",
     "sharpness",
     "polish",

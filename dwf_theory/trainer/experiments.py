@@ -27,6 +27,7 @@ from ..initialization import SCHEMES
 from .data import as_seed, load_digits_split, teacher_student
 from .datasets import DATASETS as NAMED_DATASETS
 from .datasets import load_dataset
+from .groups import alive_units
 from .layers import MLP
 from .metrics import magnitude_masks
 from .network import ARCHITECTURES, ModelSpec, _dtype
@@ -40,6 +41,7 @@ __all__ = [
     "DATASETS",
     "SWEEP_GRID",
     "HIGH_COMPRESSION",
+    "UNIT_GRID",
     "REGIMES",
     "run",
     "run_pruner",
@@ -47,6 +49,7 @@ __all__ = [
     "accuracy_vs_compression",
     "learning_phases",
     "layer_density",
+    "units_vs_lambda",
     "classify",
     "init_lr_grid",
 ]
@@ -91,6 +94,8 @@ SWEEP_GRID = {
     3: dict(lr=0.3, lams=(1e-4, 2e-4, 5e-4, 1e-3, 1.5e-3)),
     4: dict(lr=0.1, lams=(5e-4, 1e-3, 1.2e-3, 1.3e-3, 1.5e-3)),
 }
+#: λ of the units-kept sweep of grouped networks (:func:`units_vs_lambda`): from every unit kept to few.
+UNIT_GRID = (3e-4, 6e-4, 1e-3, 1.5e-3, 2e-3, 3e-3, 4.5e-3, 7e-3)
 #: (λ, lr) per depth for the per-layer density at high compression.
 HIGH_COMPRESSION = {2: (2e-3, 0.3), 3: (1e-3, 0.3), 4: (1.3e-3, 0.1)}
 REGIMES = ("no learning", "dense fit", "sparse success", "divergence")
@@ -176,6 +181,7 @@ def run(
     data_dir=None,
     validation=0.0,
     evaluate_on="test",
+    grouped=False,
     **overrides,
 ) -> dict:
     """Train one network from a preset; return a JSON-ready summary.
@@ -215,6 +221,10 @@ def run(
     evaluate_on : {'test', 'validation'}
         The split the summary's accuracies are measured on (``'validation'`` to tune hyperparameters
         without touching the test split).
+    grouped : bool
+        Group every parametric layer but the output per unit or filter (:mod:`dwf_theory.trainer.groups`);
+        the summary's ``units_kept`` counts, per parametric layer, the units or filters whose weights are
+        not all ``<= zero_tol``, out of ``units``.
     **overrides
         ``lam``, ``lr``, ``epochs``, ``schedule``, ``init``, ``init_scale``, ``rescale``; ``None`` keeps the preset's.
     """
@@ -233,8 +243,15 @@ def run(
     data, input_shape, n_classes, loss = _dataset(
         dataset, seed, data_dir=data_dir, validation=validation, evaluate_on=evaluate_on
     )
+    grouped = v.flag(grouped, "grouped")
     options = dict(
-        init=cfg["init"], rng=seed, init_scale=cfg["init_scale"], rescale=cfg["rescale"], loss=loss, dtype=dtype
+        init=cfg["init"],
+        rng=seed,
+        init_scale=cfg["init_scale"],
+        rescale=cfg["rescale"],
+        loss=loss,
+        dtype=dtype,
+        grouped=grouped,
     )
     if arch is None:
         if hidden is None:
@@ -265,6 +282,9 @@ def run(
         evaluated_on=evaluate_on,
         init_scale=cfg["init_scale"],
         rescale=cfg["rescale"],
+        grouped=grouped,
+        units_kept=[int(np.sum(alive_units(W, zero_tol))) for W in model.weights()],
+        units=[alive_units(W, zero_tol).size for W in model.weights()],
         keep_history=keep_history,
     )
 
@@ -543,6 +563,41 @@ def layer_density(depths=(2, 3, 4), *, rng=0, quick=False, executor=None, progre
     return [
         r for _, r in run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="layer density").finished()
     ]
+
+
+def units_vs_lambda(depths=(2, 3, 4), lams=None, *, seeds=3, rng=0, quick=False, executor=None, progress=True) -> list:
+    """Hidden units kept against λ by grouped DWF networks on digits (structured sparsity).
+
+    The sparse preset's MLP with every hidden layer grouped per unit (``run(..., grouped=True)``:
+    gates times one vector of incoming weights, whose penalty is ``λ Σ_g ‖W_g‖^{2/D}``), trained
+    for each depth and λ (default :data:`UNIT_GRID`) at the learning rate of :data:`SWEEP_GRID`,
+    on ``seeds`` seeds (``rng``, ``rng + 1``, …: split, initialization and minibatch order).
+    Returns one run summary per run (``units_kept``/``units`` per layer, ``test_accuracy``).
+    ``quick``: a 16-unit network, 4 epochs and the first and last λ of the grid.
+    """
+    depths, lams = _depths(depths), _numbers(lams, "lams", strict=False)
+    seeds = v.whole_number(seeds, "seeds", 1, 100)
+    quick, progress = v.flag(quick, "quick"), v.flag(progress, "progress")
+    seed, sc = as_seed(rng), _scale(quick)
+    if lams is None:
+        lams = (UNIT_GRID[0], UNIT_GRID[-1]) if quick else UNIT_GRID
+    cfgs = [
+        dict(
+            D=int(D),
+            preset="sparse",
+            rng=seed + k,
+            hidden=sc["hidden"],
+            epochs=sc["epochs"],
+            lam=lam,
+            lr=SWEEP_GRID[min(max(int(D), 2), 4)]["lr"],
+            grouped=True,
+        )
+        for D in depths
+        for lam in lams
+        for k in range(seeds)
+    ]
+    res = run_sweep(_run_task, cfgs, executor=executor, progress=progress, desc="units kept vs λ")
+    return [r for _, r in res.finished()]
 
 
 def classify(summary: dict, *, success: float = 0.8, min_compression: float = 2.0) -> str:

@@ -24,12 +24,15 @@ all zero stays zero under gradient steps, and at a local minimum with ``D = 2``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from autograd.tracer import getval
 
+from .. import _validate as v
 from .._products import leave_one_out
 
-__all__ = ["is_grouped", "weight_key", "collapse", "unit_norms", "balanced_groups"]
+__all__ = ["balanced_groups", "unit_norms", "alive_units", "compact", "CompactMLP"]
 
 
 def is_grouped(p: dict) -> bool:
@@ -45,6 +48,11 @@ def weight_key(p: dict) -> str:
 def group_axis(shape) -> int:
     """The axis of a weight of ``shape`` that indexes its groups: 1 (dense ``(n_in, n_out)``), 0 (kernel)."""
     return 1 if len(shape) == 2 else 0
+
+
+def _other_axes(shape) -> tuple:
+    """The axes of a weight of ``shape`` within one group (all but :func:`group_axis`)."""
+    return tuple(i for i in range(len(shape)) if i != group_axis(shape))
 
 
 def _broadcast(s: np.ndarray, shape) -> np.ndarray:
@@ -78,8 +86,13 @@ def collapse(p: dict, *, traced: bool = False):
 def unit_norms(W) -> np.ndarray:
     """``‖W_g‖_2`` of every group of a weight: each unit's incoming weights (dense) or each filter (kernel)."""
     W = np.asarray(W)
-    axes = tuple(i for i in range(W.ndim) if i != group_axis(W.shape))
-    return np.sqrt(np.sum(W * W, axis=axes))
+    return np.sqrt(np.sum(W * W, axis=_other_axes(W.shape)))
+
+
+def alive_units(W, zero_tol: float = 0.0) -> np.ndarray:
+    """Per unit (dense column) or filter (kernel's first axis): whether any of its weights has ``|w| > zero_tol``."""
+    W = np.abs(np.asarray(W))
+    return np.max(W, axis=_other_axes(W.shape)) > zero_tol
 
 
 def balanced_groups(W, D: int) -> tuple[np.ndarray, np.ndarray]:
@@ -106,7 +119,7 @@ def grouped_gradients(p: dict, gW, lam: float, D: int) -> dict:
     """
     gates, vector = p["gates"], p["vector"]
     dtype = vector.dtype
-    axes = tuple(i for i in range(vector.ndim) if i != group_axis(vector.shape))
+    axes = _other_axes(vector.shape)
     grad_vector = (gW * _broadcast(_running_product(gates), vector.shape)).astype(dtype)
     inner = np.sum(gW * vector, axis=axes)
     grad_gates = (leave_one_out(gates) * inner).astype(dtype) if gates.shape[0] else np.zeros_like(gates)
@@ -122,3 +135,99 @@ def group_imbalance(p: dict) -> np.ndarray:
     vector = p["vector"].astype(np.float64)
     squares = np.concatenate([p["gates"].astype(np.float64) ** 2, unit_norms(vector)[None] ** 2])
     return np.max(squares, axis=0) - np.min(squares, axis=0)
+
+
+# ---------------------------------------------------------------------------
+# removing switched-off units
+
+
+@dataclass(frozen=True)
+class CompactMLP:
+    """A plain (unfactorized) MLP with the switched-off hidden units of a network removed (:func:`compact`).
+
+    Attributes
+    ----------
+    weights, biases : tuple of ndarray
+        ``W_l`` of shape ``(n_{l−1}, n_l)`` and ``b_l`` of shape ``(n_l,)`` of the smaller network.
+    units : tuple of ndarray
+        For each hidden layer, the indices of the units kept (in the original layer).
+    sizes : tuple of int
+        Widths ``[n_in, kept…, n_out]``.
+    activation : str
+    """
+
+    weights: tuple
+    biases: tuple
+    units: tuple
+    sizes: tuple
+    activation: str
+
+    @property
+    def n_weights(self) -> int:
+        """Number of weights of the compact network (biases excluded)."""
+        return sum(W.size for W in self.weights)
+
+    def predict(self, X) -> np.ndarray:
+        """Output on ``X`` (rows of ``sizes[0]`` values), as :func:`dwf_theory.trainer.forward`."""
+        from .layers import forward
+
+        X = v.finite_array(X, "X")
+        return forward(list(self.weights), list(self.biases), X.reshape(X.shape[0], -1), self.activation)
+
+
+def compact(model, params=None, *, zero_tol=0.0) -> CompactMLP:
+    """The plain MLP that computes what ``model`` computes, without its switched-off hidden units.
+
+    The network is first pruned at ``zero_tol`` (every collapsed weight with ``|w| <= zero_tol`` set
+    to zero, as in the trainer's pruned accuracy; ``zero_tol = 0`` changes nothing). A hidden unit is
+    then removed when its incoming weights are all zero (it outputs the constant ``σ(b_j)``, which is
+    folded into the next layer's bias: ``b_{l+1} += σ(b_j) W_{l+1}[j, :]``), or when its outgoing
+    weights to the units kept are (it does not reach the output). Both rules are applied until nothing
+    changes; the outputs agree with those of the pruned network to rounding. Grouped layers
+    (:mod:`dwf_theory.trainer.groups`) switch units off as a whole; plain DWF layers may too.
+
+    Parameters
+    ----------
+    model : Network or MLP
+        Dense layers only (a ``Flatten`` first is allowed): a switched-off filter of a padded
+        convolution leaves a position-dependent bias, so convolutional networks are refused.
+    params : list of dict, optional
+        Shaped like ``model.params`` (default: ``model.params``).
+    zero_tol : float >= 0
+    """
+    from .network import Dense, Flatten, _check_model, _check_params
+
+    _check_model(model)
+    kinds = [type(s) for s in model.layers]
+    if Dense not in kinds or any(k is not Dense for k in kinds[kinds.index(Dense) :]) or set(kinds) - {Dense, Flatten}:
+        raise ValueError(
+            f"compact needs a network of Dense layers (a Flatten first is allowed), got {model.architecture}"
+        )
+    params = model.params if params is None else _check_params(model, params)
+    zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
+    Ws = [np.where(np.abs(W) > zero_tol, W, 0.0) for W in (np.asarray(collapse(p), np.float64) for p in params)]
+    bs = [np.asarray(p["bias"], np.float64).copy() for p in params]
+    act = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh}.get(model.activation, lambda z: z)
+    keep = [np.ones(W.shape[1], bool) for W in Ws[:-1]]  # hidden units
+    changed = True
+    while changed:
+        changed = False
+        for l in range(len(keep)):
+            rows = np.ones(Ws[l].shape[0], bool) if l == 0 else keep[l - 1]
+            dead_in = ~np.any(Ws[l][rows], axis=0)
+            cols = keep[l + 1] if l + 1 < len(keep) else np.ones(Ws[l + 1].shape[1], bool)
+            dead_out = ~np.any(Ws[l + 1][:, cols], axis=1)
+            drop = keep[l] & (dead_in | dead_out)
+            if drop.any():
+                changed = True
+                for j in np.flatnonzero(drop & dead_in & ~dead_out):  # a constant unit: into the next bias
+                    bs[l + 1] = bs[l + 1] + act(bs[l][j]) * Ws[l + 1][j]
+                keep[l] = keep[l] & ~drop
+    weights, rows = [], np.ones(Ws[0].shape[0], bool)
+    for l, W in enumerate(Ws):
+        cols = keep[l] if l < len(keep) else np.ones(W.shape[1], bool)
+        weights.append(W[np.ix_(rows, cols)])
+        bs[l] = bs[l][cols]
+        rows = cols
+    sizes = (Ws[0].shape[0], *(int(k.sum()) for k in keep), Ws[-1].shape[1])
+    return CompactMLP(tuple(weights), tuple(bs), tuple(np.flatnonzero(k) for k in keep), sizes, model.activation)

@@ -12,7 +12,7 @@ import autograd.numpy as anp
 import numpy as np
 
 from .. import _validate as v
-from .network import ACTIVATIONS, LOSSES, Dense, Network, _activation
+from .network import ACTIVATIONS, LOSSES, Dense, Network, _activation, _grouped_hidden
 
 __all__ = ["MLP", "forward", "ACTIVATIONS", "LOSSES"]
 
@@ -46,6 +46,10 @@ class MLP(Network):
         Lower bound on ``|w|`` for the truncated scheme (capped at ``σ_w / 2``).
     dtype : numpy float dtype
         ``float64`` (default) or ``float32``.
+    grouped : bool
+        Factorize the hidden layers per unit (``Dense(n, grouped=True)``: gates times one vector of
+        incoming weights, :mod:`dwf_theory.trainer.groups`), so that the penalty switches whole hidden
+        units off; the output layer stays a plain DWF layer.
 
     Attributes
     ----------
@@ -68,7 +72,9 @@ class MLP(Network):
         loss: str = "cross_entropy",
         eps: float = 1e-3,
         dtype=np.float64,
+        grouped: bool = False,
     ):
+        grouped = v.flag(grouped, "grouped")
         try:
             sizes = [v.whole_number(s, "sizes entries", 1) for s in sizes]
         except TypeError as exc:
@@ -79,8 +85,9 @@ class MLP(Network):
             raise ValueError(f"sizes must have at least two entries [n_in, n_out], got {sizes}")
         self.sizes = tuple(sizes)
         v.allocation(v.depth(D) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])), "D and sizes")
+        layers = [Dense(n) for n in sizes[1:]]
         super().__init__(
-            [Dense(n) for n in sizes[1:]],
+            _grouped_hidden(layers) if grouped else layers,
             (sizes[0],),
             D,
             init=init,
@@ -98,7 +105,8 @@ class MLP(Network):
         return _forward(weights, biases, X, self.activation)
 
     def __repr__(self) -> str:
-        return f"MLP(sizes={list(self.sizes)}, D={self.D}, init={self.init!r}, loss={self.loss!r})"
+        group = ", grouped=True" if any(self.grouped) else ""
+        return f"MLP(sizes={list(self.sizes)}, D={self.D}, init={self.init!r}, loss={self.loss!r}{group})"
 
 
 def forward(weights, biases, X, activation: str = "relu") -> np.ndarray:

@@ -15,7 +15,7 @@ share one code path.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import autograd.numpy as anp
 import numpy as np
@@ -518,16 +518,27 @@ ARCHITECTURES = {
 _BUILDERS = {"lenet300": _lenet300, "lenet5": _lenet5, "cnn1d": _cnn1d}
 
 
-def build_network(arch, input_shape, n_classes, D, **options) -> Network:
+def build_network(arch, input_shape, n_classes, D, *, grouped=False, **options) -> Network:
     """The named architecture ``arch`` (:data:`ARCHITECTURES`) for ``input_shape`` and ``n_classes``.
 
-    ``options`` are passed on to :class:`Network` (``init``, ``rng``, ``init_scale``, ``loss``, ``dtype``, …).
+    ``grouped=True`` makes every parametric layer but the output a grouped one (units and filters
+    switch off as a whole; :mod:`dwf_theory.trainer.groups`). ``options`` are passed on to
+    :class:`Network` (``init``, ``rng``, ``init_scale``, ``loss``, ``dtype``, …).
     ``ValueError`` lists the names for an unknown ``arch`` and says why an input shape does not fit.
     """
     arch = v.choice(arch, "arch", tuple(ARCHITECTURES))
     input_shape = _input_shape(input_shape)
     n_classes = v.whole_number(n_classes, "n_classes", 1)
-    return Network(_BUILDERS[arch](input_shape, n_classes), input_shape, D, name=arch, **options)
+    layers = _BUILDERS[arch](input_shape, n_classes)
+    if v.flag(grouped, "grouped"):
+        layers = _grouped_hidden(layers)
+    return Network(layers, input_shape, D, name=arch, **options)
+
+
+def _grouped_hidden(layers) -> list:
+    """``layers`` with every Dense and convolution but the last (the output) grouped."""
+    last = max(i for i, s in enumerate(layers) if isinstance(s, (Dense, _Conv)))
+    return [replace(s, grouped=True) if isinstance(s, (Dense, _Conv)) and i < last else s for i, s in enumerate(layers)]
 
 
 @dataclass(frozen=True)
