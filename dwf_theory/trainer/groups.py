@@ -83,26 +83,46 @@ def collapse(p: dict, *, traced: bool = False):
     return _broadcast(_running_product(p["gates"]), vector.shape) * vector
 
 
+def _weight(W, name: str = "W") -> np.ndarray:
+    """A finite dense weight ``(n_in, n_out)`` or kernel ``(C_out, C_in, *k)`` with at least one entry."""
+    W = v.finite_array(W, name, min_ndim=2)
+    if W.size == 0:
+        raise ValueError(f"{name} must hold at least one weight, got shape {W.shape}")
+    return W
+
+
 def unit_norms(W) -> np.ndarray:
-    """``‖W_g‖_2`` of every group of a weight: each unit's incoming weights (dense) or each filter (kernel)."""
-    W = np.asarray(W)
-    return np.sqrt(np.sum(W * W, axis=_other_axes(W.shape)))
+    """``‖W_g‖_2`` of every group of a weight: each unit's incoming weights (dense) or each filter (kernel).
+
+    ``W``: a dense weight ``(n_in, n_out)`` (units are its columns) or a convolution kernel
+    ``(C_out, C_in, *k)`` (filters are its first axis). Raises ``ValueError`` if a norm overflows.
+    """
+    W = _weight(W)
+    with np.errstate(over="ignore"):
+        norms = np.sqrt(np.sum(W * W, axis=_other_axes(W.shape)))
+    return v.finite_result(norms, "W", "a unit's norm")
 
 
-def alive_units(W, zero_tol: float = 0.0) -> np.ndarray:
-    """Per unit (dense column) or filter (kernel's first axis): whether any of its weights has ``|w| > zero_tol``."""
-    W = np.abs(np.asarray(W))
-    return np.max(W, axis=_other_axes(W.shape)) > zero_tol
+def alive_units(W, zero_tol=0.0) -> np.ndarray:
+    """Per unit (dense column) or filter (kernel's first axis): whether any of its weights has ``|w| > zero_tol``.
+
+    ``W`` as in :func:`unit_norms`; ``zero_tol >= 0``.
+    """
+    W = _weight(W)
+    zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
+    return np.max(np.abs(W), axis=_other_axes(W.shape)) > zero_tol
 
 
-def balanced_groups(W, D: int) -> tuple[np.ndarray, np.ndarray]:
+def balanced_groups(W, D) -> tuple[np.ndarray, np.ndarray]:
     """The balanced grouped factorization of ``W``: gates ``‖W_g‖^{1/D}`` and ``v_g = W_g / ‖W_g‖^{(D−1)/D}``.
 
     Every group then has ``s_{g,d}² = ‖v_g‖² = ‖W_g‖^{2/D}``, the point of least penalty among the
     factorizations of ``W`` (module docstring); a zero group gets zero gates and a zero vector.
-    Returns ``(gates (D − 1, G), vector)``, whose collapse is ``W`` to rounding.
+    ``W`` as in :func:`unit_norms`, ``D >= 1``. Returns ``(gates (D − 1, G), vector)``, whose
+    collapse is ``W`` to rounding.
     """
-    W = np.asarray(W, dtype=np.float64)
+    W = _weight(W)
+    D = v.depth(D)
     norms = unit_norms(W)
     alive = norms > 0
     root = np.where(alive, norms, 1.0) ** (1.0 / D)

@@ -177,6 +177,16 @@ def _summaries():
     ]
 
 
+def _unit_summaries():
+    """Run summaries of a units-kept sweep: two depths, two λ, two seeds."""
+    return [
+        dict(lam=lam, D=D, units_kept=[k, max(k - 2, 0), 3], units=[8, 6, 3], test_accuracy=0.5 + k / 20, rng=s)
+        for D in (2, 3)
+        for lam, k in ((1e-3, 8), (1e-2, 2))
+        for s in (0, 1)
+    ]
+
+
 def _study():
     from dwf_theory.minima import MinimaStudy
 
@@ -237,6 +247,7 @@ EXEMPT: dict[str, str] = {
     "dwf_theory.trainer.sweep.SweepResult": _RESULT,
     "dwf_theory.trainer.train.EpochRecord": _RESULT,
     "dwf_theory.trainer.polish.PolishResult": _RESULT,
+    "dwf_theory.trainer.groups.CompactMLP": _RESULT + " (what compact returns)",
     "dwf_theory.trainer.train.History": _RESULT,
     "dwf_theory.trainer.compare_result.Comparison": _RESULT + " (what compare returns; built from its runs)",
     "dwf_theory.trainer.compare_result.RunRecord": _RESULT + " (one run of a comparison)",
@@ -279,6 +290,7 @@ _FIGURES = (
     "trainer.init_lr_regimes",
     "trainer.layer_density",
     "trainer.learning_phases",
+    "trainer.units_kept",
 )
 
 EXAMPLES: dict[str, Example] = {
@@ -410,6 +422,9 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.plot.trainer.layer_density": E(
         lambda: dict(result=_summaries(), ax=_axes(), legend=True), valid={"ax": ("none",)}
     ),
+    "dwf_theory.plot.trainer.units_kept": E(
+        lambda: dict(result=_unit_summaries(), ax=_axes(), y="units", legend=True), valid={"ax": ("none",)}
+    ),
     "dwf_theory.plot.trainer.regimes": E(
         lambda: dict(result=_summaries(), axes=_axes(2), legend=True), valid={"axes": ("none",)}
     ),
@@ -465,6 +480,7 @@ EXAMPLES: dict[str, Example] = {
             loss="cross_entropy",
             eps=1e-3,
             dtype=np.float64,
+            grouped=True,
         )
     ),
     "dwf_theory.trainer.layers.forward": E(
@@ -476,9 +492,11 @@ EXAMPLES: dict[str, Example] = {
         )
     ),
     # trainer: network -------------------------------------------------------------------------------
-    "dwf_theory.trainer.network.Dense": E(lambda: dict(units=3)),
-    "dwf_theory.trainer.network.Conv1d": E(lambda: dict(channels=2, kernel_size=3, stride=1, padding=1)),
-    "dwf_theory.trainer.network.Conv2d": E(lambda: dict(channels=2, kernel_size=3, stride=2, padding=0)),
+    "dwf_theory.trainer.network.Dense": E(lambda: dict(units=3, grouped=True)),
+    "dwf_theory.trainer.network.Conv1d": E(
+        lambda: dict(channels=2, kernel_size=3, stride=1, padding=1, grouped=False)
+    ),
+    "dwf_theory.trainer.network.Conv2d": E(lambda: dict(channels=2, kernel_size=3, stride=2, padding=0, grouped=True)),
     "dwf_theory.trainer.network.MaxPool": E(lambda: dict(size=2)),
     "dwf_theory.trainer.network.Flatten": E(lambda: dict()),
     "dwf_theory.trainer.network.Network": E(
@@ -497,7 +515,14 @@ EXAMPLES: dict[str, Example] = {
         ),
         valid={"name": ("none",)},
     ),
-    "dwf_theory.trainer.network.build_network": E(lambda: dict(arch="cnn1d", input_shape=(1, 40), n_classes=3, D=2)),
+    "dwf_theory.trainer.network.build_network": E(
+        lambda: dict(arch="cnn1d", input_shape=(1, 40), n_classes=3, D=2, grouped=True)
+    ),
+    # trainer: grouped layers --------------------------------------------------------------------------
+    "dwf_theory.trainer.groups.balanced_groups": E(lambda: dict(W=np.array([[1.0, 0.0], [-2.0, 0.0]]), D=3)),
+    "dwf_theory.trainer.groups.unit_norms": E(lambda: dict(W=np.array([[3.0, 0.0], [4.0, 0.0]]))),
+    "dwf_theory.trainer.groups.alive_units": E(lambda: dict(W=np.array([[3.0, 0.0], [4.0, 1e-4]]), zero_tol=1e-3)),
+    "dwf_theory.trainer.groups.compact": E(lambda: dict(model=_mlp(sizes=(4, 5, 5, 3)), params=None, zero_tol=0.3)),
     "dwf_theory.trainer.network.ModelSpec": E(
         lambda: dict(
             arch="lenet300", input_shape=(1, 4, 4), n_classes=3, init="varmatch", init_scale=1.0, dtype="float32"
@@ -656,6 +681,10 @@ EXAMPLES: dict[str, Example] = {
     "dwf_theory.trainer.experiments.layer_density": E(
         lambda: dict(depths=(2,), rng=0, quick=True, executor=_inline(), progress=False),
         valid={"executor": ("none",)},
+    ),
+    "dwf_theory.trainer.experiments.units_vs_lambda": E(
+        lambda: dict(depths=(2,), lams=(1e-3,), seeds=1, rng=0, quick=True, executor=_inline(), progress=False),
+        valid={"executor": ("none",), "lams": ("none",)},  # None: the default process pool / λ grid
     ),
     # trainer: sharpness and the network-level studies (digits, a 64-4-10 MLP, one epoch, in this process) -----
     "dwf_theory.trainer.sharpness.sharpness": E(
