@@ -59,3 +59,17 @@ def test_trainer_benchmark_runs_every_comparison(capsys):
         return
     for row in epochs + steps[:3]:  # a ratio and a verdict against the target
         assert float(row[3].strip("*")) > 0 and re.search(r"(met|MISSED)$", row[5])
+
+
+def test_units_benchmark_runs_and_compact_equals_pruned(capsys):
+    # One row per depth; the compact network has at most the full network's weights and computes the pruned
+    # network's outputs (max difference printed, ~1e-15), so its accuracy is a number in [0, 1].
+    out = _bench(capsys, "units")
+    assert "== bench_units" in out
+    rows = [r for r in _rows(out, "") if re.fullmatch(r"\d+", r[0])]
+    assert [r[0] for r in rows] == ["2", "3", "4"]
+    for r in rows:
+        compact_w, full_w = (int(x.replace(",", "")) for x in r[2].split(" / "))
+        assert 0 < compact_w <= full_w == 64 * 16 + 16 * 10
+        assert float(r[5]) <= 1e-12
+        assert all(0.0 <= float(a) <= 1.0 for a in r[4].split(" / "))

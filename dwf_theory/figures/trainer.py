@@ -72,11 +72,13 @@ def units_kept(*, quick: bool = False):
     draw.units_kept(rows, axes[0])
     draw.units_kept(rows, axes[1], y="test_accuracy", legend=False)
     seeds = len({r["rng"] for r in rows})
+    diverged = sum(r["status"] == "diverged" for r in rows)
     fig.suptitle(
-        f"Digits, MLP {'-'.join(map(str, rows[0]['sizes']))} with hidden units grouped, {rows[0]['epochs']} epochs; "
-        f"mean of {seeds} seed{'s' if seeds > 1 else ''}, band min–max; "
+        f"Digits, MLP {'-'.join(map(str, rows[0]['sizes']))} with hidden units grouped, {rows[0]['epochs']} epochs, "
+        f"lr {rows[0]['lr']:g}; mean of {seeds} seed{'s' if seeds > 1 else ''}, band min–max "
+        f"({diverged} diverged run{'' if diverged == 1 else 's'} left out); "
         f"units with all |w| ≤ {rows[0]['zero_tol']:g} are off",
-        fontsize=9,
+        fontsize=8,
     )
     fig.tight_layout()
     return fig

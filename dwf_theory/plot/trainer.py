@@ -169,8 +169,9 @@ def units_kept(result, ax=None, *, y: str = "units", legend: bool = True):
     ----------
     result : SweepResult or list of dict
         Run summaries with ``lam``, ``D``, ``units_kept``, ``units`` (per parametric layer; the last is
-        the output layer, left out of the count) and ``test_accuracy``, e.g.
+        the output layer, left out of the count), ``test_accuracy`` and ``status``, e.g.
         :func:`~dwf_theory.trainer.experiments.units_vs_lambda`; runs of the same (D, λ) are seeds.
+        Diverged runs are left out (their last finite state is not a trained network).
     ax : matplotlib Axes, optional
     y : {'units', 'test_accuracy'}
         Hidden units kept (those with a weight above the run's ``zero_tol``) or the test accuracy.
@@ -180,7 +181,10 @@ def units_kept(result, ax=None, *, y: str = "units", legend: bool = True):
     -------
     matplotlib Axes
     """
-    rows = c.rows(result, "result", ("lam", "D", "units_kept", "units", "test_accuracy"))
+    rows = c.rows(result, "result", ("lam", "D", "units_kept", "units", "test_accuracy", "status"))
+    rows = [r for r in rows if r["status"] != "diverged"]
+    if not rows:
+        raise ValueError("result holds diverged runs only: nothing to draw")
     y = v.choice(y, "y", ("units", "test_accuracy"))
     legend = v.flag(legend, "legend")
     for r in rows:

@@ -42,6 +42,7 @@ __all__ = [
     "SWEEP_GRID",
     "HIGH_COMPRESSION",
     "UNIT_GRID",
+    "UNIT_LR",
     "REGIMES",
     "run",
     "run_pruner",
@@ -95,7 +96,11 @@ SWEEP_GRID = {
     4: dict(lr=0.1, lams=(5e-4, 1e-3, 1.2e-3, 1.3e-3, 1.5e-3)),
 }
 #: λ of the units-kept sweep of grouped networks (:func:`units_vs_lambda`): from every unit kept to few.
-UNIT_GRID = (3e-4, 6e-4, 1e-3, 1.5e-3, 2e-3, 3e-3, 4.5e-3, 7e-3)
+UNIT_GRID = (3e-4, 6e-4, 1e-3, 1.5e-3, 2e-3, 3e-3, 4.5e-3, 7e-3, 1e-2)
+#: Learning rate of that sweep at every depth: at the sparse preset's 0.3 the grouped networks often
+#: diverged on digits (a gate multiplies a whole unit's incoming weights); at 0.1 one run of 27 did
+#: (D = 4, λ 4.5e-3, seed 2; 200 epochs, λ ∈ {6e-4, 2e-3, 4.5e-3}, seeds 0–2).
+UNIT_LR = 0.1
 #: (λ, lr) per depth for the per-layer density at high compression.
 HIGH_COMPRESSION = {2: (2e-3, 0.3), 3: (1e-3, 0.3), 4: (1.3e-3, 0.1)}
 REGIMES = ("no learning", "dense fit", "sparse success", "divergence")
@@ -570,7 +575,7 @@ def units_vs_lambda(depths=(2, 3, 4), lams=None, *, seeds=3, rng=0, quick=False,
 
     The sparse preset's MLP with every hidden layer grouped per unit (``run(..., grouped=True)``:
     gates times one vector of incoming weights, whose penalty is ``λ Σ_g ‖W_g‖^{2/D}``), trained
-    for each depth and λ (default :data:`UNIT_GRID`) at the learning rate of :data:`SWEEP_GRID`,
+    for each depth and λ (default :data:`UNIT_GRID`) at the learning rate :data:`UNIT_LR`,
     on ``seeds`` seeds (``rng``, ``rng + 1``, …: split, initialization and minibatch order).
     Returns one run summary per run (``units_kept``/``units`` per layer, ``test_accuracy``).
     ``quick``: a 16-unit network, 4 epochs and the first and last λ of the grid.
@@ -589,7 +594,7 @@ def units_vs_lambda(depths=(2, 3, 4), lams=None, *, seeds=3, rng=0, quick=False,
             hidden=sc["hidden"],
             epochs=sc["epochs"],
             lam=lam,
-            lr=SWEEP_GRID[min(max(int(D), 2), 4)]["lr"],
+            lr=UNIT_LR,
             grouped=True,
         )
         for D in depths

@@ -180,7 +180,15 @@ def _summaries():
 def _unit_summaries():
     """Run summaries of a units-kept sweep: two depths, two λ, two seeds."""
     return [
-        dict(lam=lam, D=D, units_kept=[k, max(k - 2, 0), 3], units=[8, 6, 3], test_accuracy=0.5 + k / 20, rng=s)
+        dict(
+            lam=lam,
+            D=D,
+            units_kept=[k, max(k - 2, 0), 3],
+            units=[8, 6, 3],
+            test_accuracy=0.5 + k / 20,
+            rng=s,
+            status="ok",
+        )
         for D in (2, 3)
         for lam, k in ((1e-3, 8), (1e-2, 2))
         for s in (0, 1)
@@ -493,9 +501,7 @@ EXAMPLES: dict[str, Example] = {
     ),
     # trainer: network -------------------------------------------------------------------------------
     "dwf_theory.trainer.network.Dense": E(lambda: dict(units=3, grouped=True)),
-    "dwf_theory.trainer.network.Conv1d": E(
-        lambda: dict(channels=2, kernel_size=3, stride=1, padding=1, grouped=False)
-    ),
+    "dwf_theory.trainer.network.Conv1d": E(lambda: dict(channels=2, kernel_size=3, stride=1, padding=1, grouped=False)),
     "dwf_theory.trainer.network.Conv2d": E(lambda: dict(channels=2, kernel_size=3, stride=2, padding=0, grouped=True)),
     "dwf_theory.trainer.network.MaxPool": E(lambda: dict(size=2)),
     "dwf_theory.trainer.network.Flatten": E(lambda: dict()),

@@ -16,7 +16,6 @@ def _skip_polish(polish):
 SKIP = Mutation("dwf_theory.trainer.polish.polish", _skip_polish, "no polish: the SGD end point is not stationary")
 
 
-
 def _first_gate_only(collapse):
     """A grouped layer's weight from its first gate alone: the polish minimizes another objective."""
 
