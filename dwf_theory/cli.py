@@ -157,6 +157,11 @@ def _add_train(sub) -> None:
         help="rescale the truncated factors so that their product has the dense initialization's variance",
     )
     p.add_argument(
+        "--grouped",
+        action="store_true",
+        help="factorize every hidden unit (and filter) as gates times one vector, so whole units switch off",
+    )
+    p.add_argument(
         "--zero-tol", type=float, default=1e-3, help="weights with |w| <= ZERO_TOL count as zero (default 1e-3)"
     )
     p.add_argument(

@@ -66,3 +66,21 @@ def test_train_rescale_is_recorded_and_refused_for_pruners(capsys):
     assert json.loads(capsys.readouterr().out)["rescale"] is False  # the paper's truncated initialization
     assert main(["train", "--pruner", "snip", "--compression", "5", "--epochs", "1", "--rescale"]) == 2
     assert "--rescale" in capsys.readouterr().err
+
+
+def test_train_grouped_counts_units_and_is_refused_for_pruners(capsys):
+    argv = ["train", "--preset", "quick", "--epochs", "2", "--hidden", "8", "--lam", "0.5", "--lr", "0.1"]
+    assert main([*argv, "--grouped", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["grouped"] is True and out["layers"] == "dense8g-dense10" and out["units"] == [8, 10]
+    assert 0 <= out["units_kept"][0] <= 8
+    assert main([*argv, "--grouped"]) == 0
+    assert f"units kept per layer {out['units_kept'][0]}/8, " in capsys.readouterr().out
+    assert main(["train", "--pruner", "snip", "--compression", "5", "--epochs", "1", "--grouped"]) == 2
+    assert "--grouped" in capsys.readouterr().err
+
+
+def test_sweep_units_in_process(capsys):
+    assert main(["sweep", "units", "--quick", "--workers", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["D"] for r in rows} == {2, 3, 4} and all(r["grouped"] and r["units"] == [16, 10] for r in rows)

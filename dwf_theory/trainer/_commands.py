@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 import sys
 
-from .experiments import accuracy_vs_compression, init_lr_grid, layer_density, learning_phases, run, run_pruner
+from .experiments import (
+    accuracy_vs_compression,
+    init_lr_grid,
+    layer_density,
+    learning_phases,
+    run,
+    run_pruner,
+    units_vs_lambda,
+)
 from .sweep import InlineExecutor, default_executor
 
 #: The sweeps of ``dwf-theory sweep``.
-SWEEPS = ("accuracy-compression", "phases", "layer-density", "init-lr")
+SWEEPS = ("accuracy-compression", "phases", "layer-density", "init-lr", "units")
 
 
 def train_command(args) -> int:
@@ -32,8 +40,10 @@ def train_command(args) -> int:
         data_dir=args.data_dir,
     )
     if args.pruner is not None:
-        if args.rescale:
-            raise ValueError("--rescale applies to DWF's factors, not to --pruner (whose network is not factorized)")
+        if args.rescale or args.grouped:
+            raise ValueError(
+                "--rescale and --grouped apply to DWF's factors, not to --pruner (whose network is not factorized)"
+            )
         if args.compression is None:
             raise ValueError("--pruner needs --compression (the target compression ratio)")
         summary = run_pruner(args.dataset, args.pruner, args.compression, args.preset or "dense", **common)
@@ -48,6 +58,7 @@ def train_command(args) -> int:
             schedule=args.schedule,
             init=args.init,
             rescale=rescale,
+            grouped=args.grouped,
             **common,
         )
     print(json.dumps(summary) if args.json else format_summary(summary))
@@ -64,6 +75,8 @@ def run_named_sweep(name: str, *, quick: bool = False, rng=0, executor=None, pro
         return layer_density(rng=rng, quick=quick, executor=executor, progress=progress)
     if name == "init-lr":
         return init_lr_grid(rng=rng, quick=quick, executor=executor, progress=progress)
+    if name == "units":
+        return units_vs_lambda(rng=rng, quick=quick, executor=executor, progress=progress)
     raise ValueError(f"name must be one of {SWEEPS}, got {name!r}")
 
 
@@ -116,8 +129,11 @@ def format_summary(summary: dict) -> str:
         f"{summary['test_accuracy_unpruned']:.4f} before)",
         f"compression ratio {'inf' if cr is None else f'{cr:.1f}'}  ({summary['n_nonzero']} nonzero weights)  "
         f"layer density {', '.join(f'{d:.4f}' for d in summary['layer_density'])}",
-        f"{summary['seconds']:.1f} s",
     ]
+    if "units_kept" in summary:
+        kept = ", ".join(f"{k}/{n}" for k, n in zip(summary["units_kept"], summary["units"]))
+        lines.append(f"units kept per layer {kept}" + ("  (grouped)" if summary.get("grouped") else ""))
+    lines.append(f"{summary['seconds']:.1f} s")
     return "\n".join(lines)
 
 
