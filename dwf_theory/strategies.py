@@ -304,7 +304,7 @@ def least_squares(n=None, p=None, *, max_magnitude=10.0) -> SearchStrategy:
     return st.tuples(ns, ps).flatmap(build)
 
 
-def networks(D=None, sizes=None, *, loss="cross_entropy", activation=None) -> SearchStrategy:
+def networks(D=None, sizes=None, *, loss="cross_entropy", activation=None, grouped=False) -> SearchStrategy:
     """Small :class:`~dwf_theory.trainer.MLP` networks with their (random) initial parameters.
 
     Parameters
@@ -316,9 +316,11 @@ def networks(D=None, sizes=None, *, loss="cross_entropy", activation=None) -> Se
     loss : {'cross_entropy', 'mse'}
     activation : {'relu', 'tanh', 'identity'} or None
         None draws one.
+    grouped : bool or None
+        Factorize the hidden units as gates times one vector (``MLP(..., grouped=True)``); None draws it.
 
     The initialization scheme (one of :data:`dwf_theory.SCHEMES`) and the seed are drawn too; the
-    network's ``params`` hold its factors and biases.
+    network's ``params`` hold its factors (a grouped layer: gates and vector) and biases.
     """
     from .initialization import SCHEMES
     from .trainer import MLP
@@ -340,11 +342,13 @@ def networks(D=None, sizes=None, *, loss="cross_entropy", activation=None) -> Se
     activations = (
         st.sampled_from(ACTIVATIONS) if activation is None else st.just(v.choice(activation, "activation", ACTIVATIONS))
     )
+    groupings = st.booleans() if grouped is None else st.just(v.flag(grouped, "grouped"))
     return st.builds(
-        lambda s, D, init, act, seed: MLP(s, D, init=init, rng=seed, activation=act, loss=loss),
+        lambda s, D, init, act, seed, g: MLP(s, D, init=init, rng=seed, activation=act, loss=loss, grouped=g),
         size_lists,
         Ds,
         st.sampled_from(SCHEMES),
         activations,
         st.integers(0, 2**32 - 1),
+        groupings,
     )

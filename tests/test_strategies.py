@@ -126,6 +126,16 @@ def test_networks_carry_their_factors(a, b):
     assert np.all(np.isfinite(b.predict(np.ones((2, 4)))))
 
 
+@settings(max_examples=10, deadline=None)
+@given(strategies.networks(grouped=True, sizes=[4, 3, 3, 2]), strategies.networks(grouped=None))
+def test_grouped_networks_hold_gates_and_vectors(a, b):
+    assert a.grouped == (True, True, False)
+    for layer, (n_in, n_out) in zip(a.params[:2], [(4, 3), (3, 3)], strict=True):
+        assert layer["gates"].shape == (a.D - 1, n_out) and layer["vector"].shape == (n_in, n_out)
+    assert not b.grouped[-1] and len(set(b.grouped[:-1])) <= 1
+    assert np.all(np.isfinite(b.predict(np.ones((2, b.sizes[0])))))
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -154,6 +164,7 @@ def test_networks_carry_their_factors(a, b):
         (lambda: strategies.networks(sizes=3), TypeError, "sizes"),
         (lambda: strategies.networks(loss="hinge"), ValueError, "loss"),
         (lambda: strategies.networks(activation="gelu"), ValueError, "activation"),
+        (lambda: strategies.networks(grouped="yes"), TypeError, "grouped"),
     ],
 )
 def test_bad_arguments_fail_when_the_strategy_is_built(call, exc, name):

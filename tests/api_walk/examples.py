@@ -151,8 +151,8 @@ EXAMPLES: dict[str, Example] = {
     ),
     "dwf_theory.strategies.least_squares": E(lambda: dict(n=4, p=2, max_magnitude=10.0)),
     "dwf_theory.strategies.networks": E(
-        lambda: dict(D=2, sizes=[3, 2], loss="mse", activation="relu"),
-        valid={"sizes": ("none",), "activation": ("none",)},  # None draws them
+        lambda: dict(D=2, sizes=[3, 2], loss="mse", activation="relu", grouped=True),
+        valid={"sizes": ("none",), "activation": ("none",), "grouped": ("none",)},  # None draws them
     ),
     # symbolic (SymPy: depths are kept small by the functions' own limits) --------------------------------
     "dwf_theory.symbolic.lagrange_balanced": E(lambda: dict(D=3, sign=1)),
