@@ -49,24 +49,29 @@ def _nets():
 NET_TEXT = f"an MLP 64-{HIDDEN}-10 and a CNN (conv {FILTERS}@3×3 stride 2, dense 10), tanh"
 
 
-@functools.lru_cache(maxsize=1)
-def _polished():
-    """Every (name, D, λ, model, X, y, PolishResult) after SGD training and the full-batch polish."""
+def _train_and_polish(nets, depths, lams, zero_tol):
+    """Every (name, D, λ, model, X, y, PolishResult) of ``nets`` after SGD training and the full-batch polish."""
     from ..trainer import Network, load_digits_split, polish, train
 
     data = load_digits_split(0)
     X, y = data.X_train[:N_ROWS], data.y_train[:N_ROWS]
     out = []
-    for name, layers, shape in _nets():
-        for D in DEPTHS:
-            lam = LAMS[D]
+    for name, layers, shape in nets:
+        for D in depths:
+            lam = lams[D]
             model = Network(list(layers), shape, D, rng=80 + D, activation="tanh", dtype=np.float64)
             train(model, (X, y, X, y), lam=lam, lr=LR, epochs=EPOCHS, batch_size=50, schedule="cosine", rng=D)
             result = None
             for _ in range(ROUNDS):  # weights that reach zero during a round leave the support of the next
-                result = polish(model, X, y, lam, zero_tol=ZERO_TOL[D], max_iter=POLISH_ITER)
+                result = polish(model, X, y, lam, zero_tol=zero_tol[D], max_iter=POLISH_ITER)
             out.append((name, D, lam, model, X.reshape(-1, *shape), y, result))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _polished():
+    """The MLP and CNN of C80 and C81, trained and polished."""
+    return _train_and_polish(_nets(), DEPTHS, LAMS, ZERO_TOL)
 
 
 def _loss(model, weights, biases, X, y):
@@ -213,22 +218,8 @@ def _group_nets():
 
 @functools.lru_cache(maxsize=1)
 def _polished_groups():
-    """Every (name, D, λ, model, X, y, PolishResult) of the grouped networks after SGD and the polish."""
-    from ..trainer import Network, load_digits_split, polish, train
-
-    data = load_digits_split(0)
-    X, y = data.X_train[:N_ROWS], data.y_train[:N_ROWS]
-    out = []
-    for name, layers, shape in _group_nets():
-        for D in GROUP_DEPTHS:
-            lam = GROUP_LAMS[D]
-            model = Network(list(layers), shape, D, rng=80 + D, activation="tanh", dtype=np.float64)
-            train(model, (X, y, X, y), lam=lam, lr=LR, epochs=EPOCHS, batch_size=50, schedule="cosine", rng=D)
-            result = None
-            for _ in range(ROUNDS):
-                result = polish(model, X, y, lam, zero_tol=GROUP_ZERO_TOL, max_iter=POLISH_ITER)
-            out.append((name, D, lam, model, X.reshape(-1, *shape), y, result))
-    return tuple(out)
+    """The grouped MLP and CNN of C82, trained and polished."""
+    return _train_and_polish(_group_nets(), GROUP_DEPTHS, GROUP_LAMS, dict.fromkeys(GROUP_DEPTHS, GROUP_ZERO_TOL))
 
 
 def _groups_of(p):
