@@ -281,3 +281,21 @@ def test_units_vs_lambda_counts_units_and_refuses_bad_input():
         units_vs_lambda(seeds=0, quick=True)
     with pytest.raises(ValueError, match="lams"):
         units_vs_lambda(lams=(-1.0,), quick=True)
+
+
+def test_readme_example_structured_sparsity():
+    # --- as in the README -------------------------------------------------------------------------
+    from dwf_theory.trainer import MLP, compact, load_digits_split, train
+
+    model = MLP([64, 300, 100, 10], D=3, grouped=True, rng=0)  # every hidden unit: gates × one vector
+    history = train(model, load_digits_split(0), lam=3e-3, lr=0.1, epochs=200, batch_size=64, schedule="warmup-cosine")
+    small = compact(model, zero_tol=1e-3)  # the plain MLP without the switched-off units
+    # --- what the README says it prints ----------------------------------------------------------------
+    assert small.sizes == (64, 26, 13, 10) and small.n_weights == 2132
+    assert history.final.test_accuracy == pytest.approx(0.9796296, abs=1e-6)
+    X = load_digits_split(0).X_test
+    pruned = [np.where(np.abs(W) > 1e-3, W, 0.0) for W in model.weights()]
+    from dwf_theory.trainer import forward
+
+    reference = forward(pruned, [p["bias"] for p in model.params], X.reshape(len(X), -1))
+    np.testing.assert_allclose(small.predict(X), reference, rtol=1e-12, atol=1e-12)
