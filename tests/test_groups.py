@@ -299,3 +299,16 @@ def test_readme_example_structured_sparsity():
 
     reference = forward(pruned, [p["bias"] for p in model.params], X.reshape(len(X), -1))
     np.testing.assert_allclose(small.predict(X), reference, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("pruner", ["magnitude", "snip"])
+def test_pruners_on_a_grouped_spec_equal_the_plain_network(pruner):
+    # At D = 1 a grouped layer has no gates (W = v): every pruner must train the same network as the plain spec.
+    from dwf_theory.trainer import ModelSpec, load_digits_split, prune_and_train
+
+    data = load_digits_split(0)
+    grouped, plain = (ModelSpec((Dense(16, grouped=g), Dense(10)), (64,), 10) for g in (True, False))
+    a = prune_and_train(pruner, grouped, data, 5.0, epochs=2, lr=0.1)
+    b = prune_and_train(pruner, plain, data, 5.0, epochs=2, lr=0.1)
+    for key in ("test_accuracy", "n_nonzero", "train_loss", "layer_density"):
+        assert a[key] == b[key]

@@ -63,6 +63,7 @@ from .. import _validate as v
 from .data import as_seed
 from .datasets import Dataset
 from .experiments import _summarize
+from .groups import weight_key
 from .network import ModelSpec, Network
 from .objective import _data_loss
 from .optim import SCHEDULES
@@ -211,7 +212,7 @@ class _Run:
     def record(self, hist: History, masks, penalty=None):
         """``hist`` with one more record: the network after zeroing the weights outside ``masks``."""
         for p, m in zip(self.model.params, masks):
-            p["factors"] *= m
+            p[weight_key(p)] *= m
         f = hist.final
         rec = _evaluate(
             self.model,
