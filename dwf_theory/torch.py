@@ -43,10 +43,12 @@ from . import _validate as v
 from .initialization import SCHEMES, init_factors
 from .trainer import SparsityReport
 from .trainer import sparsity_report as _report_of_weights
+from .trainer.groups import balanced_groups
 
 __all__ = [
     "DEFAULT_LAYERS",
     "Product",
+    "GroupProduct",
     "ModuleSparsityReport",
     "factorize",
     "factorized_layers",
@@ -84,6 +86,37 @@ class Product(nn.Module):
 
     def extra_repr(self) -> str:
         return f"D={self.D}"
+
+
+class GroupProduct(Product):
+    """The parametrization ``W_g = (s_{g,1} ⋯ s_{g,D−1}) · v_g`` of each output unit (row) or filter of a weight.
+
+    ``D − 1`` gates of shape ``(out,)`` and one vector of the weight's shape, so that the weight decay
+    ``(λ/D)(Σ s² + Σ‖v‖²)`` of :func:`param_groups` is the group penalty ``λ Σ_g ‖W_g‖^{2/D}`` at its
+    minimum over the factorizations (the reference trainer's grouped layers,
+    :mod:`dwf_theory.trainer.groups`): the penalty switches whole units and filters off. Group ``g``
+    is ``W[g]``: the incoming weights of output unit ``g`` of ``nn.Linear`` (``(out, in)``) or filter
+    ``g`` of a convolution (``(out, in, *kernel)``). ``right_inverse`` is the balanced factorization
+    ``s_{g,d} = ‖W_g‖^{1/D}``, ``v_g = W_g / ‖W_g‖^{(D−1)/D}`` (zero gates and vector for a zero group).
+    """
+
+    def forward(self, *originals: torch.Tensor) -> torch.Tensor:
+        *gates, vector = originals
+        if not gates:
+            return vector
+        s = gates[0]
+        for g in gates[1:]:
+            s = s * g
+        return vector * s.reshape(-1, *([1] * (vector.dim() - 1)))
+
+    def right_inverse(self, weight: torch.Tensor) -> tuple:
+        norms = weight.detach().flatten(1).norm(dim=1)
+        alive = norms > 0
+        root = torch.where(alive, norms, torch.ones_like(norms)).pow(1.0 / self.D)
+        gate = torch.where(alive, root, torch.zeros_like(root))
+        scale = torch.where(alive, root.pow(self.D - 1), torch.ones_like(root))
+        vector = weight / scale.reshape(-1, *([1] * (weight.dim() - 1)))
+        return (*(gate.clone() for _ in range(self.D - 1)), vector)
 
 
 @dataclass(frozen=True)
@@ -129,7 +162,8 @@ def _product_of(layer: nn.Module) -> Product | None:
 def factorized_layers(module) -> dict:
     """``{name: (ω_1, …, ω_D)}`` for every factorized layer of ``module`` (``''`` names ``module`` itself).
 
-    The factors are the trainable ``torch.nn.Parameter`` objects, in the order of the product.
+    The factors are the trainable ``torch.nn.Parameter`` objects, in the order of the product (for a
+    :class:`GroupProduct`: the ``D − 1`` gates, then the vector).
     """
     module = _module(module)
     out = {}
@@ -189,7 +223,16 @@ def _fan_in(weight: torch.Tensor) -> int:
 
 
 def factorize(
-    module, D, *, init="varmatch-truncated", layers=DEFAULT_LAYERS, exclude=(), rng=None, init_scale=1.0, eps=1e-3
+    module,
+    D,
+    *,
+    init="varmatch-truncated",
+    layers=DEFAULT_LAYERS,
+    exclude=(),
+    rng=None,
+    init_scale=1.0,
+    eps=1e-3,
+    grouped=False,
 ) -> nn.Module:
     """Make the weight of every matching layer of ``module`` a depth-``D`` factorization, in place.
 
@@ -221,6 +264,12 @@ def factorize(
         Multiplies the He scale.
     eps : float > 0
         Lower bound on the initial ``|w|`` of the truncated scheme (capped at ``σ_w/2``).
+    grouped : bool
+        Factorize each output unit (row of an ``nn.Linear`` weight) or filter as gates times one
+        vector (:class:`GroupProduct`) instead of entry by entry, so that whole units and filters
+        switch off. The collapsed weight at the start is the same draw as without ``grouped``,
+        refactorized at its balanced point; with the same ``rng`` the factors are those of the
+        reference trainer's ``MLP(..., grouped=True)`` (its vectors transposed).
 
     Returns
     -------
@@ -234,6 +283,7 @@ def factorize(
     layers = _check_layers(layers)
     init_scale = v.positive(init_scale, "init_scale")
     eps = v.positive(eps, "eps")
+    grouped = v.flag(grouped, "grouped")
     gen = v.generator(rng)
     done = factorized_layers(module)
     if done:
@@ -271,8 +321,12 @@ def factorize(
         factors = init_factors(draw_shape, D, init, sigma_w, rng=gen, eps=min(eps, sigma_w / 2))
         if transpose:
             factors = np.swapaxes(factors, 1, 2)
+        if grouped:  # the same collapsed draw, refactorized per unit or filter (rows: axis 0 in torch's layout)
+            weight = np.prod(factors, axis=0)
+            gates, vector = balanced_groups(weight.T if transpose else weight, D)
+            factors = [*gates, vector.T if transpose else vector]
         requires_grad = w.requires_grad
-        parametrize.register_parametrization(layer, "weight", Product(D))
+        parametrize.register_parametrization(layer, "weight", GroupProduct(D) if grouped else Product(D))
         holder = layer.parametrizations.weight
         with torch.no_grad():
             for d in range(D):

@@ -459,6 +459,71 @@ def test_bad_input_names_the_argument(call, exc, name):
         call()
 
 
+# --- grouped factorization (whole units and filters) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("D", [1, 2, 3])
+def test_grouped_linear_factors_loss_and_gradients_equal_the_reference_trainers(D):
+    # Same rng → MLP(grouped=True)'s gates and (transposed) vectors; then loss and every gradient agree.
+    sizes, lam = [6, 5, 4, 3], 0.03
+    ref = MLP(sizes, D, rng=D, grouped=True)
+    net = dt.factorize(sequential_mlp(sizes), D, rng=D, grouped=True, exclude=["4"])  # the output layer plain
+    factors = list(dt.factorized_layers(net).values())
+    assert [type(m.parametrizations.weight[0]).__name__ for m in (net[0], net[2])] == ["GroupProduct"] * 2
+    for fs, p in zip(factors, ref.params[:2], strict=True):
+        for d in range(D - 1):
+            np.testing.assert_array_equal(numpy_of(fs[d]), p["gates"][d])
+        np.testing.assert_array_equal(numpy_of(fs[-1]), p["vector"].T)
+    # The output layer: the reference's collapsed weight, held as the factors (W, 1, …, 1), whose
+    # penalty is subtracted (torch's output layer is plain); every bias is random and shared.
+    W_out = np.prod(ref.params[2]["factors"], axis=0)
+    ref.params[2]["factors"] = np.concatenate([W_out[None], np.ones((D - 1, *W_out.shape))])
+    rng = np.random.default_rng(D)
+    with torch.no_grad():
+        net[4].weight.copy_(torch.from_numpy(W_out.T))
+        for p, layer in zip(ref.params, (net[0], net[2], net[4]), strict=True):
+            p["bias"] = 0.1 * rng.standard_normal(p["bias"].shape)
+            layer.bias.copy_(torch.from_numpy(p["bias"]))
+    X, y = data(sizes, 9, seed=D)
+    loss_ref, grads_ref = value_and_grad(ref, ref.params, X, y, lam)
+    loss_ref -= lam * float(np.sum(ref.params[2]["factors"] ** 2)) / D
+    F = nn.functional.cross_entropy(net(torch.from_numpy(X)), torch.from_numpy(y)) + dt.dwf_penalty(net, lam)
+    F.backward()
+    assert rel_err(F.item(), loss_ref) <= REL
+    for fs, g, layer in zip(factors, grads_ref[:2], (net[0], net[2]), strict=True):
+        for d in range(D - 1):
+            assert rel_err(numpy_of(fs[d].grad), g["gates"][d]) <= REL
+        assert rel_err(numpy_of(fs[-1].grad), g["vector"].T) <= REL
+        assert rel_err(numpy_of(layer.bias.grad), g["bias"]) <= REL
+
+
+def test_grouped_conv_and_penalty_switch_filters_off():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(2, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    dt.factorize(net, 3, rng=0, grouped=True)
+    (gates1, gates2, vector), _ = dt.factorized_layers(net).values()
+    assert gates1.shape == (4,) and vector.shape == (4, 2, 3, 3)
+    # balanced at the start: the decay (λ/D)Σ squares equals λ Σ_g ‖W_g‖^{2/D} of the collapsed weights
+    lam = 0.1
+    norms = [w.detach().flatten(1).norm(dim=1) for w in (net[0].weight, net[3].weight)]
+    closed = lam * sum(float((n ** (2 / 3)).sum()) for n in norms)
+    assert dt.dwf_penalty(net, lam).item() == pytest.approx(closed, rel=1e-6)  # float32 weights
+    # a filter with zero gates is a zero row of the collapsed weight, and collapse keeps it exactly zero
+    with torch.no_grad():
+        gates1[1] = 0.0
+    small = dt.collapse(net, zero_tol=0.0)
+    assert torch.all(small[0].weight[1] == 0) and torch.all(small[0].weight[0] != 0)
+    assert isinstance(small[0], nn.Conv2d) and not dt.factorized_layers(small)
+    # right_inverse: assigning a weight stores its balanced factorization
+    W = torch.randn(4, 2, 3, 3, dtype=torch.float64)
+    W[2] = 0.0
+    g1, g2, v = dt.GroupProduct(3).right_inverse(W)
+    assert torch.allclose(dt.GroupProduct(3)(g1, g2, v), W, rtol=1e-14, atol=0)
+    assert torch.allclose(g1**2, v.flatten(1).norm(dim=1) ** 2, rtol=1e-13) and torch.all(g1[2] == 0)
+    with pytest.raises(TypeError, match="grouped"):
+        dt.factorize(nn.Linear(2, 2), 2, grouped="yes")
+
+
 # --- the package boundary and the documented example -----------------------------------------------------
 
 
