@@ -99,8 +99,13 @@ def unit_norms(W) -> np.ndarray:
     """
     W = _weight(W)
     with np.errstate(over="ignore"):
-        norms = np.sqrt(np.sum(W * W, axis=_other_axes(W.shape)))
+        norms = _unit_norms(W)
     return v.finite_result(norms, "W", "a unit's norm")
+
+
+def _unit_norms(W) -> np.ndarray:
+    """Unchecked :func:`unit_norms`."""
+    return np.sqrt(np.sum(W * W, axis=_other_axes(W.shape)))
 
 
 def alive_units(W, zero_tol=0.0) -> np.ndarray:

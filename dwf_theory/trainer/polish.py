@@ -28,7 +28,7 @@ from scipy.optimize import minimize
 from scipy.sparse.linalg import LinearOperator, minres
 
 from .. import _validate as v
-from .groups import _broadcast, collapse, is_grouped, unit_norms
+from .groups import _broadcast, _unit_norms, collapse, is_grouped
 from .network import Network, _check_model
 from .sharpness import _unflatten, flat_objective
 
@@ -156,7 +156,7 @@ def _support(p: dict, zero_tol: float) -> tuple[dict, int]:
     if not is_grouped(p):
         keep = np.abs(W) > zero_tol
         return {"factors": keep.astype(W.dtype)}, int(keep.sum())
-    alive = unit_norms(W) > zero_tol
+    alive = _unit_norms(W) > zero_tol
     mask = _broadcast(alive.astype(W.dtype), W.shape)
     return {"gates": alive.astype(W.dtype), "vector": mask}, int(alive.sum()) * (W.size // alive.size)
 
