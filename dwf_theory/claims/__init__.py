@@ -14,7 +14,8 @@ the table. Ids are grouped by topic:
 * C48–C52 ``phase``: phase diagrams;
 * C60–C66 ``trainer``: the reference trainer;
 * C70–C76 ``parametrizations``: penalties induced by other factorizations, the group prox, Powerpropagation;
-* C80–C82 ``network``: Theorem 1 on trained networks (balance, first-order conditions, local minimality) and its group form for grouped layers.
+* C80–C82 ``network``: Theorem 1 on trained networks (balance, first-order conditions, local minimality),
+  and its group form for grouped layers.
 """
 
 from . import (  # noqa: F401  (registers)
