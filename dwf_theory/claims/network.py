@@ -225,9 +225,9 @@ def _polished_groups():
 def _groups_of(p):
     """A grouped layer's weight written here, ``W_g = (Π_d s_{g,d}) v_g``, with the groups on the first axis.
 
-    Returns ``(W, groups)``: the weight in the layer's shape and its ``(G, group size)`` view (units are the
-    columns of a dense weight, filters the first axis of a kernel), and the squares of the gates ``(D − 1, G)``
-    and of the vectors' norms ``(G,)``.
+    Returns ``(W, W_groups, gate_sq, vector_sq)``: the weight in the layer's shape, its ``(G, group size)``
+    view (units are the columns of a dense weight, filters the first axis of a kernel), the squares of the
+    gates ``(D − 1, G)`` and of the vectors' norms ``(G,)``.
     """
     gates, vector = p["gates"], p["vector"]
     by_group = vector.T if vector.ndim == 2 else vector.reshape(vector.shape[0], -1)
@@ -266,19 +266,21 @@ def _c82():
     details = []
     for name, D, lam, model, X, y, result in _polished_groups():
         q = 2.0 / D
-        weights = [_groups_of(p)[0] if "gates" in p else np.prod(p["factors"], axis=0) for p in model.params]
+        groups = [_groups_of(p) if "gates" in p else None for p in model.params]
+        weights = [np.prod(p["factors"], axis=0) if g is None else g[0] for p, g in zip(model.params, groups)]
         kept = []
-        for layer, p in enumerate(model.params):
-            if "gates" not in p:
+        for layer, group in enumerate(groups):
+            if group is None:
                 continue
-            W, W_groups, gate_sq, vector_sq = _groups_of(p)
+            W, W_groups, gate_sq, vector_sq = group
             norms = np.sqrt(np.sum(W_groups**2, axis=1))
             for g in range(norms.size):
+                if norms[g] == 0 and D != 2:  # for D >= 3 zero is a local minimum of every group: nothing to check
+                    continue
                 grad = _collapsed_gradient(model, X, y, [(layer, j) for j in _group_indices(W.shape, g)], weights)
-                if norms[g] == 0:  # for D >= 3 zero is a local minimum of every group: nothing to check
-                    if D == 2:
-                        worst = worse(worst, float(np.linalg.norm(grad) / lam - 1.0))
-                        off += 1
+                if norms[g] == 0:
+                    worst = worse(worst, float(np.linalg.norm(grad) / lam - 1.0))
+                    off += 1
                     continue
                 on += 1
                 squares = np.append(gate_sq[:, g], vector_sq[g])

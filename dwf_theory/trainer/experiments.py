@@ -278,6 +278,7 @@ def run(
         rng=seed,
         zero_tol=zero_tol,
     )
+    alive = [alive_units(W, zero_tol) for W in model.weights()]
     return _summarize(
         hist,
         dataset=dataset,
@@ -288,8 +289,8 @@ def run(
         init_scale=cfg["init_scale"],
         rescale=cfg["rescale"],
         grouped=grouped,
-        units_kept=[int(np.sum(alive_units(W, zero_tol))) for W in model.weights()],
-        units=[alive_units(W, zero_tol).size for W in model.weights()],
+        units_kept=[int(np.sum(a)) for a in alive],
+        units=[a.size for a in alive],
         keep_history=keep_history,
     )
 

@@ -34,6 +34,9 @@ from .._products import leave_one_out
 
 __all__ = ["balanced_groups", "unit_norms", "alive_units", "compact", "CompactMLP"]
 
+# The keys of a layer dict: a Hadamard layer (factors), a grouped layer (gates times one vector per unit).
+LAYOUTS = ({"factors", "bias"}, {"gates", "vector", "bias"})
+
 
 def is_grouped(p: dict) -> bool:
     """Whether the layer dict ``p`` holds a grouped factorization (``'gates'`` and ``'vector'``)."""
@@ -158,7 +161,7 @@ def grouped_gradients(p: dict, gW, lam: float, D: int) -> dict:
 def group_imbalance(p: dict) -> np.ndarray:
     """Per group ``max − min`` of the ``D`` squares ``s_{g,1}², …, s_{g,D−1}², ‖v_g‖²`` (zero when balanced)."""
     vector = p["vector"].astype(np.float64)
-    squares = np.concatenate([p["gates"].astype(np.float64) ** 2, unit_norms(vector)[None] ** 2])
+    squares = np.concatenate([p["gates"].astype(np.float64) ** 2, _unit_norms(vector)[None] ** 2])
     return np.max(squares, axis=0) - np.min(squares, axis=0)
 
 
@@ -220,7 +223,7 @@ def compact(model, params=None, *, zero_tol=0.0) -> CompactMLP:
         Shaped like ``model.params`` (default: ``model.params``).
     zero_tol : float >= 0
     """
-    from .network import Dense, Flatten, _check_model, _check_params
+    from .network import Dense, Flatten, _activation, _check_model, _check_params
 
     _check_model(model)
     kinds = [type(s) for s in model.layers]
@@ -232,7 +235,7 @@ def compact(model, params=None, *, zero_tol=0.0) -> CompactMLP:
     zero_tol = v.real_scalar(zero_tol, "zero_tol", minimum=0.0)
     Ws = [np.where(np.abs(W) > zero_tol, W, 0.0) for W in (np.asarray(collapse(p), np.float64) for p in params)]
     bs = [np.asarray(p["bias"], np.float64).copy() for p in params]
-    act = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh}.get(model.activation, lambda z: z)
+    act = _activation(model.activation)
     keep = [np.ones(W.shape[1], bool) for W in Ws[:-1]]  # hidden units
     changed = True
     while changed:

@@ -11,13 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as v
-from .groups import weight_key
+from .groups import LAYOUTS, weight_key
 
 __all__ = ["SCHEDULES", "learning_rates", "sgd_momentum_step"]
 
 SCHEDULES = ("constant", "cosine", "warmup", "warmup-cosine")
-# The keys of a layer dict: a Hadamard layer, a grouped layer (gates times one vector per unit).
-_LAYOUTS = ({"factors", "bias"}, {"gates", "vector", "bias"})
 
 
 def learning_rates(schedule: str, lr, total_steps, *, warmup: float = 0.05) -> np.ndarray:
@@ -130,7 +128,7 @@ def _check_state(params, grads, velocity) -> None:
     for seq, name in ((params, "params"), (grads, "grads"), (velocity, "velocity")):
         for i, layer in enumerate(seq):
             keys = set(layer) if isinstance(layer, dict) else None
-            if keys not in _LAYOUTS or (name != "params" and keys != set(params[i])):
+            if keys not in LAYOUTS or (name != "params" and keys != set(params[i])):
                 want = (
                     " and ".join(f"'{k}'" for k in params[i])
                     if name != "params"
