@@ -352,6 +352,36 @@ def test_layer_density_draws_one_bar_per_layer_and_run():
         plot.layer_density([rows[0], {**rows[1], "sizes": [4, 3]}])
 
 
+def test_units_kept_draws_the_seed_mean_and_range_without_diverged_runs():
+    def row(D, lam, kept, acc, status="ok"):
+        return dict(lam=lam, D=D, units_kept=[kept, 2, 3], units=[8, 6, 3], test_accuracy=acc, status=status)
+
+    rows = [row(2, 1e-3, 6, 0.9), row(2, 1e-3, 8, 0.7), row(2, 1e-2, 4, 0.5), row(3, 1e-3, 5, 0.8)]
+    rows.append(row(2, 1e-2, 100, 0.1, status="diverged"))  # left out: it would shift the D = 2 mean at 1e-2
+    ax = plot.units_kept(rows)
+    d2, d3 = ax.lines
+    # hidden units only (the output layer's 3 is not counted): mean over the seeds at each λ
+    np.testing.assert_allclose(d2.get_xdata(), [1e-3, 1e-2])
+    np.testing.assert_allclose(d2.get_ydata(), [(8 + 10) / 2, 6])
+    np.testing.assert_allclose(d3.get_ydata(), [7])
+    lo, hi = (
+        ax.collections[0].get_paths()[0].vertices[:, 1].min(),
+        ax.collections[0].get_paths()[0].vertices[:, 1].max(),
+    )
+    assert (lo, hi) == (6, 10)  # the min–max band of D = 2 (8 and 10 units at 1e-3, 6 at 1e-2)
+    assert ax.get_ylabel() == "hidden units kept (of 14)" and ax.get_xscale() == "log"
+    assert _legend(ax) == ["D=2", "D=3"]
+    acc = plot.units_kept(rows, y="test_accuracy", legend=False)
+    np.testing.assert_allclose(acc.lines[0].get_ydata(), [0.8, 0.5])
+    assert acc.get_ylabel() == "test accuracy" and acc.get_legend() is None
+    with pytest.raises(ValueError, match="diverged runs only"):
+        plot.units_kept([row(2, 1e-3, 1, 0.1, status="diverged")])
+    with pytest.raises(ValueError, match="y"):
+        plot.units_kept(rows, y="units_kept")
+    with pytest.raises(ValueError, match="units_kept"):
+        plot.units_kept([{**rows[0], "units": [8, 6]}])
+
+
 def test_regimes_colour_each_grid_cell_by_its_regime():
     rows = [
         dict(init=s, init_scale=a, lr=lr, regime=REGIMES[(i + j + k) % 4])
